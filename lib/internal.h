@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/* What every part of the library shares: the context, logging, option checks. */
+#ifndef DP_INTERNAL_H
+#define DP_INTERNAL_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <syslog.h>
+
+#include <directpath/directpath.h>
+
+#include "opts.h"
+
+struct dp_ctx {
+	int refcount;
+	int log_priority;
+	dp_log_fn log_fn;
+	void *log_userdata;
+	void *userdata;
+	char *config_dir;
+	char *run_dir;
+	char *data_dir;
+};
+
+void dp_log_impl(struct dp_ctx *ctx, int priority, const char *file, int line,
+		 const char *fn, const char *format, ...) DP_PRINTF(6, 7);
+
+/* Tests the priority before anything is formatted. */
+#define dp_log_cond(ctx, prio, ...)                                           \
+	do {                                                                  \
+		struct dp_ctx *dp_log_ctx_ = (ctx);                           \
+		if (dp_log_ctx_ && dp_log_ctx_->log_fn &&                     \
+		    dp_log_ctx_->log_priority >= (prio))                      \
+			dp_log_impl(dp_log_ctx_, (prio), __FILE__, __LINE__,  \
+				    __func__, __VA_ARGS__);                   \
+	} while (0)
+
+#define dp_err(ctx, ...) dp_log_cond(ctx, LOG_ERR, __VA_ARGS__)
+#define dp_warn(ctx, ...) dp_log_cond(ctx, LOG_WARNING, __VA_ARGS__)
+#define dp_notice(ctx, ...) dp_log_cond(ctx, LOG_NOTICE, __VA_ARGS__)
+#define dp_info(ctx, ...) dp_log_cond(ctx, LOG_INFO, __VA_ARGS__)
+#define dp_dbg(ctx, ...) dp_log_cond(ctx, LOG_DEBUG, __VA_ARGS__)
+
+/* Misuse of an entry point: logs "BUG: ..." and makes the caller return -EINVAL. */
+#define dp_bug_on(ctx, cond)                                                  \
+	((cond) ? (dp_err(ctx, "BUG: %s: %s", __func__, #cond), true) : false)
+
+/* Parses a DIRECTPATH_LOG-style priority ("err", "info", "7", ...); -EINVAL if unknown. */
+int dp_log_priority_parse(const char *s);
+
+/* The stderr logger that DIRECTPATH_LOG installs when the caller set none. */
+void dp_log_stderr(struct dp_ctx *ctx, int priority, const char *file, int line,
+		   const char *fn, const char *format, va_list args,
+		   void *userdata) DP_PRINTF(6, 0);
+
+#endif

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/* A log handler for tests: any LOG_ERR not announced by the test fails it. */
+#ifndef DP_TESTLOG_H
+#define DP_TESTLOG_H
+
+#include <directpath/directpath.h>
+
+/* Installs the handler at LOG_DEBUG priority. */
+void dp_test_log_attach(struct dp_ctx *ctx);
+/* The log_fn/userdata pair, for dp_ctx_opts. */
+void dp_test_log_fn(struct dp_ctx *ctx, int priority, const char *file,
+		    int line, const char *fn, const char *format, va_list args,
+		    void *userdata) DP_PRINTF(6, 0);
+/* The next LOG_ERR messages are expected; they are collected instead of failing. */
+void dp_test_log_expect_err(void);
+/* Ends the expectation; returns the collected errors ("" if none), newline-separated. */
+const char *dp_test_log_expect_end(void);
+/* Everything logged since the last reset, all priorities. */
+const char *dp_test_log_all(void);
+void dp_test_log_reset(void);
+
+#endif

@@ -5,6 +5,7 @@
 
 #include "config.h"
 #include "internal.h"
+#include "inventory.h"
 
 const char *dp_version(void)
 {
@@ -115,9 +116,14 @@ int dp_ctx_new(const struct dp_ctx_opts *opts, struct dp_ctx **out)
 			   DP_DEFAULT_DATA_DIR);
 	if (r < 0)
 		goto err;
+	r = dp_ctx_set_dir(ctx, &ctx->driverctl_dir, "driverctl_dir",
+			   o.driverctl_dir, DP_DEFAULT_DRIVERCTL_DIR);
+	if (r < 0)
+		goto err;
 
-	dp_dbg(ctx, "context %p: config %s, run %s, data %s", (void *)ctx,
-	       ctx->config_dir, ctx->run_dir, ctx->data_dir);
+	dp_dbg(ctx, "context %p: config %s, run %s, data %s, driverctl %s",
+	       (void *)ctx, ctx->config_dir, ctx->run_dir, ctx->data_dir,
+	       ctx->driverctl_dir);
 	*out = ctx;
 	return 0;
 err:
@@ -137,7 +143,9 @@ struct dp_ctx *dp_ctx_unref(struct dp_ctx *ctx)
 	if (!ctx || --ctx->refcount > 0)
 		return NULL;
 	dp_dbg(ctx, "context %p freed", (void *)ctx);
+	dp_inventory_clear(ctx);
 	free(ctx->config_dir);
+	free(ctx->driverctl_dir);
 	free(ctx->run_dir);
 	free(ctx->data_dir);
 	free(ctx);
@@ -197,4 +205,9 @@ const char *dp_ctx_get_run_dir(const struct dp_ctx *ctx)
 const char *dp_ctx_get_data_dir(const struct dp_ctx *ctx)
 {
 	return ctx ? ctx->data_dir : NULL;
+}
+
+const char *dp_ctx_get_driverctl_dir(const struct dp_ctx *ctx)
+{
+	return ctx ? ctx->driverctl_dir : NULL;
 }

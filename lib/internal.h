@@ -21,6 +21,10 @@ struct dp_ctx {
 	char *config_dir;
 	char *run_dir;
 	char *data_dir;
+	char *driverctl_dir;
+	struct dp_device **devices; /* the last scan, BDF order */
+	size_t n_devices;
+	bool scanned;
 };
 
 void dp_log_impl(struct dp_ctx *ctx, int priority, const char *file, int line,
@@ -43,8 +47,10 @@ void dp_log_impl(struct dp_ctx *ctx, int priority, const char *file, int line,
 #define dp_dbg(ctx, ...) dp_log_cond(ctx, LOG_DEBUG, __VA_ARGS__)
 
 /* Misuse of an entry point: logs "BUG: ..." and makes the caller return -EINVAL. */
-#define dp_bug_on(ctx, cond)                                                  \
-	((cond) ? (dp_err(ctx, "BUG: %s: %s", __func__, #cond), true) : false)
+#define dp_bug_on(ctx, cond) \
+	((cond) ? (dp_log_bug((ctx), __FILE__, __LINE__, __func__, #cond), true) : false)
+void dp_log_bug(struct dp_ctx *ctx, const char *file, int line, const char *fn,
+		const char *cond);
 
 /* Parses a DIRECTPATH_LOG-style priority ("err", "info", "7", ...); -EINVAL if unknown. */
 int dp_log_priority_parse(const char *s);

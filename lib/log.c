@@ -18,6 +18,13 @@ void dp_log_impl(struct dp_ctx *ctx, int priority, const char *file, int line,
 	errno = saved;
 }
 
+void dp_log_bug(struct dp_ctx *ctx, const char *file, int line, const char *fn,
+		const char *cond)
+{
+	if (ctx && ctx->log_fn && ctx->log_priority >= LOG_ERR)
+		dp_log_impl(ctx, LOG_ERR, file, line, fn, "BUG: %s: %s", fn, cond);
+}
+
 static const char *const dp_prio_names[] = {
 	"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
 };

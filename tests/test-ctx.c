@@ -76,6 +76,7 @@ START_TEST(ctx_new_null_opts_takes_defaults)
 	ck_assert_str_eq(dp_ctx_get_config_dir(ctx), DP_DEFAULT_CONFIG_DIR);
 	ck_assert_str_eq(dp_ctx_get_run_dir(ctx), DP_DEFAULT_RUN_DIR);
 	ck_assert_str_eq(dp_ctx_get_data_dir(ctx), DP_DEFAULT_DATA_DIR);
+	ck_assert_str_eq(dp_ctx_get_driverctl_dir(ctx), DP_DEFAULT_DRIVERCTL_DIR);
 	ck_assert_int_eq(dp_ctx_get_log_priority(ctx), LOG_ERR);
 	ck_assert_ptr_null(dp_ctx_get_userdata(ctx));
 	ck_assert_ptr_null(dp_ctx_unref(ctx));
@@ -85,13 +86,14 @@ END_TEST
 START_TEST(ctx_new_takes_directories_from_opts)
 {
 	DP_OPTS(dp_ctx_opts, o, .log_fn = dp_test_log_fn, .config_dir = "/tmp/c",
-		.run_dir = "/tmp/r", .data_dir = "/tmp/d");
+		.run_dir = "/tmp/r", .data_dir = "/tmp/d", .driverctl_dir = "/tmp/dc");
 	struct dp_ctx *ctx;
 
 	ck_assert_int_eq(dp_ctx_new(&o, &ctx), 0);
 	ck_assert_str_eq(dp_ctx_get_config_dir(ctx), "/tmp/c");
 	ck_assert_str_eq(dp_ctx_get_run_dir(ctx), "/tmp/r");
 	ck_assert_str_eq(dp_ctx_get_data_dir(ctx), "/tmp/d");
+	ck_assert_str_eq(dp_ctx_get_driverctl_dir(ctx), "/tmp/dc");
 	dp_ctx_unref(ctx);
 }
 END_TEST
@@ -123,13 +125,16 @@ END_TEST
 
 START_TEST(ctx_new_relative_dir_is_einval_naming_it)
 {
-	static const char *const names[] = { "config_dir", "run_dir", "data_dir" };
+	static const char *const names[] = { "config_dir", "run_dir", "data_dir",
+					     "driverctl_dir" };
 
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		struct capture cap = { 0 };
 		DP_OPTS(dp_ctx_opts, o, .log_fn = capture_fn, .log_userdata = &cap);
 		struct dp_ctx *ctx = SENTINEL;
-		const char **field = i == 0 ? &o.config_dir : i == 1 ? &o.run_dir : &o.data_dir;
+		const char **fields[] = { &o.config_dir, &o.run_dir, &o.data_dir,
+					  &o.driverctl_dir };
+		const char **field = fields[i];
 
 		*field = "relative/dir";
 		ck_assert_int_eq(dp_ctx_new(&o, &ctx), -EINVAL);
@@ -161,9 +166,25 @@ START_TEST(ctx_new_overlong_dir_is_enametoolong)
 }
 END_TEST
 
+/* The size of struct dp_ctx_opts as version 0.1 (DIRECTPATH_1.0) shipped it. */
+#define CTX_OPTS_V1_SZ (offsetof(struct dp_ctx_opts, data_dir) + sizeof(const char *))
+
+START_TEST(ctx_new_older_caller_gets_default_driverctl_dir)
+{
+	struct dp_ctx_opts o = { .sz = CTX_OPTS_V1_SZ, .run_dir = "/tmp/r",
+				 .driverctl_dir = "/must/not/be/read" };
+	struct dp_ctx *ctx;
+
+	ck_assert_int_eq(dp_ctx_new(&o, &ctx), 0);
+	ck_assert_str_eq(dp_ctx_get_run_dir(ctx), "/tmp/r");
+	ck_assert_str_eq(dp_ctx_get_driverctl_dir(ctx), DP_DEFAULT_DRIVERCTL_DIR);
+	dp_ctx_unref(ctx);
+}
+END_TEST
+
 START_TEST(ctx_new_short_sz_is_einval)
 {
-	struct dp_ctx_opts o = { .sz = sizeof(o) - 1 };
+	struct dp_ctx_opts o = { .sz = CTX_OPTS_V1_SZ - 1 };
 	struct dp_ctx *ctx = SENTINEL;
 
 	ck_assert_int_eq(dp_ctx_new(&o, &ctx), -EINVAL);
@@ -226,6 +247,7 @@ START_TEST(ctx_null_is_einval_everywhere)
 	ck_assert_ptr_null(dp_ctx_get_config_dir(NULL));
 	ck_assert_ptr_null(dp_ctx_get_run_dir(NULL));
 	ck_assert_ptr_null(dp_ctx_get_data_dir(NULL));
+	ck_assert_ptr_null(dp_ctx_get_driverctl_dir(NULL));
 }
 END_TEST
 
@@ -415,6 +437,7 @@ int main(void)
 	tcase_add_test(tc, ctx_new_null_out_is_einval_and_logged);
 	tcase_add_test(tc, ctx_new_relative_dir_is_einval_naming_it);
 	tcase_add_test(tc, ctx_new_overlong_dir_is_enametoolong);
+	tcase_add_test(tc, ctx_new_older_caller_gets_default_driverctl_dir);
 	tcase_add_test(tc, ctx_new_short_sz_is_einval);
 	tcase_add_test(tc, ctx_new_newer_caller_zero_tail_ok_nonzero_e2big);
 	tcase_add_test(tc, ctx_ref_unref_counts);

@@ -14,10 +14,14 @@ meson install -C "$build" --no-rebuild --quiet --destdir "$tmp/root" >"$tmp/inst
 
 case $libdir in /*) ;; *) libdir=$prefix/$libdir ;; esac
 case $mandir in /*) ;; *) mandir=$prefix/$mandir ;; esac
+# The staged root first; the system's own .pc files (pciaccess) stay reachable.
 PKG_CONFIG_PATH=$tmp/root$libdir/pkgconfig
-PKG_CONFIG_LIBDIR=$PKG_CONFIG_PATH
 PKG_CONFIG_SYSROOT_DIR=$tmp/root
-export PKG_CONFIG_PATH PKG_CONFIG_LIBDIR PKG_CONFIG_SYSROOT_DIR
+export PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
+case $(pkg-config --path libdirectpath) in
+"$tmp/root"*) ;;
+*) echo "FAIL: pkg-config found libdirectpath outside the staged install"; exit 1 ;;
+esac
 
 got=$(pkg-config --modversion libdirectpath)
 [ "$got" = "$version" ] || { echo "FAIL: pkg-config says version $got, want $version"; exit 1; }

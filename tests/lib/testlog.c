@@ -10,7 +10,7 @@
 
 static bool expecting;
 static char errors[8192];
-static char all[16384];
+static char all[65536];
 
 static void append(char *buf, size_t size, const char *msg)
 {
@@ -23,12 +23,13 @@ void dp_test_log_fn(struct dp_ctx *ctx, int priority, const char *file,
 		    int line, const char *fn, const char *format, va_list args,
 		    void *userdata)
 {
-	char msg[2048];
+	char msg[2048], tagged[2100];
 
 	(void)ctx;
 	(void)userdata;
 	vsnprintf(msg, sizeof(msg), format, args);
-	append(all, sizeof(all), msg);
+	snprintf(tagged, sizeof(tagged), "<%d>%s", priority, msg);
+	append(all, sizeof(all), tagged);
 	if (priority > LOG_ERR)
 		return;
 	if (!expecting)
@@ -58,6 +59,34 @@ const char *dp_test_log_expect_end(void)
 const char *dp_test_log_all(void)
 {
 	return all;
+}
+
+bool dp_test_logged(int priority, const char *a, const char *b)
+{
+	char tag[8];
+	const char *p = all;
+
+	snprintf(tag, sizeof(tag), "<%d>", priority);
+	while (*p) {
+		const char *end = strchr(p, '\n');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		char line[2200];
+
+		snprintf(line, sizeof(line), "%.*s", (int)len, p);
+		if (!strncmp(line, tag, strlen(tag)) && strstr(line, a) &&
+		    (!b || strstr(line, b)))
+			return true;
+		p += len + (end ? 1 : 0);
+	}
+	return false;
+}
+
+bool dp_test_warned(void)
+{
+	for (int prio = LOG_EMERG; prio <= LOG_WARNING; prio++)
+		if (dp_test_logged(prio, "", NULL))
+			return true;
+	return false;
 }
 
 void dp_test_log_reset(void)

@@ -3,6 +3,8 @@
 #ifndef DP_TESTLOG_H
 #define DP_TESTLOG_H
 
+#include <stdbool.h>
+
 #include <directpath/directpath.h>
 
 /* Installs the handler at LOG_DEBUG priority. */
@@ -15,8 +17,12 @@ void dp_test_log_fn(struct dp_ctx *ctx, int priority, const char *file,
 void dp_test_log_expect_err(void);
 /* Ends the expectation; returns the collected errors ("" if none), newline-separated. */
 const char *dp_test_log_expect_end(void);
-/* Everything logged since the last reset, all priorities. */
+/* Everything logged since the last reset, one "<priority>message" line each. */
 const char *dp_test_log_all(void);
+/* True when a line logged at exactly this priority holds a (and b, unless NULL). */
+bool dp_test_logged(int priority, const char *a, const char *b);
+/* True when anything at LOG_WARNING or more urgent was logged. */
+bool dp_test_warned(void);
 void dp_test_log_reset(void);
 
 #endif

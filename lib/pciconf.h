@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/* What config space says about a function: a pure parser with a bounded walk. */
+#ifndef DP_PCICONF_H
+#define DP_PCICONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define DP_PCI_CFG_HEADER 64
+#define DP_PCI_CFG_SPACE 256
+#define DP_PCI_CFG_SPACE_EXP 4096
+
+struct dp_pciconf {
+	uint64_t flags;          /* DP_DEVICE_* bits config space decides */
+	uint8_t header_type;     /* without the multifunction bit */
+	uint8_t msix_table_bir;
+	uint8_t msix_pba_bir;
+	uint16_t msi_vectors;
+	uint16_t msix_table_size;
+	uint32_t msix_table_offset;
+	uint32_t msix_pba_offset;
+	bool cap_loop;           /* the capability list looped or ran past its bound */
+	bool ext_cap_loop;       /* the same for the extended list */
+};
+
+/* Parses len bytes of config space; -EINVAL when shorter than the 64-byte header. */
+int dp_pciconf_parse(const uint8_t *cfg, size_t len, struct dp_pciconf *out);
+
+#endif

@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: MIT
+# TAP helpers for the admin tool's shell tests; sourced, not run.
+# n and failed count the checks; the caller prints the plan "1..$n" at the end.
+n=0 failed=0
+
+pass() { n=$((n + 1)); echo "ok $n - $1"; }
+fail() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+
+# description, expected exit status, expected output pattern, command...
+check() {
+	desc=$1 want_rc=$2 pattern=$3
+	shift 3
+	out=$("$@" 2>&1)
+	rc=$?
+	case $out in
+	*"$pattern"*) match=1 ;;
+	*) match=0 ;;
+	esac
+	if [ "$rc" -eq "$want_rc" ] && [ $match -eq 1 ]; then
+		pass "$desc"
+	else
+		fail "$desc" "exit $rc, want $want_rc; want output with: $pattern" "output: $out"
+	fi
+}
+
+# description, expected, actual
+same() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "want: $(echo "$2" | tr '\n' ' ')" "got:  $(echo "$3" | tr '\n' ' ')"
+	fi
+}
+
+# With DP_CLI_WRAPPER set (e.g. valgrind), prints a script in DIR that runs
+# the tool under it, else the tool itself: wrap_tool TOOL DIR
+wrap_tool() {
+	if [ -n "${DP_CLI_WRAPPER:-}" ]; then
+		printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$DP_CLI_WRAPPER" "$1" >"$2/directpath"
+		chmod 755 "$2/directpath"
+		echo "$2/directpath"
+	else
+		echo "$1"
+	fi
+}

@@ -124,22 +124,13 @@ static int kvm_api_version(void)
 	return v < 0 ? -1 : v;
 }
 
-int dp_ctx_get_host_caps(struct dp_ctx *ctx, struct dp_host_caps *out)
+int dp_caps_read(struct dp_ctx *ctx, struct dp_host_caps *out)
 {
 	struct dp_host_caps caps = { .sz = sizeof(caps) };
 	struct rlimit rl;
 	struct stat st;
 	char buf[16];
 	int r;
-
-	if (dp_bug_on(ctx, !ctx) || dp_bug_on(ctx, !out))
-		return -EINVAL;
-	if (out->sz < offsetof(struct dp_host_caps, memlock_max) + sizeof(uint64_t) ||
-	    out->sz > DP_OPTS_SZ_MAX) {
-		dp_err(ctx, "BUG: dp_ctx_get_host_caps: struct dp_host_caps has sz %zu",
-		       out->sz);
-		return -EINVAL;
-	}
 
 	probe_iommus(ctx, &caps);
 	caps.iommu_group_count = count_groups();
@@ -165,6 +156,23 @@ int dp_ctx_get_host_caps(struct dp_ctx *ctx, struct dp_host_caps *out)
 	dp_dbg(ctx, "host: iommu kind %u, flags %#x, %d groups, kvm api %d",
 	       caps.iommu_kind, caps.flags, caps.iommu_group_count,
 	       caps.kvm_api_version);
+	*out = caps;
+	return 0;
+}
+
+int dp_ctx_get_host_caps(struct dp_ctx *ctx, struct dp_host_caps *out)
+{
+	struct dp_host_caps caps;
+
+	if (dp_bug_on(ctx, !ctx) || dp_bug_on(ctx, !out))
+		return -EINVAL;
+	if (out->sz < offsetof(struct dp_host_caps, memlock_max) + sizeof(uint64_t) ||
+	    out->sz > DP_OPTS_SZ_MAX) {
+		dp_err(ctx, "BUG: dp_ctx_get_host_caps: struct dp_host_caps has sz %zu",
+		       out->sz);
+		return -EINVAL;
+	}
+	dp_caps_read(ctx, &caps);
 	return dp_info_copy_out(out, offsetof(struct dp_host_caps, memlock_max) + sizeof(uint64_t),
 				&caps, sizeof(caps));
 }

@@ -25,6 +25,7 @@ struct dp_ctx {
 	struct dp_device **devices; /* the last scan, BDF order */
 	size_t n_devices;
 	bool scanned;
+	struct dp_host_caps caps;   /* read by the last scan */
 };
 
 void dp_log_impl(struct dp_ctx *ctx, int priority, const char *file, int line,
@@ -51,6 +52,9 @@ void dp_log_impl(struct dp_ctx *ctx, int priority, const char *file, int line,
 	((cond) ? (dp_log_bug((ctx), __FILE__, __LINE__, __func__, #cond), true) : false)
 void dp_log_bug(struct dp_ctx *ctx, const char *file, int line, const char *fn,
 		const char *cond);
+
+/* Reads the host's capabilities (caps.c). */
+int dp_caps_read(struct dp_ctx *ctx, struct dp_host_caps *caps);
 
 /* Parses a DIRECTPATH_LOG-style priority ("err", "info", "7", ...); -EINVAL if unknown. */
 int dp_log_priority_parse(const char *s);

@@ -689,6 +689,7 @@ int dp_ctx_scan(struct dp_ctx *ctx)
 	name_list_free(&marks);
 
 	dp_inventory_clear(ctx);
+	dp_caps_read(ctx, &ctx->caps);
 	ctx->devices = list;
 	ctx->n_devices = n;
 	ctx->scanned = true;

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* directpath: the host administrator's tool. Uses only the public API. */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -23,12 +25,25 @@ enum {
 	EXIT_USAGE = 2,
 };
 
-/* Options that only some commands take. */
+/* Options that only some commands take; cmd_options names them. */
 enum {
 	OPT_JSON = 1u << 0,
 	OPT_NOW = 1u << 1,
 	OPT_FORCE = 1u << 2,
+	OPT_VM = 1u << 3,
+	OPT_DEVICES = 1u << 4,
+	OPT_HW_VERSION = 1u << 5,
+	OPT_MEMORY = 1u << 6,
+	OPT_RESERVATION = 1u << 7,
+	OPT_NAME = 1u << 8,
+	OPT_FEATURES = 1u << 9,
+	OPT_POLICY = 1u << 10,
+	OPT_COMPAT = 1u << 11,
 };
+
+/* The options that describe a VM on the command line, instead of --vm. */
+#define OPT_VM_SPEC (OPT_DEVICES | OPT_HW_VERSION | OPT_MEMORY | \
+		     OPT_RESERVATION | OPT_NAME | OPT_FEATURES)
 
 /* Long-only options. */
 enum {
@@ -38,7 +53,40 @@ enum {
 	LOPT_DRIVERCTL_DIR,
 	LOPT_CONFIG_DIR,
 	LOPT_RUN_DIR,
+	LOPT_DATA_DIR,
+	LOPT_VM,
+	LOPT_DEVICES,
+	LOPT_HW_VERSION,
+	LOPT_MEMORY,
+	LOPT_RESERVATION,
+	LOPT_NAME,
+	LOPT_FEATURES,
+	LOPT_POLICY,
+	LOPT_COMPAT,
 };
+
+/* Command options by OPT_* bit: the name, and whether it takes a value. */
+static const struct {
+	unsigned opt;
+	int lopt;
+	const char *name;
+	bool has_arg;
+} cmd_options[] = {
+	{ OPT_JSON, LOPT_JSON, "json", false },
+	{ OPT_NOW, LOPT_NOW, "now", false },
+	{ OPT_FORCE, LOPT_FORCE, "force", false },
+	{ OPT_VM, LOPT_VM, "vm", true },
+	{ OPT_DEVICES, LOPT_DEVICES, "devices", true },
+	{ OPT_HW_VERSION, LOPT_HW_VERSION, "hw-version", true },
+	{ OPT_MEMORY, LOPT_MEMORY, "memory", true },
+	{ OPT_RESERVATION, LOPT_RESERVATION, "reservation", true },
+	{ OPT_NAME, LOPT_NAME, "name", true },
+	{ OPT_FEATURES, LOPT_FEATURES, "features", true },
+	{ OPT_POLICY, LOPT_POLICY, "policy", true },
+	{ OPT_COMPAT, LOPT_COMPAT, "compat", false },
+};
+
+#define N_CMD_OPTIONS (sizeof(cmd_options) / sizeof(cmd_options[0]))
 
 struct cli {
 	struct dp_ctx *ctx;
@@ -48,6 +96,8 @@ struct cli {
 	const char *driverctl_dir;
 	const char *config_dir;
 	const char *run_dir;
+	const char *data_dir;
+	const char *values[N_CMD_OPTIONS]; /* by cmd_options index; NULL: not given */
 };
 
 struct command {
@@ -1116,6 +1166,734 @@ static int cmd_unmark(struct cli *cli, const char *arg)
 	return set_passthrough(cli, arg, false);
 }
 
+/* Policy: check, features, policy. */
+
+/* The value of an option that takes one, or NULL when it was not given. */
+static const char *opt_value(const struct cli *cli, unsigned opt)
+{
+	for (size_t i = 0; i < N_CMD_OPTIONS; i++)
+		if (cmd_options[i].opt == opt)
+			return cli->values[i];
+	return NULL;
+}
+
+static int usage_error(const char *cmd, const char *format, ...) DP_PRINTF(2, 3);
+static int usage_error(const char *cmd, const char *format, ...)
+{
+	va_list args;
+
+	fprintf(stderr, "directpath: %s: ", cmd);
+	va_start(args, format);
+	vfprintf(stderr, format, args);
+	va_end(args);
+	fprintf(stderr, "\nTry \"directpath %s --help\".\n", cmd);
+	return EXIT_USAGE;
+}
+
+/* Whether the library logged an error since errors_before: then it said why. */
+static bool lib_said(const struct cli *cli, unsigned errors_before)
+{
+	return cli->lib_errors != errors_before;
+}
+
+/* The longest line a policy file may have (directpath-policy(5)). */
+#define POLICY_LINE_MAX 198
+
+/*
+ * The policy in force: the defaults and the compatibility list of the data
+ * directory, then --policy FILE, or CONFIG_DIR/policy.conf when it exists.
+ * source receives the file loaded, or "" for none.
+ */
+static int load_policy(struct cli *cli, struct dp_policy **out, char *source,
+		       size_t len)
+{
+	const char *file = opt_value(cli, OPT_POLICY);
+	struct dp_policy *policy;
+	char dflt[PATH_MAX];
+	unsigned errors = cli->lib_errors;
+	int r;
+
+	source[0] = '\0';
+	r = dp_policy_new(cli->ctx, &policy);
+	if (r < 0) {
+		if (!lib_said(cli, errors))
+			err_msg("cannot set up the policy: %s", strerror(-r));
+		return EXIT_USAGE;
+	}
+	if (!file) {
+		if (snprintf(dflt, sizeof(dflt), "%s/policy.conf",
+			     dp_ctx_get_config_dir(cli->ctx)) >= (int)sizeof(dflt)) {
+			err_msg("the configuration directory's name is too long");
+			dp_policy_unref(policy);
+			return EXIT_USAGE;
+		}
+		/* No policy file is the defaults; any other trouble is the loader's to report. */
+		if (access(dflt, F_OK) < 0 && errno == ENOENT) {
+			*out = policy;
+			return EXIT_OK;
+		}
+		file = dflt;
+	}
+	errors = cli->lib_errors;
+	r = dp_policy_load_file(policy, file);
+	if (r < 0) {
+		if (!lib_said(cli, errors))
+			err_msg("%s: cannot load the policy: %s", file, strerror(-r));
+		dp_policy_unref(policy);
+		return EXIT_USAGE;
+	}
+	snprintf(source, len, "%s", file);
+	*out = policy;
+	return EXIT_OK;
+}
+
+/* A decimal number up to max, digits only. */
+static int parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return -EINVAL;
+	for (; *s; s++) {
+		unsigned d;
+
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		d = (unsigned)(*s - '0');
+		if (v > (max - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_size_opt(const char *opt, const char *text, uint64_t *out)
+{
+	int r = dp_parse_size(text, out);
+
+	if (r < 0)
+		return usage_error("check", "--%s: \"%s\" is not a size (bytes, or with K, M, G or T, such as 4096M or 4G)%s",
+				   opt, text, r == -ERANGE ? ": too large" : "");
+	return EXIT_OK;
+}
+
+/* Names separated by spaces or commas, into DP_FEATURE_* bits. */
+static int parse_features(const char *text, uint32_t *out)
+{
+	char *copy = strdup(text), *save = NULL;
+	uint32_t features = 0;
+	int r = EXIT_OK;
+
+	if (!copy)
+		return oom();
+	for (char *w = strtok_r(copy, " ,\t", &save); w;
+	     w = strtok_r(NULL, " ,\t", &save)) {
+		uint32_t bit = dp_feature_from_name(w);
+
+		if (!bit) {
+			r = usage_error("check", "--features: unknown feature \"%s\" (\"directpath features\" lists them)",
+					w);
+			break;
+		}
+		features |= bit;
+	}
+	free(copy);
+	if (r == EXIT_OK)
+		*out = features;
+	return r;
+}
+
+/* Adds each BDF of a comma-separated list; malformed ones are usage errors. */
+static int add_devices(struct cli *cli, struct dp_vm *vm, const char *text)
+{
+	char *copy = strdup(text), *save = NULL;
+	int r = EXIT_OK;
+
+	if (!copy)
+		return oom();
+	for (char *w = strtok_r(copy, ", \t", &save); w;
+	     w = strtok_r(NULL, ", \t", &save)) {
+		unsigned errors = cli->lib_errors;
+		int e;
+
+		if (dp_bdf_parse(w, NULL, NULL, NULL, NULL) < 0) {
+			r = usage_error("check", "--devices: \"%s\" is not a PCI address (DDDD:BB:DD.F or BB:DD.F)",
+					w);
+			break;
+		}
+		e = dp_vm_add_device(vm, w);
+		if (e < 0) {
+			if (!lib_said(cli, errors))
+				err_msg("%s: cannot add it to the VM: %s", w, strerror(-e));
+			r = EXIT_USAGE;
+			break;
+		}
+	}
+	free(copy);
+	return r;
+}
+
+/* The VM of check: --vm FILE, or the options that describe one. */
+static int build_vm(struct cli *cli, struct dp_vm **out)
+{
+	const char *file = opt_value(cli, OPT_VM);
+	const char *hw = opt_value(cli, OPT_HW_VERSION);
+	const char *mem = opt_value(cli, OPT_MEMORY);
+	const char *res = opt_value(cli, OPT_RESERVATION);
+	const char *features = opt_value(cli, OPT_FEATURES);
+	const char *devices = opt_value(cli, OPT_DEVICES);
+	const char *name = opt_value(cli, OPT_NAME);
+	uint64_t hw_version, memory, reservation;
+	uint32_t feature_bits = 0;
+	struct dp_vm *vm = NULL;
+	unsigned errors = cli->lib_errors;
+	int r;
+
+	if (file) {
+		for (size_t i = 0; i < N_CMD_OPTIONS; i++)
+			if ((cmd_options[i].opt & OPT_VM_SPEC) && cli->values[i])
+				return usage_error("check", "--vm and --%s exclude each other: the file describes the VM",
+						   cmd_options[i].name);
+		r = dp_vm_new_from_file(cli->ctx, file, &vm);
+		if (r < 0) {
+			if (!lib_said(cli, errors))
+				err_msg("%s: cannot read the VM: %s", file, strerror(-r));
+			return EXIT_USAGE;
+		}
+		*out = vm;
+		return EXIT_OK;
+	}
+	if (!hw || !mem)
+		return usage_error("check", "a VM is needed: --vm FILE, or --hw-version and --memory (and --devices)");
+	r = parse_uint(hw, UINT32_MAX, &hw_version);
+	if (r < 0)
+		return usage_error("check", "--hw-version: \"%s\" is not a hardware version (a number such as 7)%s",
+				   hw, r == -ERANGE ? ": too large" : "");
+	r = parse_size_opt("memory", mem, &memory);
+	if (r != EXIT_OK)
+		return r;
+	reservation = memory;
+	if (res) {
+		r = parse_size_opt("reservation", res, &reservation);
+		if (r != EXIT_OK)
+			return r;
+	}
+	if (features) {
+		r = parse_features(features, &feature_bits);
+		if (r != EXIT_OK)
+			return r;
+	}
+	r = dp_vm_new(cli->ctx, name ? name : "cli", &vm);
+	if (r < 0) {
+		if (!lib_said(cli, errors))
+			err_msg("cannot describe the VM: %s", strerror(-r));
+		return EXIT_USAGE;
+	}
+	r = dp_vm_set_hw_version(vm, (uint32_t)hw_version);
+	if (r == 0)
+		r = dp_vm_set_memory(vm, memory, reservation);
+	if (r == 0)
+		r = dp_vm_set_features(vm, feature_bits, 1);
+	if (r < 0) {
+		if (!lib_said(cli, errors))
+			err_msg("%s: cannot describe the VM: %s", dp_vm_get_name(vm), strerror(-r));
+		dp_vm_unref(vm);
+		return EXIT_USAGE;
+	}
+	if (devices) {
+		r = add_devices(cli, vm, devices);
+		if (r != EXIT_OK) {
+			dp_vm_unref(vm);
+			return r;
+		}
+	}
+	*out = vm;
+	return EXIT_OK;
+}
+
+static const char *severity_name(uint32_t severity)
+{
+	switch (severity) {
+	case DP_SEVERITY_INFO:
+		return "info";
+	case DP_SEVERITY_WARNING:
+		return "warning";
+	case DP_SEVERITY_ERROR:
+		return "error";
+	default:
+		return "?";
+	}
+}
+
+/* "3 errors", "1 warning". */
+static int fmt_count(char *buf, size_t len, size_t n, const char *what)
+{
+	return snprintf(buf, len, "%zu %s%s", n, what, n == 1 ? "" : "s");
+}
+
+/* The verdict, the findings, then the lost features and their causes. */
+static int print_report(const struct dp_report *rep, const struct dp_vm *vm)
+{
+	size_t n = dp_report_get_finding_count(rep), errors = 0, warnings = 0;
+	uint32_t lost = dp_report_get_lost_features(rep);
+	uint32_t enabled = dp_vm_get_features(vm);
+	struct dp_finding *f;
+	char e[32], w[32];
+	int r;
+
+	f = calloc(n ? n : 1, sizeof(*f));
+	if (!f)
+		return oom();
+	for (size_t i = 0; i < n; i++) {
+		f[i].sz = sizeof(f[i]);
+		r = dp_report_get_finding(rep, i, &f[i]);
+		if (r < 0) {
+			err_msg("%s: cannot read finding %zu of %zu: %s",
+				dp_vm_get_name(vm), i, n, strerror(-r));
+			free(f);
+			return EXIT_USAGE;
+		}
+		if (f[i].severity == DP_SEVERITY_ERROR)
+			errors++;
+		else if (f[i].severity == DP_SEVERITY_WARNING)
+			warnings++;
+	}
+	fmt_count(e, sizeof(e), errors, "error");
+	fmt_count(w, sizeof(w), warnings, "warning");
+	if (dp_report_is_allowed(rep))
+		printf("%s: allowed%s%s%s\n", dp_vm_get_name(vm),
+		       warnings ? " (" : "", warnings ? w : "", warnings ? ")" : "");
+	else
+		printf("%s: denied (%s%s%s)\n", dp_vm_get_name(vm), e,
+		       warnings ? ", " : "", warnings ? w : "");
+	for (size_t i = 0; i < n; i++) {
+		const char *code = dp_finding_code_name(f[i].code);
+		char unknown[24];
+
+		if (!code) {
+			snprintf(unknown, sizeof(unknown), "code-%" PRIu32, f[i].code);
+			code = unknown;
+		}
+		printf("%-7s  %-22s  %s\n", severity_name(f[i].severity), code,
+		       f[i].message);
+	}
+	free(f);
+
+	if (!lost) {
+		printf("Lost features: none\n");
+		return EXIT_OK;
+	}
+	printf("Lost features:\n  %-18s  %-8s  %s\n", "FEATURE", "THIS VM",
+	       "CAUSED BY");
+	for (unsigned bit = 0; bit < 32; bit++) {
+		uint32_t feature = 1u << bit;
+		size_t nc = dp_report_get_feature_cause_count(rep, feature);
+		const char *name = dp_feature_name(feature);
+		char unknown[24];
+
+		if (!(lost & feature))
+			continue;
+		if (!name) {
+			snprintf(unknown, sizeof(unknown), "feature-bit-%u", bit);
+			name = unknown;
+		}
+		printf("  %-18s  %-8s  ", name,
+		       enabled & feature ? "enabled" : "disabled");
+		for (size_t i = 0; i < nc; i++)
+			printf("%s%s", i ? ", " : "",
+			       or_dash(dp_report_get_feature_cause(rep, feature, i)));
+		printf("%s\n", nc ? "" : "-");
+	}
+	return EXIT_OK;
+}
+
+static int cmd_check(struct cli *cli, const char *arg)
+{
+	struct dp_policy *policy = NULL;
+	struct dp_report *rep = NULL;
+	struct dp_vm *vm = NULL;
+	char source[PATH_MAX];
+	unsigned errors;
+	int r;
+
+	(void)arg;
+	r = build_vm(cli, &vm);
+	if (r != EXIT_OK)
+		return r;
+	r = load_policy(cli, &policy, source, sizeof(source));
+	if (r != EXIT_OK)
+		goto out;
+	/* A VM without devices needs nothing of the host. */
+	if (dp_vm_get_device_count(vm)) {
+		r = scan(cli);
+		if (r != EXIT_OK)
+			goto out;
+	}
+	errors = cli->lib_errors;
+	r = dp_policy_check(policy, vm, &rep);
+	if (r < 0) {
+		if (!lib_said(cli, errors))
+			err_msg("%s: cannot check the VM: %s", dp_vm_get_name(vm),
+				strerror(-r));
+		r = EXIT_USAGE;
+		goto out;
+	}
+	if (cli->opts & OPT_JSON) {
+		char *json = NULL;
+
+		r = dp_report_to_json(rep, &json);
+		if (r < 0) {
+			err_msg("%s: cannot format the report: %s",
+				dp_vm_get_name(vm), strerror(-r));
+			r = EXIT_USAGE;
+			goto out;
+		}
+		puts(json);
+		free(json);
+		r = EXIT_OK;
+	} else {
+		r = print_report(rep, vm);
+	}
+	if (r == EXIT_OK && !dp_report_is_allowed(rep))
+		r = EXIT_DENIED;
+out:
+	dp_report_unref(rep);
+	dp_policy_unref(policy);
+	dp_vm_unref(vm);
+	return r;
+}
+
+/* What each feature is and why a plain passthrough device takes it away. */
+static const struct {
+	const char *name;
+	const char *title;
+	const char *why;
+} feature_docs[] = {
+	{ "vmotion", "vMotion (live migration)",
+	  "the device's state lives in the hardware and cannot be copied to another host" },
+	{ "storage_vmotion", "Storage vMotion",
+	  "moving the disks of a running VM briefly suspends it, and the device's state cannot be saved" },
+	{ "fault_tolerance", "Fault Tolerance",
+	  "a secondary VM must replay every input, and the device's DMA and interrupts bypass the hypervisor" },
+	{ "hot_add", "device hot add",
+	  "the DMA mappings and the device layout are set up at power-on and stay fixed while the VM runs" },
+	{ "suspend_resume", "suspend and resume",
+	  "the device's state lives in the hardware and cannot be saved to disk and restored" },
+	{ "record_replay", "record and replay",
+	  "the device writes guest memory by DMA and raises interrupts that the hypervisor cannot record" },
+	{ "snapshot_memory", "snapshots with memory",
+	  "a snapshot cannot capture the device's state or DMA in flight" },
+	{ "memory_overcommit", "memory overcommit",
+	  "all guest memory is pinned for DMA: none of it can be swapped, ballooned or shared" },
+};
+
+#define LOST_WITH "every plain passthrough device"
+
+static void feature_doc(const char *name, const char **title, const char **why)
+{
+	*title = "-";
+	*why = "-"; /* a newer library's feature */
+	for (size_t i = 0; i < sizeof(feature_docs) / sizeof(feature_docs[0]); i++)
+		if (strcmp(feature_docs[i].name, name) == 0) {
+			*title = feature_docs[i].title;
+			*why = feature_docs[i].why;
+		}
+}
+
+static int cmd_features(struct cli *cli, const char *arg)
+{
+	struct json_object *arr = NULL;
+
+	(void)arg;
+	if (cli->opts & OPT_JSON) {
+		arr = json_object_new_array();
+		if (!arr)
+			return oom();
+	} else {
+		printf("Each of these features is lost to a VM with %s.\n\n",
+		       LOST_WITH);
+		printf("%-18s  %-24s  %s\n", "FEATURE", "WHAT", "WHY IT IS LOST");
+	}
+	for (unsigned bit = 0; bit < 32; bit++) {
+		const char *name = dp_feature_name(1u << bit), *title, *why;
+		struct json_object *o;
+		int e = 0;
+
+		if (!name)
+			continue;
+		feature_doc(name, &title, &why);
+		if (!arr) {
+			printf("%-18s  %-24s  %s\n", name, title, why);
+			continue;
+		}
+		o = json_object_new_object();
+		if (o) {
+			e |= jadd_str(o, "feature", name);
+			e |= jadd_uint(o, "bit", 1u << bit);
+			e |= jadd_str(o, "title", title);
+			e |= jadd_str(o, "lost_with", LOST_WITH);
+			e |= jadd_str(o, "why", why);
+		}
+		if (e || jarray_add(arr, o)) {
+			if (e)
+				json_object_put(o);
+			json_object_put(arr);
+			return oom();
+		}
+	}
+	return arr ? json_print(arr) : EXIT_OK;
+}
+
+/* The compatibility list as the policy loaded it (directpath-compat(5)). */
+struct compat_row {
+	char *file;                 /* the file's name in the directory, or "-" */
+	unsigned line;
+	const char *level;
+	uint32_t vendor, device, subvendor, subdevice; /* DP_ID_ANY: any */
+	const char *name;           /* NULL: none; the policy's */
+};
+
+struct compat_list {
+	struct compat_row *rows;
+	size_t n;
+	char dir[PATH_MAX];
+};
+
+static void compat_list_free(struct compat_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->rows[i].file);
+	free(l->rows);
+	l->rows = NULL;
+	l->n = 0;
+}
+
+static int compat_read(struct cli *cli, const struct dp_policy *policy,
+		       struct compat_list *l)
+{
+	size_t n = dp_policy_get_compat_count(policy);
+
+	if (snprintf(l->dir, sizeof(l->dir), "%s/compat.d",
+		     dp_ctx_get_data_dir(cli->ctx)) >= (int)sizeof(l->dir)) {
+		err_msg("the data directory's name is too long");
+		return EXIT_USAGE;
+	}
+	if (n == 0)
+		return EXIT_OK;
+	l->rows = calloc(n, sizeof(*l->rows));
+	if (!l->rows)
+		return oom();
+	for (size_t i = 0; i < n; i++) {
+		struct dp_compat_info info = { .sz = sizeof(info) };
+		struct compat_row *c = &l->rows[i];
+		const char *base;
+
+		if (dp_policy_get_compat_entry(policy, i, &info) < 0)
+			break;
+		base = info.source ? strrchr(info.source, '/') : NULL;
+		c->file = strdup(base ? base + 1 : info.source ? info.source : "-");
+		if (!c->file) {
+			compat_list_free(l);
+			return oom();
+		}
+		l->n++;
+		c->line = info.line;
+		c->level = dp_support_level_name(info.level);
+		c->vendor = info.vendor_id;
+		c->device = info.device_id;
+		c->subvendor = info.subsystem_vendor_id;
+		c->subdevice = info.subsystem_id;
+		c->name = info.name;
+	}
+	return EXIT_OK;
+}
+
+static const char *fmt_ids(char *buf, size_t len, uint32_t a, uint32_t b)
+{
+	char x[8], y[8];
+
+	snprintf(x, sizeof(x), a == DP_ID_ANY ? "*" : "%04" PRIx32, a);
+	snprintf(y, sizeof(y), b == DP_ID_ANY ? "*" : "%04" PRIx32, b);
+	snprintf(buf, len, "%s:%s", x, y);
+	return buf;
+}
+
+/* An ID as a JSON string, or null for "any". */
+static int jadd_id(struct json_object *o, const char *key, uint32_t v)
+{
+	return v == DP_ID_ANY ? jadd(o, key, NULL, true) : jadd_hex(o, key, 4, v);
+}
+
+static struct json_object *compat_json(const struct compat_list *l)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; arr && i < l->n; i++) {
+		const struct compat_row *c = &l->rows[i];
+		struct json_object *o = json_object_new_object();
+		int e = 0;
+
+		if (o) {
+			e |= jadd_str(o, "level", c->level);
+			e |= jadd_id(o, "vendor_id", c->vendor);
+			e |= jadd_id(o, "device_id", c->device);
+			e |= jadd_id(o, "subsystem_vendor_id", c->subvendor);
+			e |= jadd_id(o, "subsystem_id", c->subdevice);
+			e |= jadd_str(o, "name", c->name);
+			e |= jadd_str(o, "file", c->file);
+			e |= jadd_int(o, "line", c->line);
+		}
+		if (e || jarray_add(arr, o)) {
+			if (e)
+				json_object_put(o);
+			json_object_put(arr);
+			arr = NULL;
+		}
+	}
+	return arr;
+}
+
+static void compat_print(const struct compat_list *l)
+{
+	int w_level = 5, w_file = 4;
+	char id[16], sub[16];
+
+	if (!l->n) {
+		printf("no compatibility list entries (%s/*.list); every device is unlisted\n",
+		       l->dir);
+		return;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		int a = (int)strlen(l->rows[i].level), b = (int)strlen(l->rows[i].file);
+
+		w_level = a > w_level ? a : w_level;
+		w_file = b > w_file ? b : w_file;
+	}
+	printf("%-*s  %-9s  %-9s  %-*s  %s\n", w_level, "LEVEL", "ID",
+	       "SUBSYSTEM", w_file, "FILE", "NAME");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct compat_row *c = &l->rows[i];
+
+		printf("%-*s  %-9s  %-9s  %-*s  %s\n", w_level, c->level,
+		       fmt_ids(id, sizeof(id), c->vendor, c->device),
+		       fmt_ids(sub, sizeof(sub), c->subvendor, c->subdevice),
+		       w_file, c->file, or_dash(c->name));
+	}
+}
+
+/* Rule numbers are small and dense; this leaves room for a newer library's. */
+#define RULE_SCAN_MAX 256
+
+/* A comment line of the policy output, left out if a loader would refuse it. */
+static void policy_comment(const char *format, ...) DP_PRINTF(1, 2);
+static void policy_comment(const char *format, ...)
+{
+	char line[POLICY_LINE_MAX + 2];
+	va_list args;
+	int n;
+
+	va_start(args, format);
+	n = vsnprintf(line, sizeof(line), format, args);
+	va_end(args);
+	if (n >= 0 && n <= POLICY_LINE_MAX)
+		printf("%s\n", line);
+	else
+		printf("# (a line too long for a policy file was left out)\n");
+}
+
+static int policy_json(const struct dp_policy *policy, const char *source,
+		       const struct compat_list *compat)
+{
+	struct json_object *o = json_object_new_object();
+	struct json_object *rules = json_object_new_object();
+	int e = 0;
+
+	if (!o || !rules) {
+		json_object_put(o);
+		json_object_put(rules);
+		return oom();
+	}
+	for (int rule = 1; rule < RULE_SCAN_MAX; rule++) {
+		const char *name = dp_rule_name((enum dp_rule)rule);
+		int64_t v;
+		const char *text;
+
+		if (!name)
+			continue;
+		v = dp_policy_get_rule(policy, (enum dp_rule)rule);
+		text = dp_rule_value_name((enum dp_rule)rule, v);
+		e |= text ? jadd_str(rules, name, text) : jadd_int(rules, name, v);
+	}
+	e |= jadd(o, "rules", rules, false);
+	e |= jadd_str(o, "policy_file", *source ? source : NULL);
+	e |= jadd_str(o, "compat_dir", compat->dir);
+	e |= jadd(o, "compat", compat_json(compat), false);
+	if (e) {
+		json_object_put(o);
+		return oom();
+	}
+	return json_print(o);
+}
+
+static int cmd_policy(struct cli *cli, const char *arg)
+{
+	struct compat_list compat = { 0 };
+	struct dp_policy *policy = NULL;
+	char source[PATH_MAX];
+	int r;
+
+	(void)arg;
+	r = load_policy(cli, &policy, source, sizeof(source));
+	if (r != EXIT_OK)
+		return r;
+	r = compat_read(cli, policy, &compat);
+	if (r != EXIT_OK)
+		goto out;
+	if (cli->opts & OPT_COMPAT) {
+		if (cli->opts & OPT_JSON) {
+			struct json_object *arr = compat_json(&compat);
+
+			r = arr ? json_print(arr) : oom();
+		} else {
+			compat_print(&compat);
+		}
+		goto out;
+	}
+	if (cli->opts & OPT_JSON) {
+		r = policy_json(policy, source, &compat);
+		goto out;
+	}
+	/* A policy file (directpath-policy(5)) that sets every rule. */
+	policy_comment("# The policy in force (directpath-policy(5)): the built-in defaults, which");
+	if (*source)
+		policy_comment("# are VMware ESX 4.0's, then %s.", source);
+	else
+		policy_comment("# are VMware ESX 4.0's; no policy file was loaded.");
+	policy_comment("# Compatibility list: %zu entr%s from %s/*.list;", compat.n,
+		       compat.n == 1 ? "y" : "ies", compat.dir);
+	policy_comment("# \"directpath policy --compat\" lists them.");
+	printf("[policy]\n");
+	for (int rule = 1; rule < RULE_SCAN_MAX; rule++) {
+		const char *name = dp_rule_name((enum dp_rule)rule);
+		int64_t v;
+		const char *text;
+
+		if (!name)
+			continue;
+		v = dp_policy_get_rule(policy, (enum dp_rule)rule);
+		text = dp_rule_value_name((enum dp_rule)rule, v);
+		if (text)
+			printf("%s = %s\n", name, text);
+		else
+			printf("%s = %" PRId64 "\n", name, v);
+	}
+out:
+	compat_list_free(&compat);
+	dp_policy_unref(policy);
+	return r;
+}
+
 static const struct command commands[] = {
 	{ "host", "[--json]", "show the host's passthrough capabilities",
 	  "Shows the IOMMU and its kind, the IOMMU group count, interrupt\n"
@@ -1155,6 +1933,49 @@ static const struct command commands[] = {
 	  "\n"
 	  "  --now                       also give it back to a host driver now\n",
 	  OPT_NOW, 1, cmd_unmark },
+	{ "check",
+	  "--vm FILE [--policy FILE] [--json]\n"
+	  "   or: directpath [OPTIONS] check [--devices BDF[,BDF...]]\n"
+	  "       --hw-version N --memory SIZE [--reservation SIZE] [--name NAME]\n"
+	  "       [--features LIST] [--policy FILE] [--json]",
+	  "check a VM against the passthrough policy",
+	  "Checks a VM's passthrough devices against the policy, this host's\n"
+	  "capabilities and its PCI functions, and prints the verdict, every\n"
+	  "finding (severity, code, message) and the features the VM loses, with\n"
+	  "the devices that cost each. The VM comes from a file (directpath-vm(5))\n"
+	  "or from the options. The policy is the built-in defaults, then --policy\n"
+	  "FILE, or else CONFIG_DIR/policy.conf when it exists.\n"
+	  "Exit status: 0 allowed, 1 denied, 2 usage or I/O error.\n"
+	  "\n"
+	  "  --vm FILE                   the VM, from a VM file\n"
+	  "  --devices BDF[,BDF...]      its passthrough devices (none if left out)\n"
+	  "  --hw-version N              its virtual hardware version\n"
+	  "  --memory SIZE               its memory: bytes, or with K, M, G or T\n"
+	  "  --reservation SIZE          its memory reservation (default: all of it)\n"
+	  "  --name NAME                 its name in the report (default: cli)\n"
+	  "  --features LIST             features it has enabled, separated by commas\n"
+	  "                              (see directpath features)\n"
+	  "  --policy FILE               apply the rules of this policy file\n"
+	  "  --json                      print the report as JSON (directpath-report(5))\n",
+	  OPT_VM | OPT_VM_SPEC | OPT_POLICY | OPT_JSON, 0, cmd_check },
+	{ "features", "[--json]", "list the VM features passthrough costs",
+	  "Lists every VM feature the library knows, what it is, and why a VM\n"
+	  "loses it while a plain passthrough device is assigned to it.\n"
+	  "\n"
+	  "  --json                      print a JSON array, one object per feature\n",
+	  OPT_JSON, 0, cmd_features },
+	{ "policy", "[--policy FILE] [--compat] [--json]",
+	  "show the policy in force",
+	  "Prints the policy in force as a policy file that sets every rule\n"
+	  "(directpath-policy(5)): the built-in defaults, then --policy FILE, or\n"
+	  "else CONFIG_DIR/policy.conf when it exists. Comments say where it came\n"
+	  "from and how many compatibility list entries DATA_DIR/compat.d holds.\n"
+	  "\n"
+	  "  --policy FILE               apply the rules of this policy file\n"
+	  "  --compat                    list the compatibility list entries instead:\n"
+	  "                              level, IDs, file and name\n"
+	  "  --json                      print JSON: the rules and the entries\n",
+	  OPT_POLICY | OPT_COMPAT | OPT_JSON, 0, cmd_policy },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -1169,6 +1990,7 @@ static const struct {
 	{ "    --driverctl-dir DIR", "keep passthrough marks in DIR (/etc/driverctl.d)" },
 	{ "    --config-dir DIR", "the library's configuration directory" },
 	{ "    --run-dir DIR", "the library's run directory" },
+	{ "    --data-dir DIR", "the library's data directory (compat.d)" },
 };
 
 #define HELP_COLUMN "  %-27s %s\n"
@@ -1184,6 +2006,7 @@ static void global_options_usage(FILE *out, const char *title)
 static void usage(FILE *out)
 {
 	char synopsis[64];
+	const char *nl;
 
 	fprintf(out,
 		"Usage: directpath [OPTIONS] COMMAND [ARGS]\n"
@@ -1193,8 +2016,14 @@ static void usage(FILE *out)
 	global_options_usage(out, "Options");
 	fprintf(out, "\nCommands:\n");
 	for (size_t i = 0; i < N_COMMANDS; i++) {
-		snprintf(synopsis, sizeof(synopsis), "%s %s", commands[i].name,
-			 commands[i].args);
+		/* A synopsis too long for the column: its name, and the summary. */
+		nl = strchr(commands[i].args, '\n');
+		if (nl || strlen(commands[i].name) + 1 + strlen(commands[i].args) > 27)
+			snprintf(synopsis, sizeof(synopsis), "%s [OPTIONS]",
+				 commands[i].name);
+		else
+			snprintf(synopsis, sizeof(synopsis), "%s %s",
+				 commands[i].name, commands[i].args);
 		fprintf(out, HELP_COLUMN, synopsis, commands[i].summary);
 	}
 	fprintf(out, HELP_COLUMN, "help [COMMAND]", "show this help or a command's");
@@ -1203,7 +2032,8 @@ static void usage(FILE *out)
 		"\n"
 		"Options may come before or after the command. BDF is a PCI address,\n"
 		"DDDD:BB:DD.F or BB:DD.F, as lspci prints it.\n"
-		"Exit status: 0 success, 1 the request was denied, 2 usage or I/O error.\n"
+		"Exit status: 0 success (check: allowed), 1 the request was denied\n"
+		"(check: the VM is denied), 2 usage or I/O error.\n"
 		"See directpath(8).\n");
 }
 
@@ -1235,16 +2065,11 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
-static const char *opt_name(unsigned opt)
-{
-	return opt == OPT_JSON ? "--json" : opt == OPT_NOW ? "--now" : "--force";
-}
-
 static int run(struct cli *cli, const struct command *cmd, const char *arg)
 {
 	DP_OPTS(dp_ctx_opts, opts, .log_fn = cli_log, .log_userdata = cli,
 		.config_dir = cli->config_dir, .run_dir = cli->run_dir,
-		.driverctl_dir = cli->driverctl_dir);
+		.data_dir = cli->data_dir, .driverctl_dir = cli->driverctl_dir);
 	int r;
 
 	r = dp_ctx_new(&opts, &cli->ctx);
@@ -1270,6 +2095,26 @@ static int run(struct cli *cli, const struct command *cmd, const char *arg)
 	return r;
 }
 
+/* A command's option from getopt_long; each is given at most once. */
+static int command_option(struct cli *cli, int c, const char *value)
+{
+	for (size_t i = 0; i < N_CMD_OPTIONS; i++) {
+		if (cmd_options[i].lopt != c)
+			continue;
+		if (cmd_options[i].has_arg && cli->values[i]) {
+			err_msg("--%s given twice", cmd_options[i].name);
+			usage_hint();
+			return EXIT_USAGE;
+		}
+		cli->opts |= cmd_options[i].opt;
+		if (cmd_options[i].has_arg)
+			cli->values[i] = value;
+		return EXIT_OK;
+	}
+	usage_hint();
+	return EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -1282,6 +2127,16 @@ int main(int argc, char **argv)
 		{ "driverctl-dir", required_argument, NULL, LOPT_DRIVERCTL_DIR },
 		{ "config-dir", required_argument, NULL, LOPT_CONFIG_DIR },
 		{ "run-dir", required_argument, NULL, LOPT_RUN_DIR },
+		{ "data-dir", required_argument, NULL, LOPT_DATA_DIR },
+		{ "vm", required_argument, NULL, LOPT_VM },
+		{ "devices", required_argument, NULL, LOPT_DEVICES },
+		{ "hw-version", required_argument, NULL, LOPT_HW_VERSION },
+		{ "memory", required_argument, NULL, LOPT_MEMORY },
+		{ "reservation", required_argument, NULL, LOPT_RESERVATION },
+		{ "name", required_argument, NULL, LOPT_NAME },
+		{ "features", required_argument, NULL, LOPT_FEATURES },
+		{ "policy", required_argument, NULL, LOPT_POLICY },
+		{ "compat", no_argument, NULL, LOPT_COMPAT },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli cli = { 0 };
@@ -1302,14 +2157,8 @@ int main(int argc, char **argv)
 		case 'v':
 			cli.verbose++;
 			break;
-		case LOPT_JSON:
-			cli.opts |= OPT_JSON;
-			break;
-		case LOPT_NOW:
-			cli.opts |= OPT_NOW;
-			break;
-		case LOPT_FORCE:
-			cli.opts |= OPT_FORCE;
+		case LOPT_DATA_DIR:
+			cli.data_dir = optarg;
 			break;
 		case LOPT_DRIVERCTL_DIR:
 			cli.driverctl_dir = optarg;
@@ -1321,8 +2170,10 @@ int main(int argc, char **argv)
 			cli.run_dir = optarg;
 			break;
 		default:
-			usage_hint();
-			return EXIT_USAGE;
+			r = command_option(&cli, c, optarg);
+			if (r != EXIT_OK)
+				return r;
+			break;
 		}
 	}
 	name = optind < argc ? argv[optind] : NULL;
@@ -1374,9 +2225,9 @@ int main(int argc, char **argv)
 		usage_hint();
 		return EXIT_USAGE;
 	}
-	for (unsigned o = OPT_JSON; o <= OPT_FORCE; o <<= 1) {
-		if ((cli.opts & o) && !(cmd->opts & o)) {
-			err_msg("%s: unknown option %s", cmd->name, opt_name(o));
+	for (size_t i = 0; i < N_CMD_OPTIONS; i++) {
+		if ((cli.opts & cmd_options[i].opt) && !(cmd->opts & cmd_options[i].opt)) {
+			err_msg("%s: unknown option --%s", cmd->name, cmd_options[i].name);
 			fprintf(stderr, "Usage: directpath [OPTIONS] %s %s\n",
 				cmd->name, cmd->args);
 			return EXIT_USAGE;

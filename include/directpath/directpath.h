@@ -16,6 +16,7 @@
 #ifndef DIRECTPATH_DIRECTPATH_H
 #define DIRECTPATH_DIRECTPATH_H
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,7 +38,7 @@ extern "C" {
  * compiled with; dp_version() gives the version of the library it runs with.
  */
 #define DP_VERSION_MAJOR 0
-#define DP_VERSION_MINOR 2
+#define DP_VERSION_MINOR 3
 #define DP_VERSION_MICRO 0
 
 /* True when the header is version major.minor.micro or newer. */
@@ -261,6 +262,197 @@ DP_EXPORT int dp_ctx_get_host_caps(struct dp_ctx *ctx, struct dp_host_caps *caps
 /* Marks (enable != 0) or unmarks the device; see dp_device_set_passthrough(3). */
 DP_EXPORT int dp_device_set_passthrough(struct dp_device *dev, int enable,
 					uint32_t flags);
+
+/*
+ * Features a VM can have, and lose by passthrough (VMware's list for a
+ * plain DirectPath device). Values are stable; new ones are appended.
+ */
+#define DP_FEATURE_VMOTION           (1u << 0)
+#define DP_FEATURE_STORAGE_VMOTION   (1u << 1)
+#define DP_FEATURE_FAULT_TOLERANCE   (1u << 2)
+#define DP_FEATURE_HOT_ADD           (1u << 3)  /* device hot add */
+#define DP_FEATURE_SUSPEND_RESUME    (1u << 4)
+#define DP_FEATURE_RECORD_REPLAY     (1u << 5)
+#define DP_FEATURE_SNAPSHOT_MEMORY   (1u << 6)  /* snapshots with memory */
+#define DP_FEATURE_MEMORY_OVERCOMMIT (1u << 7)
+#define DP_FEATURE_ALL               (0xffu)
+
+/* The feature's name as files and reports spell it ("vmotion"), or NULL. */
+DP_EXPORT const char *dp_feature_name(uint32_t feature);
+/* The feature bit for a name, or 0 when unknown. */
+DP_EXPORT uint32_t dp_feature_from_name(const char *name);
+
+/*
+ * A VM description: name, hardware version, memory, enabled features and
+ * passthrough devices by BDF. Pure data: nothing is looked up until a check.
+ */
+struct dp_vm;
+
+DP_EXPORT int dp_vm_new(struct dp_ctx *ctx, const char *name, struct dp_vm **out);
+/* Reads an INI-style VM file (directpath-vm(5)). */
+DP_EXPORT int dp_vm_new_from_file(struct dp_ctx *ctx, const char *path,
+				  struct dp_vm **out);
+DP_EXPORT struct dp_vm *dp_vm_ref(struct dp_vm *vm);
+DP_EXPORT struct dp_vm *dp_vm_unref(struct dp_vm *vm);
+DP_EXPORT int dp_vm_set_hw_version(struct dp_vm *vm, uint32_t version);
+/* Guest RAM and how much of it is reserved, in bytes. */
+DP_EXPORT int dp_vm_set_memory(struct dp_vm *vm, uint64_t size, uint64_t reservation);
+/* Enables (on != 0) or disables DP_FEATURE_* bits. */
+DP_EXPORT int dp_vm_set_features(struct dp_vm *vm, uint32_t features, int on);
+/* Adds a passthrough device by BDF (kept as given; checked by the policy). */
+DP_EXPORT int dp_vm_add_device(struct dp_vm *vm, const char *bdf);
+DP_EXPORT const char *dp_vm_get_name(const struct dp_vm *vm);
+DP_EXPORT uint32_t dp_vm_get_hw_version(const struct dp_vm *vm);
+DP_EXPORT uint64_t dp_vm_get_memory(const struct dp_vm *vm);
+DP_EXPORT uint64_t dp_vm_get_reservation(const struct dp_vm *vm);
+DP_EXPORT uint32_t dp_vm_get_features(const struct dp_vm *vm);
+DP_EXPORT size_t dp_vm_get_device_count(const struct dp_vm *vm);
+DP_EXPORT const char *dp_vm_get_device(const struct dp_vm *vm, size_t index);
+
+/*
+ * The policy: rules with ESX 4.0's defaults, each settable by rule number,
+ * by name ("max_devices_per_vm", as in directpath-policy(5)) or from a file,
+ * and the device compatibility list.
+ */
+struct dp_policy;
+
+enum dp_rule {
+	DP_RULE_MAX_DEVICES_PER_VM = 1,      /* count; default 2 */
+	DP_RULE_MIN_HW_VERSION = 2,          /* default 7 */
+	DP_RULE_REQUIRE_IOMMU = 3,           /* bool; default 1 */
+	DP_RULE_REQUIRE_INTERRUPT_REMAPPING = 4, /* bool; default 1 */
+	DP_RULE_REQUIRE_VIABLE_GROUP = 5,    /* bool; default 1 */
+	DP_RULE_REQUIRE_MARKED = 6,          /* bool; default 1 */
+	DP_RULE_DENY_BRIDGES = 7,            /* bool; default 1 */
+	DP_RULE_DENY_BOOT_VGA = 8,           /* bool; default 1 */
+	DP_RULE_MEMORY_RESERVATION = 9,      /* DP_RESERVATION_*; default FULL */
+	DP_RULE_UNLISTED_DEVICES = 10,       /* DP_ACTION_WARN / DENY / ALLOW */
+	DP_RULE_NO_RESET_METHOD = 11,        /* DP_ACTION_WARN / DENY */
+	_DP_RULE_PAD = INT_MAX
+};
+#define DP_RESERVATION_NONE 0
+#define DP_RESERVATION_FULL 1
+#define DP_ACTION_ALLOW 0
+#define DP_ACTION_WARN 1
+#define DP_ACTION_DENY 2
+
+DP_EXPORT int dp_policy_new(struct dp_ctx *ctx, struct dp_policy **out);
+DP_EXPORT struct dp_policy *dp_policy_ref(struct dp_policy *policy);
+DP_EXPORT struct dp_policy *dp_policy_unref(struct dp_policy *policy);
+DP_EXPORT int dp_policy_set_rule(struct dp_policy *policy, enum dp_rule rule, int64_t value);
+/* The value, or a negative errno for an unknown rule. */
+DP_EXPORT int64_t dp_policy_get_rule(const struct dp_policy *policy, enum dp_rule rule);
+/* Sets a rule by its file name and value text ("unlisted_devices", "deny"). */
+DP_EXPORT int dp_policy_set(struct dp_policy *policy, const char *key, const char *value);
+/* Reads a policy file (directpath-policy(5)); NULL: CONFIG_DIR/policy.conf. */
+DP_EXPORT int dp_policy_load_file(struct dp_policy *policy, const char *path);
+/* The rule's file name, or NULL. */
+DP_EXPORT const char *dp_rule_name(enum dp_rule rule);
+
+/* Compatibility list. */
+#define DP_SUPPORT_UNLISTED 0
+#define DP_SUPPORT_SUPPORTED 1
+#define DP_SUPPORT_EXPERIMENTAL 2
+#define DP_SUPPORT_UNSUPPORTED 3
+#define DP_ID_ANY 0xffffffffu
+
+/* Loads a compat list file (directpath-compat(5)); DATA_DIR/compat.d/ (*.list) is loaded by dp_policy_new. */
+DP_EXPORT int dp_policy_load_compat_file(struct dp_policy *policy, const char *path);
+/* Adds an entry; ids DP_ID_ANY match anything; name may be NULL. */
+DP_EXPORT int dp_policy_add_compat(struct dp_policy *policy, uint32_t vendor,
+				   uint32_t device, uint32_t subvendor, uint32_t subdevice,
+				   int level, const char *name);
+/* The level the list gives a device (the most specific match), and its entry name. */
+DP_EXPORT int dp_policy_get_support(const struct dp_policy *policy,
+				    const struct dp_device *dev, const char **name);
+/* One entry of the compatibility list as loaded; the strings belong to the policy. */
+struct dp_compat_info {
+	size_t sz;                    /* sizeof(struct dp_compat_info) */
+	uint32_t vendor_id, device_id;              /* DP_ID_ANY: any */
+	uint32_t subsystem_vendor_id, subsystem_id; /* DP_ID_ANY: any */
+	int32_t level;                /* DP_SUPPORT_* */
+	uint32_t line;                /* in source; 0 when added through the API */
+	const char *name;             /* NULL: none */
+	const char *source;           /* the file it came from, or NULL */
+};
+
+/* Entries in the order they were loaded (later ones win ties). */
+DP_EXPORT size_t dp_policy_get_compat_count(const struct dp_policy *policy);
+DP_EXPORT int dp_policy_get_compat_entry(const struct dp_policy *policy, size_t index,
+					 struct dp_compat_info *info);
+/* "supported", "experimental", "unsupported", "unlisted", or NULL. */
+DP_EXPORT const char *dp_support_level_name(int level);
+/* A rule's value as policy files spell it ("yes", "warn", "full"); NULL for counts. */
+DP_EXPORT const char *dp_rule_value_name(enum dp_rule rule, int64_t value);
+
+/* Parses a size: bytes, or with K, M, G, T (binary; "KiB", "G" and "GB" alike). */
+DP_EXPORT int dp_parse_size(const char *text, uint64_t *out);
+
+/*
+ * Checking a VM against the policy: every rule is evaluated, never stopping
+ * at the first failure, and the outcome is a report.
+ */
+struct dp_report;
+
+/* Finding codes: stable, documented in dp_policy_check(3), never renumbered. */
+enum dp_finding_code {
+	DP_FINDING_VM_INVALID = 1,            /* hw version 0, no memory, reservation > memory */
+	DP_FINDING_HW_VERSION = 2,            /* below the policy's minimum */
+	DP_FINDING_TOO_MANY_DEVICES = 3,      /* above the per-VM limit */
+	DP_FINDING_DUPLICATE_DEVICE = 4,      /* the same function twice */
+	DP_FINDING_NO_SUCH_DEVICE = 5,        /* malformed BDF or not on this host */
+	DP_FINDING_NO_IOMMU = 6,              /* the host has no (enabled) IOMMU */
+	DP_FINDING_NO_INTERRUPT_REMAPPING = 7,
+	DP_FINDING_UNSAFE_INTERRUPTS = 8,     /* no remapping, allowed by override */
+	DP_FINDING_NO_VFIO_PCI = 9,           /* vfio-pci neither loaded nor loadable */
+	DP_FINDING_NOT_MARKED = 10,           /* not available for passthrough */
+	DP_FINDING_BRIDGE = 11,               /* a PCI or host bridge */
+	DP_FINDING_BOOT_VGA = 12,             /* the host's boot console */
+	DP_FINDING_NO_IOMMU_GROUP = 13,
+	DP_FINDING_GROUP_NOT_VIABLE = 14,     /* a group member is still the host's */
+	DP_FINDING_NO_RESET_METHOD = 15,
+	DP_FINDING_UNLISTED = 16,             /* not on the compatibility list */
+	DP_FINDING_EXPERIMENTAL = 17,         /* listed as experimental */
+	DP_FINDING_UNSUPPORTED = 18,          /* listed as unsupported */
+	DP_FINDING_MEMORY_NOT_RESERVED = 19,  /* reservation below memory */
+	DP_FINDING_FEATURE_LOST = 20,         /* a VM feature passthrough takes away */
+	_DP_FINDING_PAD = INT_MAX
+};
+#define DP_SEVERITY_INFO 0
+#define DP_SEVERITY_WARNING 1
+#define DP_SEVERITY_ERROR 2
+
+/* One finding; the strings belong to the report. */
+struct dp_finding {
+	size_t sz;             /* sizeof(struct dp_finding) */
+	uint32_t code;         /* enum dp_finding_code */
+	uint32_t severity;     /* DP_SEVERITY_* */
+	const char *subject;   /* the VM's name or a BDF */
+	const char *rule;      /* the policy rule's name, or NULL */
+	const char *message;   /* one sentence: the rule and the fix */
+};
+
+/* Checks vm against policy and the live inventory and host capabilities. */
+DP_EXPORT int dp_policy_check(struct dp_policy *policy, const struct dp_vm *vm,
+			      struct dp_report **out);
+DP_EXPORT struct dp_report *dp_report_ref(struct dp_report *report);
+DP_EXPORT struct dp_report *dp_report_unref(struct dp_report *report);
+/* 1 when no finding is an error. */
+DP_EXPORT int dp_report_is_allowed(const struct dp_report *report);
+DP_EXPORT size_t dp_report_get_finding_count(const struct dp_report *report);
+DP_EXPORT int dp_report_get_finding(const struct dp_report *report, size_t index,
+				    struct dp_finding *finding);
+/* DP_FEATURE_* bits the VM loses with these devices. */
+DP_EXPORT uint32_t dp_report_get_lost_features(const struct dp_report *report);
+/* The devices that cost one feature, in the VM's order. */
+DP_EXPORT size_t dp_report_get_feature_cause_count(const struct dp_report *report,
+						  uint32_t feature);
+DP_EXPORT const char *dp_report_get_feature_cause(const struct dp_report *report,
+						  uint32_t feature, size_t index);
+/* The report as JSON (directpath-report(5)); *out is freed with free(3). */
+DP_EXPORT int dp_report_to_json(const struct dp_report *report, char **out);
+/* "no-iommu" etc., or NULL. */
+DP_EXPORT const char *dp_finding_code_name(uint32_t code);
 
 #ifdef __cplusplus
 }

@@ -18,31 +18,11 @@
 
 #include <directpath/directpath.h>
 
+#include "bench.h"
 #include "fakesys.h"
 
 #define FUNCTIONS 4096
 #define REPS 7
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double median(double *v, size_t n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* One library scan with a fresh context; its time in microseconds, or < 0. */
 static double time_scan(void)
@@ -53,9 +33,9 @@ static double time_scan(void)
 
 	if (dp_ctx_new(NULL, &ctx) < 0)
 		return -1;
-	t0 = now_us();
+	t0 = dp_bench_now_us();
 	n = dp_ctx_scan(ctx);
-	t1 = now_us();
+	t1 = dp_bench_now_us();
 	dp_ctx_unref(ctx);
 	if (n != FUNCTIONS) {
 		fprintf(stderr, "bench-scan: the scan found %d functions, not %d\n", n,
@@ -70,7 +50,7 @@ static double time_pciaccess(void)
 {
 	struct pci_device_iterator *it;
 	struct pci_device *pd;
-	double t0 = now_us(), t1;
+	double t0 = dp_bench_now_us(), t1;
 	int n = 0;
 
 	if (pci_system_init() != 0)
@@ -82,14 +62,14 @@ static double time_pciaccess(void)
 	}
 	pci_iterator_destroy(it);
 	pci_system_cleanup();
-	t1 = now_us();
+	t1 = dp_bench_now_us();
 	return n == FUNCTIONS ? t1 - t0 : -1;
 }
 
 /* One lspci run, its output thrown away; its time in microseconds, or < 0. */
 static double time_lspci(const char *lspci)
 {
-	double t0 = now_us(), t1;
+	double t0 = dp_bench_now_us(), t1;
 	int status;
 	pid_t pid;
 
@@ -107,7 +87,7 @@ static double time_lspci(const char *lspci)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -1;
-	t1 = now_us();
+	t1 = dp_bench_now_us();
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		fprintf(stderr, "bench-scan: %s failed (status %d)\n", lspci, status);
 		return -1;
@@ -149,9 +129,9 @@ int main(int argc, char **argv)
 		}
 	}
 	dp_fakesys_free(fs);
-	l = median(lib, REPS) / FUNCTIONS;
-	p = median(peer, REPS) / FUNCTIONS;
-	f = median(base, REPS) / FUNCTIONS;
+	l = dp_bench_median(lib, REPS) / FUNCTIONS;
+	p = dp_bench_median(peer, REPS) / FUNCTIONS;
+	f = dp_bench_median(base, REPS) / FUNCTIONS;
 	printf("scan: library %.2f us/device, lspci %.2f us/device, ratio %.2f "
 	       "(%d functions, median of %d)\n", l, p, l / p, FUNCTIONS, REPS);
 	printf("scan floor: libpciaccess enumeration and probe %.2f us/device, "

@@ -3,12 +3,16 @@
 # The admin tool on synthetic /sys trees (mkfakesys presets), bind-mounted
 # over /sys in a private mount namespace: eligibility hints, show, and mark
 # and unmark with their driverctl files and refusals. TAP output.
-# Usage: cli-fakesys.sh PATH_TO_DIRECTPATH PATH_TO_MKFAKESYS
+# Usage: cli-fakesys.sh PATH_TO_DIRECTPATH PATH_TO_MKFAKESYS [DATA_DIR]
+# DATA_DIR is the source tree's data/ (its compat.d), by default found next
+# to this script.
 # DP_CLI_WRAPPER, when set, is a command the tool runs under (see cli.sh).
 set -u
 # shellcheck source=tests/tools/tap.sh
 . "$(dirname "$0")/tap.sh"
 tool=$1 mkfakesys=$2
+data=${3:-$(cd "$(dirname "$0")/../../data" && pwd)}
+all_features="vmotion storage_vmotion fault_tolerance hot_add suspend_resume record_replay snapshot_memory memory_overcommit"
 
 # A TAP skip: meson (1.0) counts "1..0 # SKIP" as skipped but exit 77 under
 # protocol 'tap' as an error, so the plan line says it and the status is 0.
@@ -150,6 +154,112 @@ same "mark --now left driver_override unchanged" "$before" "$(override_of $dev/$
 same "mark --now left the driver link alone" "$drv_before" "$(readlink $dev/$nic/driver)"
 same "mark --now left no driverctl file" "" "$(ls -A "$dc")"
 
+# check: the policy against the synthetic host. The NICs 03:00.0 and 03:00.1
+# (8086:10fb, unlisted; FLR) share group 7; the VF 05:10.0 (8086:1520) is
+# alone in group 11.
+pc() { dp --data-dir "$data" check "$@"; }
+vm7="--hw-version 7 --memory 4G"
+check "check of the unmarked NICs is denied" 1 "cli: denied (2 errors, 2 warnings)" pc --devices $nic,$sibling $vm7
+same "... for not being marked, and both are unlisted" \
+	"denied not-marked:$nic:error unlisted:$nic:warning not-marked:$sibling:error unlisted:$sibling:warning" \
+	"$(pc --devices $nic,$sibling $vm7 --json | report_summary)"
+dp mark $nic >/dev/null 2>&1
+dp mark $sibling >/dev/null 2>&1
+same "both NICs are marked" "vfio-pci vfio-pci" "$(file_of "$dc/pci-$nic") $(file_of "$dc/pci-$sibling")"
+out=$(pc --devices $nic,$sibling $vm7 2>&1)
+same "the marked NICs, together, are allowed (exit 0)" 0 "$?"
+same "... with the verdict first: two warnings" "cli: allowed (2 warnings)" "$(echo "$out" | head -n 1)"
+same "... which are the unlisted warnings alone: the group is viable, both reset, the host is fit" \
+	"allowed unlisted:$nic:warning unlisted:$sibling:warning" \
+	"$(pc --devices $nic,$sibling $vm7 --json | report_summary)"
+same "... and the VM loses every feature to both" \
+	"$(for f in $all_features; do printf '%s:false:%s,%s ' $f $nic $sibling; done | sed 's/ $//')" \
+	"$(pc --devices $nic,$sibling $vm7 --json | report_losses)"
+case $out in
+*"warning  unlisted                $nic: 8086:10fb is not on the compatibility list (unlisted_devices = warn)"*) pass "check prints severity, code and message" ;;
+*) fail "check prints severity, code and message" "output: $out" ;;
+esac
+case $out in
+*"  memory_overcommit   disabled  $nic, $sibling"*) pass "check lists each lost feature with its devices" ;;
+*) fail "check lists each lost feature with its devices" "output: $out" ;;
+esac
+same "a BDF without domain is the same function" "allowed unlisted:$nic:warning unlisted:$sibling:warning" \
+	"$(pc --devices 03:00.0,03:00.1 $vm7 --json | report_summary)"
+same "one NIC without its sibling: the group is not viable" \
+	"denied group-not-viable:$nic:error unlisted:$nic:warning" \
+	"$(pc --devices $nic $vm7 --json | report_summary)"
+check "... and the message names the sibling and its driver" 1 "IOMMU group 7 also holds $sibling, bound to ixgbe" pc --devices $nic $vm7
+check "hardware version 6 is denied" 1 "cli: denied (1 error, 2 warnings)" pc --devices $nic,$sibling --hw-version 6 --memory 4G
+same "... by min_hw_version" "denied hw-version:cli:error unlisted:$nic:warning unlisted:$sibling:warning" \
+	"$(pc --devices $nic,$sibling --hw-version 6 --memory 4G --json | report_summary)"
+same "a partial reservation is denied: memory-not-reserved" \
+	"denied memory-not-reserved:cli:error unlisted:$nic:warning unlisted:$sibling:warning" \
+	"$(pc --devices $nic,$sibling $vm7 --reservation 2G --json | report_summary)"
+same "a function listed twice, in two spellings, is a duplicate" \
+	"denied group-not-viable:$nic:error unlisted:$nic:warning duplicate-device:$nic:error" \
+	"$(pc --devices $nic,03:00.0 $vm7 --json | report_summary)"
+same "a function the host lacks is no-such-device" "denied no-such-device:0000:09:00.0:error" \
+	"$(pc --devices 0000:09:00.0 $vm7 --json | report_summary)"
+same "the boot VGA device is denied: boot-vga" "denied not-marked:$vga:error boot-vga:$vga:error unlisted:$vga:warning" \
+	"$(pc --devices $vga $vm7 --json | report_summary)"
+same "a PCI bridge is denied: bridge" "denied not-marked:$bridge:error bridge:$bridge:error unlisted:$bridge:warning" \
+	"$(pc --devices $bridge $vm7 --json | report_summary)"
+
+# Three devices: over ESX 4.0's two, unless the policy allows three.
+dp mark $vf >/dev/null 2>&1
+three="--devices $nic,$sibling,$vf $vm7"
+check "three devices are denied" 1 "more than the 2 a VM may have (max_devices_per_vm)" pc $three
+same "... by too-many-devices alone" \
+	"denied too-many-devices:cli:error unlisted:$nic:warning unlisted:$sibling:warning unlisted:$vf:warning" \
+	"$(pc $three --json | report_summary)"
+printf '[policy]\nmax_devices_per_vm = 3\n' >"$root/three.conf"
+check "a policy with max_devices_per_vm = 3 allows them" 0 "cli: allowed (3 warnings)" pc $three --policy "$root/three.conf"
+same "... and leaves only the unlisted warnings" \
+	"allowed unlisted:$nic:warning unlisted:$sibling:warning unlisted:$vf:warning" \
+	"$(pc $three --policy "$root/three.conf" --json | report_summary)"
+printf '[policy]\nmax_devices_per_vm = 3\nmax_device_per_vm = 4\n' >"$root/typo.conf"
+check "a policy file with a typo exits 2 naming file:line" 2 "$root/typo.conf:3: unknown key \"max_device_per_vm\"" \
+	pc $three --policy "$root/typo.conf"
+printf '[policy]\nunlisted_devices = deny\n' >"$root/deny.conf"
+same "unlisted_devices = deny makes unlisted devices errors" \
+	"denied unlisted:$nic:error unlisted:$sibling:error" \
+	"$(pc --devices $nic,$sibling $vm7 --policy "$root/deny.conf" --json | report_summary)"
+printf '[policy]\nunlisted_devices = allow\n' >"$root/allow.conf"
+check "unlisted_devices = allow leaves no warning" 0 "cli: allowed
+info " pc --devices $nic,$sibling $vm7 --policy "$root/allow.conf"
+
+# The compatibility list of --data-dir decides what unlisted means.
+cl=$root/data/compat.d
+mkdir -p "$cl"
+cp "$data"/compat.d/*.list "$cl"/
+printf '8086:10fb supported Intel 82599 10GbE\n' >"$cl/50-local.list"
+same "a device listed as supported draws no warning" allowed \
+	"$(dp --data-dir "$root/data" check --devices $nic,$sibling $vm7 --json | report_summary)"
+printf '8086:10fb 8086:000c unsupported Intel 82599 on this board\n' >>"$cl/50-local.list"
+same "the more specific unsupported entry wins, and denies" \
+	"denied unsupported:$nic:error unsupported:$sibling:error" \
+	"$(dp --data-dir "$root/data" check --devices $nic,$sibling $vm7 --json | report_summary)"
+check "... naming the entry" 1 "Intel 82599 on this board is listed as unsupported" \
+	dp --data-dir "$root/data" check --devices $nic,$sibling $vm7
+same "policy --compat lists the local entries after the shipped ones" \
+	"supported 8086:10fb *:* 50-local.list Intel 82599 10GbE|unsupported 8086:10fb 8086:000c 50-local.list Intel 82599 on this board" \
+	"$(dp --data-dir "$root/data" policy --compat | tail -n 2 | tr -s ' ' | tr '\n' '|' | sed 's/|$//')"
+
+# A VM file: its name, its features and its devices.
+printf '[vm]\nname = db01\nhw_version = 7\nmemory = 4096M\nreservation = 4G\nfeatures = vmotion\n[passthrough]\ndevice = %s\ndevice = %s\n' \
+	$nic $sibling >"$root/db01.vm"
+check "check --vm of db01 is allowed, by name, with the lost vMotion as a warning" 0 "db01: allowed (3 warnings)" \
+	pc --vm "$root/db01.vm"
+check "... and the lost features say vMotion was enabled" 0 "  vmotion             enabled   $nic, $sibling" \
+	pc --vm "$root/db01.vm"
+same "check --vm --json agrees" "vmotion:true:$nic,$sibling" \
+	"$(pc --vm "$root/db01.vm" --json | report_losses | cut -d ' ' -f 1)"
+
+for b in $nic $sibling $vf; do
+	dp unmark $b >/dev/null 2>&1
+done
+same "the checks leave the driverctl directory empty" "" "$(ls -A "$dc")"
+
 # No IOMMU: nothing is eligible, and marking warns.
 umount /sys
 if mount --bind "$root/noiommu" /sys; then
@@ -158,6 +268,15 @@ if mount --bind "$root/noiommu" /sys; then
 	same "without an IOMMU list shows no group" - "$(dp list | awk -v b=$usb '$1 == b { print $5 }')"
 	check "mark without an IOMMU group warns" 0 "no IOMMU group" dp mark $usb
 	same "... and still writes the mark" vfio-pci "$(file_of "$dc/pci-$usb")"
+	same "check without an IOMMU is denied: no-iommu, no-interrupt-remapping" \
+		"denied no-iommu:cli:error no-interrupt-remapping:cli:error unlisted:$usb:warning" \
+		"$(dp --data-dir "$data" check --devices $usb --hw-version 7 --memory 1G --json | report_summary)"
+	check "... exit 1, and the message says how to enable the IOMMU" 1 "boot with intel_iommu=on or amd_iommu=on" \
+		dp --data-dir "$data" check --devices $usb --hw-version 7 --memory 1G
+	printf '[policy]\nrequire_iommu = no\nrequire_interrupt_remapping = no\n' >"$root/unsafe.conf"
+	same "a policy that does without the IOMMU downgrades both to warnings" \
+		"allowed no-iommu:cli:warning unsafe-interrupts:cli:warning unlisted:$usb:warning" \
+		"$(dp --data-dir "$data" check --devices $usb --hw-version 7 --memory 1G --policy "$root/unsafe.conf" --json | report_summary)"
 else
 	fail "bind-mount the noiommu tree"
 fi

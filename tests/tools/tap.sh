@@ -43,3 +43,28 @@ wrap_tool() {
 		echo "$1"
 	fi
 }
+
+# Reads check --json on stdin and prints the verdict and every finding but
+# feature-lost as NAME:SUBJECT:SEVERITY, in the report's order: a line that
+# pins down what a check found, and that fails to print if the JSON is bad.
+report_summary() {
+	python3 -c 'import json, sys
+r = json.load(sys.stdin)
+print(" ".join(["allowed" if r["allowed"] is True else "denied"] +
+               [f["name"] + ":" + f["subject"] + ":" + f["severity"]
+                for f in r["findings"] if f["name"] != "feature-lost"]))'
+}
+
+# Reads check --json on stdin and prints each lost feature as
+# FEATURE:ENABLED:DEVICE,DEVICE...
+report_losses() {
+	python3 -c 'import json, sys
+r = json.load(sys.stdin)
+print(" ".join(l["feature"] + ":" + str(l["enabled"]).lower() + ":" + ",".join(l["devices"])
+               for l in r["lost_features"]))'
+}
+
+# The rule lines of a policy file, without comments: policy_rules < FILE
+policy_rules() {
+	grep -v '^#'
+}

@@ -1,0 +1,340 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dp_policy_check: every rule against the VM, the ctx's inventory and host
+ * capabilities (its last scan), never stopping at the first failure.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inventory.h"
+#include "policy.h"
+#include "report.h"
+#include "vm.h"
+
+/* Everything a plain passthrough device costs: its state lives in the hardware. */
+#define DP_PLAIN_DEVICE_LOSSES DP_FEATURE_ALL
+
+static struct dp_device *lookup(const struct dp_ctx *ctx, const char *bdf)
+{
+	for (size_t lo = 0, hi = ctx->n_devices; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(ctx->devices[mid]->bdf, bdf);
+
+		if (c == 0)
+			return ctx->devices[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* "03:00.0" -> "0000:03:00.0"; false if malformed. */
+static bool normalize(const char *in, char out[DP_BDF_LEN])
+{
+	uint32_t d;
+	uint8_t b, s, f;
+
+	if (dp_bdf_parse(in, &d, &b, &s, &f) < 0)
+		return false;
+	snprintf(out, DP_BDF_LEN, "%04x:%02x:%02x.%x", (unsigned)d, b, s, f);
+	return true;
+}
+
+static uint32_t sev(int64_t action)
+{
+	return action == DP_ACTION_DENY ? DP_SEVERITY_ERROR : DP_SEVERITY_WARNING;
+}
+
+static bool in_vm(char (*bdfs)[DP_BDF_LEN], size_t n, const char *bdf)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(bdfs[i], bdf) == 0)
+			return true;
+	return false;
+}
+
+static int check_vm(const struct dp_policy *p, const struct dp_vm *vm,
+		    struct dp_report *rep)
+{
+	const int64_t *rule = p->rules;
+	size_t n = vm->n_devices;
+	int r = 0;
+
+	if (vm->hw_version == 0)
+		r |= dp_report_add(rep, DP_FINDING_VM_INVALID, DP_SEVERITY_ERROR, vm->name, NULL,
+				   "%s: hardware version 0 is not a VM hardware version; set hw_version",
+				   vm->name);
+	if (vm->memory == 0)
+		r |= dp_report_add(rep, DP_FINDING_VM_INVALID, DP_SEVERITY_ERROR, vm->name, NULL,
+				   "%s: no guest memory; set memory", vm->name);
+	if (vm->reservation > vm->memory)
+		r |= dp_report_add(rep, DP_FINDING_VM_INVALID, DP_SEVERITY_ERROR, vm->name, NULL,
+				   "%s: memory reservation %llu MiB exceeds the memory, %llu MiB; lower it",
+				   vm->name, (unsigned long long)(vm->reservation >> 20),
+				   (unsigned long long)(vm->memory >> 20));
+	if (n == 0)
+		return r;
+	if (vm->hw_version < rule[DP_RULE_MIN_HW_VERSION])
+		r |= dp_report_add(rep, DP_FINDING_HW_VERSION, DP_SEVERITY_ERROR, vm->name,
+				   "min_hw_version",
+				   "%s: hardware version %u is below %lld, the minimum for passthrough (min_hw_version); upgrade the VM's hardware",
+				   vm->name, vm->hw_version, (long long)rule[DP_RULE_MIN_HW_VERSION]);
+	if ((int64_t)n > rule[DP_RULE_MAX_DEVICES_PER_VM])
+		r |= dp_report_add(rep, DP_FINDING_TOO_MANY_DEVICES, DP_SEVERITY_ERROR, vm->name,
+				   "max_devices_per_vm",
+				   "%s: %zu passthrough devices, more than the %lld a VM may have (max_devices_per_vm); remove %lld",
+				   vm->name, n, (long long)rule[DP_RULE_MAX_DEVICES_PER_VM],
+				   (long long)((int64_t)n - rule[DP_RULE_MAX_DEVICES_PER_VM]));
+	if (rule[DP_RULE_MEMORY_RESERVATION] == DP_RESERVATION_FULL &&
+	    vm->reservation < vm->memory)
+		r |= dp_report_add(rep, DP_FINDING_MEMORY_NOT_RESERVED, DP_SEVERITY_ERROR, vm->name,
+				   "memory_reservation",
+				   "%s: only %llu of %llu MiB reserved; passthrough pins all guest memory for DMA (memory_reservation = full): reserve it all",
+				   vm->name, (unsigned long long)(vm->reservation >> 20),
+				   (unsigned long long)(vm->memory >> 20));
+	return r;
+}
+
+static int check_host(const struct dp_policy *p, const struct dp_vm *vm,
+		      const struct dp_host_caps *caps, struct dp_report *rep)
+{
+	const int64_t *rule = p->rules;
+	int r = 0;
+
+	if (!(caps->flags & DP_HOST_IOMMU) || !(caps->flags & DP_HOST_IOMMU_GROUPS))
+		r |= dp_report_add(rep, DP_FINDING_NO_IOMMU,
+				   rule[DP_RULE_REQUIRE_IOMMU] ? DP_SEVERITY_ERROR : DP_SEVERITY_WARNING,
+				   vm->name, "require_iommu",
+				   "%s: %s (require_iommu); enable VT-d or AMD-Vi in the firmware and boot with intel_iommu=on or amd_iommu=on",
+				   vm->name, caps->flags & DP_HOST_IOMMU
+				   ? "the host's IOMMU puts no device in a group" : "the host has no IOMMU");
+	if (!(caps->flags & DP_HOST_IRQ_REMAP)) {
+		if (rule[DP_RULE_REQUIRE_INTERRUPT_REMAPPING])
+			r |= dp_report_add(rep, DP_FINDING_NO_INTERRUPT_REMAPPING, DP_SEVERITY_ERROR,
+					   vm->name, "require_interrupt_remapping",
+					   "%s: the host has no interrupt remapping, so a device could forge interrupts (require_interrupt_remapping); enable it in the firmware, or set the rule to no to accept the risk",
+					   vm->name);
+		else
+			r |= dp_report_add(rep, DP_FINDING_UNSAFE_INTERRUPTS, DP_SEVERITY_WARNING,
+					   vm->name, "require_interrupt_remapping",
+					   "%s: no interrupt remapping, accepted by require_interrupt_remapping = no%s; a device can forge interrupts",
+					   vm->name,
+					   caps->flags & DP_HOST_UNSAFE_INTERRUPTS ? ""
+					   : " (vfio_iommu_type1 also needs allow_unsafe_interrupts=1)");
+	}
+	if (!(caps->flags & (DP_HOST_VFIO_PCI | DP_HOST_VFIO_PCI_MODULE)))
+		r |= dp_report_add(rep, DP_FINDING_NO_VFIO_PCI, DP_SEVERITY_ERROR, vm->name, NULL,
+				   "%s: the host's kernel has no vfio-pci driver; install a kernel built with CONFIG_VFIO_PCI",
+				   vm->name);
+	return r;
+}
+
+/* Every other member of the group must be unbound, on vfio-pci or pci-stub, a bridge, or in this VM. */
+static int check_group(const struct dp_policy *p, const struct dp_ctx *ctx,
+		       const struct dp_device *dev, char (*bdfs)[DP_BDF_LEN], size_t n,
+		       struct dp_report *rep)
+{
+	uint32_t severity = p->rules[DP_RULE_REQUIRE_VIABLE_GROUP] ? DP_SEVERITY_ERROR
+								   : DP_SEVERITY_WARNING;
+	int r = 0;
+
+	for (size_t i = 0; i < dev->group_size; i++) {
+		const char *m = dev->group[i];
+		const struct dp_device *md;
+
+		if (strcmp(m, dev->bdf) == 0 || in_vm(bdfs, n, m))
+			continue;
+		md = lookup(ctx, m);
+		if (md && ((md->info.flags & DP_DEVICE_BRIDGE) || !md->driver ||
+			   strcmp(md->driver, "vfio-pci") == 0 || strcmp(md->driver, "pci-stub") == 0))
+			continue;
+		r |= dp_report_add(rep, DP_FINDING_GROUP_NOT_VIABLE, severity, dev->bdf,
+				   "require_viable_group",
+				   "%s: IOMMU group %d also holds %s, bound to %s; mark it too or unbind it (require_viable_group)",
+				   dev->bdf, dev->info.iommu_group, m,
+				   md ? md->driver : "an unknown driver");
+	}
+	return r;
+}
+
+static bool has_reset(const struct dp_device *dev)
+{
+	/* The kernel's list decides when there is one: "" is every method disabled. */
+	if (dev->has_reset_method)
+		return dev->reset_methods && *dev->reset_methods;
+	/* Without the kernel's list: FLR, or a PM reset that really resets. */
+	return (dev->info.flags & DP_DEVICE_FLR) ||
+	       ((dev->info.flags & DP_DEVICE_PM) && !(dev->info.flags & DP_DEVICE_PM_NO_SOFT_RESET) &&
+		!(dev->info.flags & DP_DEVICE_CONFIG_SHORT));
+}
+
+static int check_device(const struct dp_policy *p, const struct dp_ctx *ctx,
+			const struct dp_device *dev, char (*bdfs)[DP_BDF_LEN], size_t n,
+			struct dp_report *rep)
+{
+	const int64_t *rule = p->rules;
+	const char *b = dev->bdf, *entry = NULL;
+	int r = 0, level;
+
+	if (rule[DP_RULE_REQUIRE_MARKED] && !(dev->info.flags & DP_DEVICE_MARKED))
+		r |= dp_report_add(rep, DP_FINDING_NOT_MARKED, DP_SEVERITY_ERROR, b, "require_marked",
+				   "%s: not marked available for passthrough (require_marked); mark it with: directpath mark %s",
+				   b, b);
+	if (rule[DP_RULE_DENY_BRIDGES] && (dev->info.flags & (DP_DEVICE_BRIDGE | DP_DEVICE_HOST_BRIDGE)))
+		r |= dp_report_add(rep, DP_FINDING_BRIDGE, DP_SEVERITY_ERROR, b, "deny_bridges",
+				   "%s: is a %s bridge, which the host needs (deny_bridges); pass through the devices behind it instead",
+				   b, dev->info.flags & DP_DEVICE_HOST_BRIDGE ? "host" : "PCI");
+	if (rule[DP_RULE_DENY_BOOT_VGA] && (dev->info.flags & DP_DEVICE_BOOT_VGA))
+		r |= dp_report_add(rep, DP_FINDING_BOOT_VGA, DP_SEVERITY_ERROR, b, "deny_boot_vga",
+				   "%s: is the host's boot console (deny_boot_vga); use another display adapter for the VM",
+				   b);
+	if (dev->info.iommu_group < 0) {
+		if (ctx->caps.flags & DP_HOST_IOMMU_GROUPS)
+			r |= dp_report_add(rep, DP_FINDING_NO_IOMMU_GROUP,
+					   rule[DP_RULE_REQUIRE_IOMMU] ? DP_SEVERITY_ERROR : DP_SEVERITY_WARNING,
+					   b, "require_iommu",
+					   "%s: in no IOMMU group, so the IOMMU cannot isolate it (require_iommu); check the firmware's DMAR/IVRS tables",
+					   b);
+	} else {
+		r |= check_group(p, ctx, dev, bdfs, n, rep);
+	}
+	if (!has_reset(dev))
+		r |= dp_report_add(rep, DP_FINDING_NO_RESET_METHOD, sev(rule[DP_RULE_NO_RESET_METHOD]), b,
+				   "no_reset_method",
+				   "%s: no way to reset it (no FLR, PM or bus reset; no_reset_method = %s); state may leak between VMs",
+				   b, dp_rule_value_name(DP_RULE_NO_RESET_METHOD, rule[DP_RULE_NO_RESET_METHOD]));
+	level = dp_compat_lookup(p, dev->info.vendor_id, dev->info.device_id,
+				 dev->info.subsystem_vendor_id, dev->info.subsystem_id, &entry);
+	switch (level) {
+	case DP_SUPPORT_UNLISTED:
+		if (rule[DP_RULE_UNLISTED_DEVICES] != DP_ACTION_ALLOW)
+			r |= dp_report_add(rep, DP_FINDING_UNLISTED, sev(rule[DP_RULE_UNLISTED_DEVICES]), b,
+					   "unlisted_devices",
+					   "%s: %04x:%04x is not on the compatibility list (unlisted_devices = %s); test it, then list it",
+					   b, dev->info.vendor_id, dev->info.device_id,
+					   dp_rule_value_name(DP_RULE_UNLISTED_DEVICES, rule[DP_RULE_UNLISTED_DEVICES]));
+		break;
+	case DP_SUPPORT_EXPERIMENTAL:
+		r |= dp_report_add(rep, DP_FINDING_EXPERIMENTAL, DP_SEVERITY_WARNING, b, NULL,
+				   "%s: %s is supported experimentally; not for production",
+				   b, entry ? entry : "this device");
+		break;
+	case DP_SUPPORT_UNSUPPORTED:
+		r |= dp_report_add(rep, DP_FINDING_UNSUPPORTED, DP_SEVERITY_ERROR, b, NULL,
+				   "%s: %s is listed as unsupported for passthrough; use another device",
+				   b, entry ? entry : "this device");
+		break;
+	default:
+		break;
+	}
+	return r;
+}
+
+static int report_losses(const struct dp_vm *vm, struct dp_report *rep)
+{
+	int r = 0;
+
+	for (int bit = 0; bit < DP_FEATURE_BITS; bit++) {
+		uint32_t f = 1u << bit;
+		size_t size = 1, len = 0;
+		bool on = vm->features & f;
+		char *list;
+
+		if (!(rep->lost & f))
+			continue;
+		/* Sized for every cause: a VM may have up to max_devices_per_vm of them. */
+		for (size_t i = 0; i < rep->n_causes[bit]; i++)
+			size += strlen(rep->causes[bit][i]) + 2;
+		list = malloc(size);
+		if (!list)
+			return -ENOMEM;
+		list[0] = '\0';
+		for (size_t i = 0; i < rep->n_causes[bit]; i++)
+			len += (size_t)snprintf(list + len, size - len, "%s%s", i ? ", " : "",
+						rep->causes[bit][i]);
+		r |= dp_report_add(rep, DP_FINDING_FEATURE_LOST, on ? DP_SEVERITY_WARNING : DP_SEVERITY_INFO,
+				   vm->name, NULL,
+				   "%s: %s is unavailable while %s %s passed through%s",
+				   vm->name, dp_feature_name(f), list,
+				   rep->n_causes[bit] > 1 ? "are" : "is",
+				   on ? "; it is enabled for this VM and will not work" : "");
+		free(list);
+	}
+	return r;
+}
+
+int dp_policy_check(struct dp_policy *policy, const struct dp_vm *vm,
+		    struct dp_report **out)
+{
+	struct dp_ctx *ctx;
+	struct dp_report *rep = NULL;
+	char (*bdfs)[DP_BDF_LEN] = NULL;
+	size_t nb = 0;
+	int r;
+
+	if (!policy || dp_bug_on(policy->ctx, !vm) || dp_bug_on(policy->ctx, !out))
+		return -EINVAL;
+	ctx = policy->ctx;
+	if (vm->ctx != ctx) {
+		dp_err(ctx, "BUG: dp_policy_check: the VM and the policy belong to different contexts");
+		return -EINVAL;
+	}
+	if (!ctx->scanned && vm->n_devices) {
+		r = dp_ctx_scan(ctx);
+		if (r < 0)
+			return r;
+	}
+	r = dp_report_new(ctx, vm->name, vm->features, &rep);
+	if (r < 0)
+		return r;
+	r = check_vm(policy, vm, rep);
+	if (vm->n_devices) {
+		r |= check_host(policy, vm, &ctx->caps, rep);
+		bdfs = calloc(vm->n_devices, sizeof(*bdfs));
+		if (!bdfs)
+			r = -ENOMEM;
+		for (size_t i = 0; bdfs && i < vm->n_devices; i++)
+			if (normalize(vm->devices[i], bdfs[nb]))
+				nb++;
+	}
+	for (size_t i = 0, k = 0; bdfs && i < vm->n_devices; i++) {
+		const char *given = vm->devices[i];
+		const struct dp_device *dev;
+		char bdf[DP_BDF_LEN];
+
+		if (!normalize(given, bdf)) {
+			r |= dp_report_add(rep, DP_FINDING_NO_SUCH_DEVICE, DP_SEVERITY_ERROR, given, NULL,
+					   "%.64s: not a PCI address (DDDD:BB:DD.F); correct it", given);
+			continue;
+		}
+		k++;
+		if (in_vm(bdfs, k - 1, bdf)) {
+			r |= dp_report_add(rep, DP_FINDING_DUPLICATE_DEVICE, DP_SEVERITY_ERROR, bdf, NULL,
+					   "%s: listed more than once; remove the duplicate", bdf);
+			continue;
+		}
+		dev = lookup(ctx, bdf);
+		if (!dev) {
+			r |= dp_report_add(rep, DP_FINDING_NO_SUCH_DEVICE, DP_SEVERITY_ERROR, bdf, NULL,
+					   "%s: no such PCI function on this host; check the address with directpath list",
+					   bdf);
+			continue;
+		}
+		r |= check_device(policy, ctx, dev, bdfs, nb, rep);
+		r |= dp_report_add_loss(rep, DP_PLAIN_DEVICE_LOSSES, bdf);
+	}
+	r |= report_losses(vm, rep);
+	free(bdfs);
+	if (r) {
+		dp_report_unref(rep);
+		dp_err(ctx, "%s: out of memory while checking", vm->name);
+		return -ENOMEM;
+	}
+	dp_dbg(ctx, "%s: %s, %zu findings", vm->name,
+	       dp_report_is_allowed(rep) ? "allowed" : "denied", rep->n_findings);
+	*out = rep;
+	return 0;
+}

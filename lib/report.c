@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: MIT */
+/* The outcome of a policy check: every finding, and what the VM loses. */
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+static const char *const code_names[] = {
+	[DP_FINDING_VM_INVALID] = "vm-invalid",
+	[DP_FINDING_HW_VERSION] = "hw-version",
+	[DP_FINDING_TOO_MANY_DEVICES] = "too-many-devices",
+	[DP_FINDING_DUPLICATE_DEVICE] = "duplicate-device",
+	[DP_FINDING_NO_SUCH_DEVICE] = "no-such-device",
+	[DP_FINDING_NO_IOMMU] = "no-iommu",
+	[DP_FINDING_NO_INTERRUPT_REMAPPING] = "no-interrupt-remapping",
+	[DP_FINDING_UNSAFE_INTERRUPTS] = "unsafe-interrupts",
+	[DP_FINDING_NO_VFIO_PCI] = "no-vfio-pci",
+	[DP_FINDING_NOT_MARKED] = "not-marked",
+	[DP_FINDING_BRIDGE] = "bridge",
+	[DP_FINDING_BOOT_VGA] = "boot-vga",
+	[DP_FINDING_NO_IOMMU_GROUP] = "no-iommu-group",
+	[DP_FINDING_GROUP_NOT_VIABLE] = "group-not-viable",
+	[DP_FINDING_NO_RESET_METHOD] = "no-reset-method",
+	[DP_FINDING_UNLISTED] = "unlisted",
+	[DP_FINDING_EXPERIMENTAL] = "experimental",
+	[DP_FINDING_UNSUPPORTED] = "unsupported",
+	[DP_FINDING_MEMORY_NOT_RESERVED] = "memory-not-reserved",
+	[DP_FINDING_FEATURE_LOST] = "feature-lost",
+};
+
+static const char *const severity_names[] = { "info", "warning", "error" };
+
+const char *dp_finding_code_name(uint32_t code)
+{
+	return code < sizeof(code_names) / sizeof(code_names[0]) ? code_names[code] : NULL;
+}
+
+int dp_report_new(struct dp_ctx *ctx, const char *vm_name, uint32_t vm_features,
+		  struct dp_report **out)
+{
+	struct dp_report *r = calloc(1, sizeof(*r));
+
+	if (!r || !(r->vm_name = strdup(vm_name))) {
+		free(r);
+		return -ENOMEM;
+	}
+	r->refcount = 1;
+	r->ctx = dp_ctx_ref(ctx);
+	r->vm_features = vm_features;
+	*out = r;
+	return 0;
+}
+
+struct dp_report *dp_report_ref(struct dp_report *report)
+{
+	if (report)
+		report->refcount++;
+	return report;
+}
+
+struct dp_report *dp_report_unref(struct dp_report *report)
+{
+	if (!report || --report->refcount > 0)
+		return NULL;
+	for (size_t i = 0; i < report->n_findings; i++) {
+		free(report->findings[i].subject);
+		free(report->findings[i].message);
+	}
+	free(report->findings);
+	for (int b = 0; b < DP_FEATURE_BITS; b++) {
+		for (size_t i = 0; i < report->n_causes[b]; i++)
+			free(report->causes[b][i]);
+		free(report->causes[b]);
+	}
+	free(report->vm_name);
+	dp_ctx_unref(report->ctx);
+	free(report);
+	return NULL;
+}
+
+int dp_report_add(struct dp_report *r, uint32_t code, uint32_t severity,
+		  const char *subject, const char *rule, const char *format, ...)
+{
+	struct dp_report_finding *f;
+	va_list args;
+	int n;
+
+	if (r->n_findings == r->cap_findings) {
+		size_t cap = r->cap_findings ? r->cap_findings * 2 : 8;
+		void *p = realloc(r->findings, cap * sizeof(*r->findings));
+
+		if (!p)
+			return -ENOMEM;
+		r->findings = p;
+		r->cap_findings = cap;
+	}
+	f = &r->findings[r->n_findings];
+	f->code = code;
+	f->severity = severity;
+	f->rule = rule;
+	f->subject = strdup(subject);
+	va_start(args, format);
+	n = vasprintf(&f->message, format, args);
+	va_end(args);
+	if (!f->subject || n < 0) {
+		free(f->subject);
+		if (n >= 0)
+			free(f->message);
+		return -ENOMEM;
+	}
+	r->n_findings++;
+	return 0;
+}
+
+int dp_report_add_loss(struct dp_report *r, uint32_t mask, const char *bdf)
+{
+	for (int b = 0; b < DP_FEATURE_BITS; b++) {
+		char **p;
+
+		if (!(mask & (1u << b)))
+			continue;
+		p = realloc(r->causes[b], (r->n_causes[b] + 1) * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		r->causes[b] = p;
+		if (!(p[r->n_causes[b]] = strdup(bdf)))
+			return -ENOMEM;
+		r->n_causes[b]++;
+		r->lost |= 1u << b;
+	}
+	return 0;
+}
+
+int dp_report_is_allowed(const struct dp_report *report)
+{
+	if (!report)
+		return 0;
+	for (size_t i = 0; i < report->n_findings; i++)
+		if (report->findings[i].severity == DP_SEVERITY_ERROR)
+			return 0;
+	return 1;
+}
+
+size_t dp_report_get_finding_count(const struct dp_report *report)
+{
+	return report ? report->n_findings : 0;
+}
+
+int dp_report_get_finding(const struct dp_report *report, size_t index,
+			  struct dp_finding *finding)
+{
+	struct dp_finding f = { .sz = sizeof(f) };
+
+	if (!report || !finding)
+		return -EINVAL;
+	if (index >= report->n_findings)
+		return -ERANGE;
+	f.code = report->findings[index].code;
+	f.severity = report->findings[index].severity;
+	f.subject = report->findings[index].subject;
+	f.rule = report->findings[index].rule;
+	f.message = report->findings[index].message;
+	return dp_info_copy_out(finding, offsetof(struct dp_finding, message) + sizeof(char *),
+				&f, sizeof(f));
+}
+
+uint32_t dp_report_get_lost_features(const struct dp_report *report)
+{
+	return report ? report->lost : 0;
+}
+
+static int feature_bit(uint32_t feature)
+{
+	for (int b = 0; b < DP_FEATURE_BITS; b++)
+		if (feature == 1u << b)
+			return b;
+	return -1;
+}
+
+size_t dp_report_get_feature_cause_count(const struct dp_report *report, uint32_t feature)
+{
+	int b = feature_bit(feature);
+
+	return report && b >= 0 ? report->n_causes[b] : 0;
+}
+
+const char *dp_report_get_feature_cause(const struct dp_report *report, uint32_t feature,
+					size_t index)
+{
+	int b = feature_bit(feature);
+
+	if (!report || b < 0 || index >= report->n_causes[b])
+		return NULL;
+	return report->causes[b][index];
+}
+
+/* Adds key: value to obj, failing on allocation. */
+static int put(struct json_object *obj, const char *key, struct json_object *val)
+{
+	if (!val)
+		return -ENOMEM;
+	if (json_object_object_add(obj, key, val) < 0) {
+		json_object_put(val);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int append(struct json_object *arr, struct json_object *val)
+{
+	if (!val)
+		return -ENOMEM;
+	if (json_object_array_add(arr, val) < 0) {
+		json_object_put(val);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* A string, or JSON null (which json-c represents as a NULL object). */
+static int put_str_or_null(struct json_object *obj, const char *key, const char *s)
+{
+	if (!s)
+		return json_object_object_add(obj, key, NULL) < 0 ? -ENOMEM : 0;
+	return put(obj, key, json_object_new_string(s));
+}
+
+int dp_report_to_json(const struct dp_report *report, char **out)
+{
+	struct json_object *root, *findings, *lost;
+	const char *text;
+	int r = 0;
+
+	if (!report || !out)
+		return -EINVAL;
+	root = json_object_new_object();
+	findings = json_object_new_array();
+	lost = json_object_new_array();
+	if (!root || !findings || !lost) {
+		json_object_put(root);
+		json_object_put(findings);
+		json_object_put(lost);
+		return -ENOMEM;
+	}
+	r |= put(root, "vm", json_object_new_string(report->vm_name));
+	r |= put(root, "allowed", json_object_new_boolean(dp_report_is_allowed(report)));
+	for (size_t i = 0; i < report->n_findings; i++) {
+		const struct dp_report_finding *f = &report->findings[i];
+		struct json_object *o = json_object_new_object();
+
+		if (!o) {
+			r = -ENOMEM;
+			break;
+		}
+		r |= put(o, "code", json_object_new_int((int32_t)f->code));
+		r |= put(o, "name", json_object_new_string(dp_finding_code_name(f->code)));
+		r |= put(o, "severity", json_object_new_string(severity_names[f->severity]));
+		r |= put(o, "subject", json_object_new_string(f->subject));
+		r |= put_str_or_null(o, "rule", f->rule);
+		r |= put(o, "message", json_object_new_string(f->message));
+		r |= append(findings, o);
+	}
+	for (int b = 0; b < DP_FEATURE_BITS; b++) {
+		struct json_object *o, *devs;
+
+		if (!(report->lost & (1u << b)))
+			continue;
+		o = json_object_new_object();
+		devs = json_object_new_array();
+		if (!o || !devs) {
+			json_object_put(o);
+			json_object_put(devs);
+			r = -ENOMEM;
+			break;
+		}
+		r |= put(o, "feature", json_object_new_string(dp_feature_name(1u << b)));
+		r |= put(o, "enabled", json_object_new_boolean(!!(report->vm_features & (1u << b))));
+		for (size_t i = 0; i < report->n_causes[b]; i++)
+			r |= append(devs, json_object_new_string(report->causes[b][i]));
+		r |= put(o, "devices", devs);
+		r |= append(lost, o);
+	}
+	r |= put(root, "findings", findings);
+	r |= put(root, "lost_features", lost);
+	if (r) {
+		json_object_put(root);
+		return -ENOMEM;
+	}
+	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+						      JSON_C_TO_STRING_SPACED |
+						      JSON_C_TO_STRING_NOSLASHESCAPE);
+	*out = text ? strdup(text) : NULL;
+	json_object_put(root);
+	return *out ? 0 : -ENOMEM;
+}

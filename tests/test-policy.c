@@ -1,0 +1,562 @@
+/* SPDX-License-Identifier: MIT */
+/* Policy rules, policy and VM files, the compatibility list, sizes: no hardware needed. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <directpath/directpath.h>
+
+#include "policy.h"
+#include "testlog.h"
+
+static struct dp_ctx *ctx;
+static char dir[64];
+
+/* Writes text to a file in the test's directory; returns its path (static buffer). */
+static const char *file(const char *name, const char *text)
+{
+	static char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void setup(void)
+{
+	DP_OPTS(dp_ctx_opts, o, .log_fn = dp_test_log_fn, .data_dir = "/nonexistent",
+		.config_dir = "/nonexistent");
+
+	dp_test_log_reset();
+	strcpy(dir, "/tmp/dp-test-policy-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(dp_ctx_new(&o, &ctx), 0);
+	dp_ctx_set_log_priority(ctx, LOG_DEBUG);
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+
+	ctx = dp_ctx_unref(ctx);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static struct dp_policy *policy(void)
+{
+	struct dp_policy *p = NULL;
+
+	ck_assert_int_eq(dp_policy_new(ctx, &p), 0);
+	return p;
+}
+
+/* Ends an expected error: asserts its message holds want; returns r. */
+static int check_err(int r, const char *want)
+{
+	const char *e = dp_test_log_expect_end();
+
+	ck_assert_msg(strstr(e, want), "error \"%s\" lacks \"%s\"", e, want);
+	return r;
+}
+
+/* Runs call expecting an error whose message holds want; the call's result. */
+#define EXPECT_ERR(call, want) (dp_test_log_expect_err(), check_err((call), (want)))
+
+START_TEST(defaults_are_esx40)
+{
+	struct dp_policy *p = policy();
+
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MAX_DEVICES_PER_VM), 2);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MIN_HW_VERSION), 7);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_REQUIRE_IOMMU), 1);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_REQUIRE_INTERRUPT_REMAPPING), 1);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_REQUIRE_VIABLE_GROUP), 1);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_REQUIRE_MARKED), 1);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_DENY_BRIDGES), 1);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_DENY_BOOT_VGA), 1);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MEMORY_RESERVATION), DP_RESERVATION_FULL);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_UNLISTED_DEVICES), DP_ACTION_WARN);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_NO_RESET_METHOD), DP_ACTION_WARN);
+	ck_assert_int_eq(dp_policy_get_rule(p, (enum dp_rule)0), -EINVAL);
+	ck_assert_int_eq(dp_policy_get_rule(p, (enum dp_rule)99), -EINVAL);
+	ck_assert_int_eq(dp_policy_get_rule(NULL, DP_RULE_MIN_HW_VERSION), -EINVAL);
+	dp_policy_unref(p);
+}
+END_TEST
+
+START_TEST(rule_names_and_values_round_trip)
+{
+	struct dp_policy *p = policy();
+
+	ck_assert_str_eq(dp_rule_name(DP_RULE_MAX_DEVICES_PER_VM), "max_devices_per_vm");
+	ck_assert_str_eq(dp_rule_name(DP_RULE_NO_RESET_METHOD), "no_reset_method");
+	ck_assert_ptr_null(dp_rule_name((enum dp_rule)0));
+	ck_assert_ptr_null(dp_rule_name((enum dp_rule)12));
+	ck_assert_str_eq(dp_rule_value_name(DP_RULE_REQUIRE_IOMMU, 0), "no");
+	ck_assert_str_eq(dp_rule_value_name(DP_RULE_UNLISTED_DEVICES, DP_ACTION_DENY), "deny");
+	ck_assert_str_eq(dp_rule_value_name(DP_RULE_MEMORY_RESERVATION, DP_RESERVATION_NONE), "none");
+	ck_assert_ptr_null(dp_rule_value_name(DP_RULE_MAX_DEVICES_PER_VM, 2));
+	for (int r = 1; r < 12; r++) {
+		const char *name = dp_rule_name((enum dp_rule)r);
+		const char *val = dp_rule_value_name((enum dp_rule)r, dp_policy_get_rule(p, (enum dp_rule)r));
+		char num[32];
+
+		ck_assert_ptr_nonnull(name);
+		snprintf(num, sizeof(num), "%lld", (long long)dp_policy_get_rule(p, (enum dp_rule)r));
+		ck_assert_int_eq(dp_policy_set(p, name, val ? val : num), 0);
+	}
+	dp_policy_unref(p);
+}
+END_TEST
+
+START_TEST(set_rule_checks_values)
+{
+	struct dp_policy *p = policy();
+
+	ck_assert_int_eq(dp_policy_set_rule(p, DP_RULE_MAX_DEVICES_PER_VM, 16), 0);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MAX_DEVICES_PER_VM), 16);
+	ck_assert_int_eq(EXPECT_ERR(dp_policy_set_rule(p, DP_RULE_MAX_DEVICES_PER_VM, -1),
+				    "max_devices_per_vm"), -EINVAL);
+	ck_assert_int_eq(EXPECT_ERR(dp_policy_set_rule(p, DP_RULE_MAX_DEVICES_PER_VM, 4097),
+				    "max_devices_per_vm"), -EINVAL);
+	ck_assert_int_eq(EXPECT_ERR(dp_policy_set_rule(p, DP_RULE_REQUIRE_IOMMU, 2),
+				    "require_iommu"), -EINVAL);
+	ck_assert_int_eq(EXPECT_ERR(dp_policy_set_rule(p, DP_RULE_NO_RESET_METHOD, DP_ACTION_ALLOW),
+				    "no_reset_method"), -EINVAL);
+	ck_assert_int_eq(EXPECT_ERR(dp_policy_set_rule(p, (enum dp_rule)42, 1), "BUG"), -EINVAL);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MAX_DEVICES_PER_VM), 16);
+	ck_assert_int_eq(dp_policy_set_rule(NULL, DP_RULE_REQUIRE_IOMMU, 1), -EINVAL);
+	dp_policy_unref(p);
+}
+END_TEST
+
+START_TEST(set_by_name_parses_each_kind)
+{
+	struct dp_policy *p = policy();
+
+	ck_assert_int_eq(dp_policy_set(p, "require_iommu", "no"), 0);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_REQUIRE_IOMMU), 0);
+	ck_assert_int_eq(dp_policy_set(p, "require_iommu", "On"), 0);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_REQUIRE_IOMMU), 1);
+	ck_assert_int_eq(dp_policy_set(p, "unlisted_devices", "deny"), 0);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_UNLISTED_DEVICES), DP_ACTION_DENY);
+	ck_assert_int_eq(dp_policy_set(p, "memory_reservation", "none"), 0);
+	ck_assert_int_eq(dp_policy_set(p, "min_hw_version", "11"), 0);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MIN_HW_VERSION), 11);
+	ck_assert_int_eq(EXPECT_ERR(dp_policy_set(p, "min_hw_version", "11x"), "min_hw_version"), -EINVAL);
+	ck_assert_int_eq(EXPECT_ERR(dp_policy_set(p, "min_hw_version", "-1"), "min_hw_version"), -EINVAL);
+	ck_assert_int_eq(EXPECT_ERR(dp_policy_set(p, "no_reset_method", "allow"), "warn or deny"), -EINVAL);
+	ck_assert_int_eq(EXPECT_ERR(dp_policy_set(p, "require_iommu", "maybe"), "yes or no"), -EINVAL);
+	ck_assert_int_eq(EXPECT_ERR(dp_policy_set(p, "require_iommus", "yes"), "unknown rule"), -ENOENT);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MIN_HW_VERSION), 11);
+	dp_policy_unref(p);
+}
+END_TEST
+
+START_TEST(policy_file_sets_rules)
+{
+	struct dp_policy *p = policy();
+	const char *path = file("policy.conf",
+				"; ESX 4.1-like\n"
+				"[policy]\n"
+				"max_devices_per_vm = 4\n"
+				"min_hw_version=8\n"
+				"  unlisted_devices = deny  \n"
+				"require_interrupt_remapping = no ; accepted risk\n");
+
+	ck_assert_int_eq(dp_policy_load_file(p, path), 0);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MAX_DEVICES_PER_VM), 4);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MIN_HW_VERSION), 8);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_UNLISTED_DEVICES), DP_ACTION_DENY);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_REQUIRE_INTERRUPT_REMAPPING), 0);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_REQUIRE_IOMMU), 1); /* untouched */
+	dp_policy_unref(p);
+}
+END_TEST
+
+START_TEST(policy_file_errors_name_file_and_line_and_change_nothing)
+{
+	static const struct {
+		const char *text;
+		const char *want;
+	} cases[] = {
+		{ "[policy]\nmax_devices_per_vm = 3\nmax_device_per_vm = 4\n", ":3: unknown key \"max_device_per_vm\"" },
+		{ "[policy]\nmax_devices_per_vm = 3\n\nmax_devices_per_vm = 4\n", ":4: duplicate key \"max_devices_per_vm\"" },
+		{ "[policy]\nrequire_iommu = perhaps\n", ":2: require_iommu takes yes or no, not \"perhaps\"" },
+		{ "[policy]\nmax_devices_per_vm = 99999\n", ":2: max_devices_per_vm takes a number from 0 to 4096" },
+		{ "max_devices_per_vm = 3\n", ":1: \"max_devices_per_vm\" outside a section" },
+		{ "[polcy]\nmax_devices_per_vm = 3\n", ":2: unknown section [polcy]" },
+		{ "[policy]\nmax_devices_per_vm 3\n", ":2: not a [section] or key = value line" },
+		{ "[policy]\n# fine\nunlisted_devices = sometimes\n", ":3: unlisted_devices takes allow, warn or deny" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct dp_policy *p = policy();
+		char name[32];
+		const char *path;
+
+		snprintf(name, sizeof(name), "bad%zu.conf", i);
+		path = file(name, cases[i].text);
+		ck_assert_int_eq(EXPECT_ERR(dp_policy_load_file(p, path), cases[i].want), -EINVAL);
+		ck_assert_msg(strstr(dp_test_log_all(), path), "message lacks the path");
+		ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MAX_DEVICES_PER_VM), 2);
+		dp_policy_unref(p);
+	}
+}
+END_TEST
+
+START_TEST(policy_file_hostile_forms)
+{
+	struct dp_policy *p = policy();
+	char *big = malloc(2 * 1024 * 1024);
+	char longline[400];
+	const char *path;
+
+	/* A line longer than libinih takes. */
+	memset(longline, 'x', sizeof(longline) - 1);
+	longline[sizeof(longline) - 1] = '\0';
+	path = file("long.conf", "[policy]\n");
+	{
+		FILE *f = fopen(path, "a");
+
+		fprintf(f, "require_iommu = %s\nmax_devices_per_vm = 9\n", longline);
+		fclose(f);
+	}
+	ck_assert_int_eq(EXPECT_ERR(dp_policy_load_file(p, path), ":2: line longer than"), -EINVAL);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MAX_DEVICES_PER_VM), 2);
+
+	/* Too large a file, a directory, a missing file, the default path. */
+	memset(big, '#', 2 * 1024 * 1024 - 1);
+	big[2 * 1024 * 1024 - 1] = '\0';
+	path = file("big.conf", big);
+	free(big);
+	ck_assert_int_eq(EXPECT_ERR(dp_policy_load_file(p, path), "larger than"), -EFBIG);
+	ck_assert_int_eq(EXPECT_ERR(dp_policy_load_file(p, dir), "not a regular file"), -EINVAL);
+	ck_assert_int_eq(EXPECT_ERR(dp_policy_load_file(p, "/nonexistent/x.conf"), "x.conf"), -ENOENT);
+	ck_assert_int_eq(dp_policy_load_file(p, NULL), 0); /* no CONFIG_DIR/policy.conf: defaults */
+	ck_assert_int_eq(dp_policy_load_file(NULL, path), -EINVAL);
+	dp_policy_unref(p);
+}
+END_TEST
+
+START_TEST(vm_file_reads_every_key)
+{
+	struct dp_vm *vm = NULL;
+	const char *path = file("db01.vm",
+				"[vm]\n"
+				"name = db01\n"
+				"hw_version = 7\n"
+				"memory = 4G\n"
+				"reservation = 4096MiB\n"
+				"features = vmotion, fault_tolerance snapshot_memory\n"
+				"[passthrough]\n"
+				"device = 0000:03:00.0\n"
+				"device = 04:00.0\n");
+
+	ck_assert_int_eq(dp_vm_new_from_file(ctx, path, &vm), 0);
+	ck_assert_str_eq(dp_vm_get_name(vm), "db01");
+	ck_assert_uint_eq(dp_vm_get_hw_version(vm), 7);
+	ck_assert_uint_eq(dp_vm_get_memory(vm), 4ULL << 30);
+	ck_assert_uint_eq(dp_vm_get_reservation(vm), 4ULL << 30);
+	ck_assert_uint_eq(dp_vm_get_features(vm),
+			  DP_FEATURE_VMOTION | DP_FEATURE_FAULT_TOLERANCE | DP_FEATURE_SNAPSHOT_MEMORY);
+	ck_assert_uint_eq(dp_vm_get_device_count(vm), 2);
+	ck_assert_str_eq(dp_vm_get_device(vm, 0), "0000:03:00.0");
+	ck_assert_str_eq(dp_vm_get_device(vm, 1), "04:00.0");
+	ck_assert_ptr_null(dp_vm_get_device(vm, 2));
+	dp_vm_unref(vm);
+}
+END_TEST
+
+START_TEST(vm_file_errors_name_file_and_line)
+{
+	static const struct {
+		const char *text;
+		const char *want;
+	} cases[] = {
+		{ "[vm]\nname = a\nmemory = lots\n", ":3: memory \"lots\" is not a size" },
+		{ "[vm]\nname = a\nmemory = 99999999999999999999G\n", ":3: memory \"99999999999999999999G\" is not a size (such as 4096M or 4G): too large" },
+		{ "[vm]\nname = a\nhw_version = seven\n", ":3: hw_version \"seven\" is not a number" },
+		{ "[vm]\nname = a\nname = b\n", ":3: duplicate key \"name\"" },
+		{ "[vm]\nname = a\nfeatures = vmotion teleport\n", ":3: unknown feature \"teleport\"" },
+		{ "[vm]\nname = a\n[passthrough]\ndevices = 03:00.0\n", ":4: unknown key \"devices\"" },
+		{ "[vm]\nname = a\ncpus = 4\n", ":3: unknown key \"cpus\"" },
+		{ "[machine]\nname = a\n", ":2: unknown section [machine]" },
+		{ "[vm]\nname = a\"b\n", ":2: name must be" },
+		{ "[vm]\nhw_version = 7\n", "no name in [vm]" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct dp_vm *vm = (struct dp_vm *)0x1;
+		char name[32];
+		const char *path;
+
+		snprintf(name, sizeof(name), "bad%zu.vm", i);
+		path = file(name, cases[i].text);
+		ck_assert_int_eq(EXPECT_ERR(dp_vm_new_from_file(ctx, path, &vm), cases[i].want), -EINVAL);
+		ck_assert_ptr_eq(vm, (struct dp_vm *)0x1);
+	}
+}
+END_TEST
+
+START_TEST(vm_api_rejects_bad_input)
+{
+	struct dp_vm *vm = NULL, *keep = (struct dp_vm *)0x1;
+	char longname[200];
+
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	ck_assert_int_eq(EXPECT_ERR(dp_vm_new(ctx, "", &keep), "VM name"), -EINVAL);
+	ck_assert_int_eq(EXPECT_ERR(dp_vm_new(ctx, NULL, &keep), "VM name"), -EINVAL);
+	ck_assert_int_eq(EXPECT_ERR(dp_vm_new(ctx, longname, &keep), "VM name"), -EINVAL);
+	ck_assert_int_eq(EXPECT_ERR(dp_vm_new(ctx, "tab\there", &keep), "VM name"), -EINVAL);
+	ck_assert_int_eq(EXPECT_ERR(dp_vm_new(ctx, "a", NULL), "BUG"), -EINVAL);
+	ck_assert_int_eq(dp_vm_new(NULL, "a", &keep), -EINVAL);
+	ck_assert_ptr_eq(keep, (struct dp_vm *)0x1);
+
+	ck_assert_int_eq(dp_vm_new(ctx, "vm1", &vm), 0);
+	ck_assert_int_eq(EXPECT_ERR(dp_vm_set_features(vm, 1u << 20, 1), "unknown feature"), -EINVAL);
+	ck_assert_int_eq(dp_vm_set_features(vm, DP_FEATURE_ALL, 1), 0);
+	ck_assert_int_eq(dp_vm_set_features(vm, DP_FEATURE_VMOTION, 0), 0);
+	ck_assert_uint_eq(dp_vm_get_features(vm), DP_FEATURE_ALL & ~DP_FEATURE_VMOTION);
+	ck_assert_int_eq(EXPECT_ERR(dp_vm_add_device(vm, NULL), "BUG"), -EINVAL);
+	ck_assert_int_eq(EXPECT_ERR(dp_vm_add_device(vm, longname), "too long"), -EINVAL);
+	ck_assert_int_eq(dp_vm_set_memory(vm, UINT64_MAX, UINT64_MAX), 0);
+	ck_assert_uint_eq(dp_vm_get_memory(vm), UINT64_MAX);
+	ck_assert_int_eq(dp_vm_set_memory(NULL, 1, 1), -EINVAL);
+	ck_assert_int_eq(dp_vm_set_hw_version(NULL, 7), -EINVAL);
+	ck_assert_ptr_eq(dp_vm_ref(vm), vm);
+	ck_assert_ptr_null(dp_vm_unref(vm));
+	ck_assert_ptr_null(dp_vm_unref(vm));
+	ck_assert_ptr_null(dp_vm_unref(NULL));
+	ck_assert_ptr_null(dp_vm_get_name(NULL));
+	ck_assert_uint_eq(dp_vm_get_device_count(NULL), 0);
+}
+END_TEST
+
+START_TEST(sizes_parse_and_overflow)
+{
+	static const struct {
+		const char *s;
+		int rc;
+		uint64_t v;
+	} cases[] = {
+		{ "0", 0, 0 },           { "4096", 0, 4096 },         { "4K", 0, 4096 },
+		{ "4k", 0, 4096 },       { "4KiB", 0, 4096 },         { "4KB", 0, 4096 },
+		{ "512M", 0, 512ULL << 20 }, { "4G", 0, 4ULL << 30 }, { "4 G", 0, 4ULL << 30 },
+		{ "1T", 0, 1ULL << 40 }, { "16777215T", 0, 16777215ULL << 40 },
+		{ "16777216T", -ERANGE, 0 }, { "18446744073709551615", 0, UINT64_MAX },
+		{ "18446744073709551616", -ERANGE, 0 }, { "", -EINVAL, 0 }, { "G", -EINVAL, 0 },
+		{ "4X", -EINVAL, 0 },    { "-4G", -EINVAL, 0 },       { "4GG", -EINVAL, 0 },
+		{ "4.5G", -EINVAL, 0 },  { " 4G", -EINVAL, 0 },       { "4Gi", -EINVAL, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t v = 12345;
+		int rc = dp_parse_size(cases[i].s, &v);
+
+		ck_assert_msg(rc == cases[i].rc, "\"%s\": %d, want %d", cases[i].s, rc, cases[i].rc);
+		ck_assert_msg(v == (rc == 0 ? cases[i].v : 12345), "\"%s\": %llu", cases[i].s,
+			      (unsigned long long)v);
+	}
+	ck_assert_int_eq(dp_parse_size(NULL, NULL), -EINVAL);
+}
+END_TEST
+
+START_TEST(feature_names_round_trip)
+{
+	static const char *const names[] = {
+		"vmotion", "storage_vmotion", "fault_tolerance", "hot_add",
+		"suspend_resume", "record_replay", "snapshot_memory", "memory_overcommit",
+	};
+
+	for (unsigned i = 0; i < 8; i++) {
+		ck_assert_str_eq(dp_feature_name(1u << i), names[i]);
+		ck_assert_uint_eq(dp_feature_from_name(names[i]), 1u << i);
+	}
+	ck_assert_ptr_null(dp_feature_name(0));
+	ck_assert_ptr_null(dp_feature_name(3));
+	ck_assert_ptr_null(dp_feature_name(1u << 8));
+	ck_assert_uint_eq(dp_feature_from_name("VMOTION"), 0);
+	ck_assert_uint_eq(dp_feature_from_name(NULL), 0);
+	ck_assert_uint_eq(DP_FEATURE_ALL, 0xff);
+}
+END_TEST
+
+START_TEST(compat_file_parses_and_most_specific_wins)
+{
+	struct dp_policy *p = policy();
+	const char *path = file("site.list",
+				"# site list\n"
+				"8086:* unsupported Intel, by default\n"
+				"8086:10fb supported Intel 82599\n"
+				"  8086:10fb 8086:000c experimental 82599 on X520  \n"
+				"   \n"
+				"*:* 1028:* supported anything Dell-branded\n"
+				"8086:10FB 1028:* unsupported a later tie wins\n");
+	const char *name = NULL;
+
+	ck_assert_int_eq(dp_policy_load_compat_file(p, path), 0);
+	ck_assert_int_eq(dp_compat_lookup(p, 0x8086, 0x1234, 0x8086, 0x1, &name), DP_SUPPORT_UNSUPPORTED);
+	ck_assert_str_eq(name, "Intel, by default");
+	ck_assert_int_eq(dp_compat_lookup(p, 0x8086, 0x10fb, 0x8086, 0x1, &name), DP_SUPPORT_SUPPORTED);
+	ck_assert_str_eq(name, "Intel 82599");
+	ck_assert_int_eq(dp_compat_lookup(p, 0x8086, 0x10fb, 0x8086, 0x000c, &name), DP_SUPPORT_EXPERIMENTAL);
+	ck_assert_str_eq(name, "82599 on X520");
+	ck_assert_int_eq(dp_compat_lookup(p, 0x10de, 0x1, 0x1028, 0x5, &name), DP_SUPPORT_SUPPORTED);
+	ck_assert_int_eq(dp_compat_lookup(p, 0x8086, 0x10fb, 0x1028, 0x5, &name), DP_SUPPORT_UNSUPPORTED);
+	ck_assert_str_eq(name, "a later tie wins");
+	ck_assert_int_eq(dp_compat_lookup(p, 0x10de, 0x1, 0x10de, 0x5, &name), DP_SUPPORT_UNLISTED);
+	ck_assert_ptr_null(name);
+
+	ck_assert_str_eq(dp_support_level_name(DP_SUPPORT_SUPPORTED), "supported");
+	ck_assert_str_eq(dp_support_level_name(DP_SUPPORT_UNLISTED), "unlisted");
+	ck_assert_ptr_null(dp_support_level_name(9));
+	ck_assert_uint_eq(dp_policy_get_compat_count(p), 5);
+	{
+		struct dp_compat_info info = { .sz = sizeof(info) };
+
+		ck_assert_int_eq(dp_policy_get_compat_entry(p, 2, &info), 0);
+		ck_assert_uint_eq(info.vendor_id, 0x8086);
+		ck_assert_uint_eq(info.device_id, 0x10fb);
+		ck_assert_uint_eq(info.subsystem_vendor_id, 0x8086);
+		ck_assert_uint_eq(info.subsystem_id, 0x000c);
+		ck_assert_int_eq(info.level, DP_SUPPORT_EXPERIMENTAL);
+		ck_assert_uint_eq(info.line, 4);
+		ck_assert_str_eq(info.name, "82599 on X520");
+		ck_assert_str_eq(info.source, path);
+		ck_assert_int_eq(dp_policy_get_compat_entry(p, 4, &info), 0);
+		ck_assert_uint_eq(info.device_id, 0x10fb); /* "10FB" */
+		ck_assert_uint_eq(info.subsystem_id, DP_ID_ANY);
+		ck_assert_int_eq(dp_policy_get_compat_entry(p, 5, &info), -ERANGE);
+		ck_assert_int_eq(dp_policy_get_compat_entry(NULL, 0, &info), -EINVAL);
+		info.sz = 8;
+		ck_assert_int_eq(dp_policy_get_compat_entry(p, 0, &info), -EINVAL);
+	}
+	ck_assert_int_eq(dp_policy_add_compat(p, 0x1234, 0x11e8, DP_ID_ANY, DP_ID_ANY,
+					      DP_SUPPORT_EXPERIMENTAL, "edu"), 0);
+	{
+		struct dp_compat_info info = { .sz = sizeof(info) };
+
+		ck_assert_uint_eq(dp_policy_get_compat_count(p), 6);
+		ck_assert_int_eq(dp_policy_get_compat_entry(p, 5, &info), 0);
+		ck_assert_ptr_null(info.source);
+		ck_assert_uint_eq(info.line, 0);
+	}
+	ck_assert_int_eq(dp_compat_lookup(p, 0x1234, 0x11e8, 0x1af4, 0x1100, &name), DP_SUPPORT_EXPERIMENTAL);
+	ck_assert_str_eq(name, "edu");
+	ck_assert_int_eq(EXPECT_ERR(dp_policy_add_compat(p, 0x10000, 1, DP_ID_ANY, DP_ID_ANY,
+							 DP_SUPPORT_SUPPORTED, NULL), "BUG"), -EINVAL);
+	ck_assert_int_eq(EXPECT_ERR(dp_policy_add_compat(p, 1, 1, DP_ID_ANY, DP_ID_ANY,
+							 DP_SUPPORT_UNLISTED, NULL), "BUG"), -EINVAL);
+	ck_assert_int_eq(dp_policy_get_support(p, NULL, &name), -EINVAL);
+	dp_policy_unref(p);
+}
+END_TEST
+
+START_TEST(compat_file_errors_name_line_and_add_nothing)
+{
+	static const struct {
+		const char *text;
+		const char *want;
+	} cases[] = {
+		{ "8086:10fb supported\n8086 supported\n", ":2: expected VENDOR:DEVICE" },
+		{ "808g:10fb supported\n", ":1: expected VENDOR:DEVICE" },
+		{ "8086:10fb maybe\n", ":1: expected a level" },
+		{ "8086:10fb\n", ":1: expected a level" },
+		{ "8086:10fb 8086:zz supported\n", ":1: expected SUBVENDOR:SUBDEVICE" },
+		{ "80861:10fb supported\n", ":1: expected VENDOR:DEVICE" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct dp_policy *p = policy();
+		char fname[32];
+		const char *path;
+
+		snprintf(fname, sizeof(fname), "bad%zu.list", i);
+		path = file(fname, cases[i].text);
+		ck_assert_int_eq(EXPECT_ERR(dp_policy_load_compat_file(p, path), cases[i].want), -EINVAL);
+		ck_assert_int_eq(dp_compat_lookup(p, 0x8086, 0x10fb, 0x8086, 0x10fb, NULL),
+				 DP_SUPPORT_UNLISTED); /* the good first line did not stay */
+		dp_policy_unref(p);
+	}
+}
+END_TEST
+
+START_TEST(shipped_list_loads_from_the_data_dir)
+{
+	DP_OPTS(dp_ctx_opts, o, .log_fn = dp_test_log_fn, .data_dir = DP_TEST_DATA_DIR);
+	struct dp_ctx *c;
+	struct dp_policy *p;
+
+	ck_assert_int_eq(dp_ctx_new(&o, &c), 0);
+	dp_ctx_set_log_priority(c, LOG_DEBUG);
+	ck_assert_int_eq(dp_policy_new(c, &p), 0);
+	ck_assert_msg(strstr(dp_test_log_all(), "10-esx40-experimental.list: 17 compatibility entries"),
+		      "%s", dp_test_log_all());
+	dp_policy_unref(p);
+	dp_ctx_unref(c);
+}
+END_TEST
+
+START_TEST(a_broken_installed_list_fails_policy_new)
+{
+	DP_OPTS(dp_ctx_opts, o, .log_fn = dp_test_log_fn, .data_dir = dir);
+	struct dp_ctx *c;
+	struct dp_policy *p = (struct dp_policy *)0x1;
+	char sub[128];
+
+	snprintf(sub, sizeof(sub), "%s/compat.d", dir);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	file("compat.d/00-good.list", "8086:10fb supported\n");
+	file("compat.d/50-bad.list", "# x\n8086:10fb sometimes\n");
+	file("compat.d/README", "not a list: ignored\n");
+	ck_assert_int_eq(dp_ctx_new(&o, &c), 0);
+	ck_assert_int_eq(EXPECT_ERR(dp_policy_new(c, &p), "50-bad.list:2: expected a level"), -EINVAL);
+	ck_assert_ptr_eq(p, (struct dp_policy *)0x1);
+	dp_ctx_unref(c);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("policy");
+	TCase *tc = tcase_create("policy");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, defaults_are_esx40);
+	tcase_add_test(tc, rule_names_and_values_round_trip);
+	tcase_add_test(tc, set_rule_checks_values);
+	tcase_add_test(tc, set_by_name_parses_each_kind);
+	tcase_add_test(tc, policy_file_sets_rules);
+	tcase_add_test(tc, policy_file_errors_name_file_and_line_and_change_nothing);
+	tcase_add_test(tc, policy_file_hostile_forms);
+	tcase_add_test(tc, vm_file_reads_every_key);
+	tcase_add_test(tc, vm_file_errors_name_file_and_line);
+	tcase_add_test(tc, vm_api_rejects_bad_input);
+	tcase_add_test(tc, sizes_parse_and_overflow);
+	tcase_add_test(tc, feature_names_round_trip);
+	tcase_add_test(tc, compat_file_parses_and_most_specific_wins);
+	tcase_add_test(tc, compat_file_errors_name_line_and_add_nothing);
+	tcase_add_test(tc, shipped_list_loads_from_the_data_dir);
+	tcase_add_test(tc, a_broken_installed_list_fails_policy_new);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "inventory.h"
+#include "lease.h"
 #include "policy.h"
 #include "report.h"
 #include "vm.h"
@@ -233,6 +234,22 @@ static int check_device(const struct dp_policy *p, const struct dp_ctx *ctx,
 	return r;
 }
 
+/* A lease held by another running VM: the kernel drops it when that VM's process dies. */
+static int check_lease(struct dp_ctx *ctx, const struct dp_vm *vm, const char *bdf,
+		       struct dp_report *rep)
+{
+	char owner[256];
+	pid_t pid = 0;
+	int r = dp_lease_query(ctx, bdf, owner, sizeof(owner), &pid);
+
+	if (r <= 0)
+		return 0; /* free, or unknowable: dp_attach's own lease decides */
+	return dp_report_add(rep, DP_FINDING_DEVICE_LEASED, DP_SEVERITY_ERROR, bdf, NULL,
+			     "%s: in use by VM \"%s\" (pid %ld); stop that VM or choose another device%s",
+			     bdf, owner, (long)pid,
+			     strcmp(owner, vm->name) == 0 ? " (a VM of the same name is already running)" : "");
+}
+
 static int report_losses(const struct dp_vm *vm, struct dp_report *rep)
 {
 	int r = 0;
@@ -324,6 +341,7 @@ int dp_policy_check(struct dp_policy *policy, const struct dp_vm *vm,
 			continue;
 		}
 		r |= check_device(policy, ctx, dev, bdfs, nb, rep);
+		r |= check_lease(ctx, vm, bdf, rep);
 		r |= dp_report_add_loss(rep, DP_PLAIN_DEVICE_LOSSES, bdf);
 	}
 	r |= report_losses(vm, rep);

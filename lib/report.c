@@ -29,6 +29,7 @@ static const char *const code_names[] = {
 	[DP_FINDING_UNSUPPORTED] = "unsupported",
 	[DP_FINDING_MEMORY_NOT_RESERVED] = "memory-not-reserved",
 	[DP_FINDING_FEATURE_LOST] = "feature-lost",
+	[DP_FINDING_DEVICE_LEASED] = "device-leased",
 };
 
 static const char *const severity_names[] = { "info", "warning", "error" };

@@ -38,7 +38,7 @@ extern "C" {
  * compiled with; dp_version() gives the version of the library it runs with.
  */
 #define DP_VERSION_MAJOR 0
-#define DP_VERSION_MINOR 3
+#define DP_VERSION_MINOR 4
 #define DP_VERSION_MICRO 0
 
 /* True when the header is version major.minor.micro or newer. */
@@ -416,6 +416,7 @@ enum dp_finding_code {
 	DP_FINDING_UNSUPPORTED = 18,          /* listed as unsupported */
 	DP_FINDING_MEMORY_NOT_RESERVED = 19,  /* reservation below memory */
 	DP_FINDING_FEATURE_LOST = 20,         /* a VM feature passthrough takes away */
+	DP_FINDING_DEVICE_LEASED = 21,        /* another running VM holds it */
 	_DP_FINDING_PAD = INT_MAX
 };
 #define DP_SEVERITY_INFO 0
@@ -453,6 +454,139 @@ DP_EXPORT const char *dp_report_get_feature_cause(const struct dp_report *report
 DP_EXPORT int dp_report_to_json(const struct dp_report *report, char **out);
 /* "no-iommu" etc., or NULL. */
 DP_EXPORT const char *dp_finding_code_name(uint32_t code);
+
+/*
+ * The backend: a VM whose policy check allowed it is attached to VFIO.
+ * dp_attach claims a lease on every device (one running VM per device on
+ * the host), opens a VFIO type1v2 container, the devices' groups and the
+ * devices; any failure undoes all of it. dp_detach undoes it in order.
+ */
+struct dp_attachment;
+struct dp_vdev;
+
+/* Options for dp_attach(); KVM fields are used when DP_ATTACH_KVM is set. */
+#define DP_ATTACH_KVM (1u << 0)
+struct dp_attach_opts {
+	size_t sz;               /* sizeof(struct dp_attach_opts) */
+	uint32_t flags;          /* DP_ATTACH_* */
+	int32_t kvm_vm_fd;       /* the VMM's KVM VM fd (DP_ATTACH_KVM) */
+	uint32_t memslot_base;   /* first KVM memory slot the library may use */
+	uint32_t memslot_count;  /* how many */
+};
+
+/* Checks vm against policy and, if allowed, attaches its devices. */
+DP_EXPORT int dp_attach(struct dp_policy *policy, struct dp_vm *vm,
+			const struct dp_attach_opts *opts, struct dp_attachment **out);
+/* Unmaps, disables interrupts, resets, closes and releases; returns NULL. */
+DP_EXPORT struct dp_attachment *dp_detach(struct dp_attachment *att);
+
+/* What the container's IOMMU offers. */
+struct dp_iommu_info {
+	size_t sz;               /* sizeof(struct dp_iommu_info) */
+	uint64_t iova_pgsizes;   /* bitmap of supported page sizes */
+	uint64_t dma_avail;      /* mappings still allowed; UINT64_MAX: unknown */
+	uint32_t n_iova_ranges;  /* usable IOVA ranges (dp_attachment_get_iova_range) */
+	uint32_t flags;          /* DP_IOMMU_INFO_* */
+};
+#define DP_IOMMU_INFO_MIGRATION (1u << 0) /* dirty-page tracking capability */
+
+DP_EXPORT int dp_attachment_get_iommu_info(const struct dp_attachment *att,
+					   struct dp_iommu_info *info);
+/* The index-th usable IOVA range, inclusive. */
+DP_EXPORT int dp_attachment_get_iova_range(const struct dp_attachment *att, uint32_t index,
+					   uint64_t *start, uint64_t *end);
+DP_EXPORT size_t dp_attachment_get_vdev_count(const struct dp_attachment *att);
+/* The index-th device, in the VM's order (borrowed, lives with att). */
+DP_EXPORT struct dp_vdev *dp_attachment_get_vdev(const struct dp_attachment *att, size_t index);
+
+/* DMA: guest physical address -> host memory; page aligned; thread-safe. */
+struct dp_dma_range {
+	uint64_t gpa;
+	uint64_t hva;            /* (uintptr_t) of the host mapping */
+	uint64_t size;
+};
+DP_EXPORT int dp_dma_map(struct dp_attachment *att, uint64_t gpa, void *hva, uint64_t size);
+/* Maps n ranges all or nothing, one IOMMU mapping per contiguous run. */
+DP_EXPORT int dp_dma_map_ranges(struct dp_attachment *att, const struct dp_dma_range *ranges,
+				size_t n);
+DP_EXPORT int dp_dma_unmap(struct dp_attachment *att, uint64_t gpa, uint64_t size);
+/* Bytes mapped, and IOMMU mappings issued (for accounting and benchmarks). */
+DP_EXPORT uint64_t dp_dma_get_mapped(const struct dp_attachment *att);
+DP_EXPORT uint64_t dp_dma_get_map_calls(const struct dp_attachment *att);
+
+/*
+ * An attached device: its regions (BARs, ROM, config space), interrupts
+ * and reset, through the VFIO device fd.
+ */
+#define DP_REGION_BAR0 0u    /* ... DP_REGION_BAR0 + 5 */
+#define DP_REGION_ROM 6u
+#define DP_REGION_CONFIG 7u
+#define DP_REGION_VGA 8u
+
+/* dp_region_info.flags */
+#define DP_REGION_READ (1u << 0)
+#define DP_REGION_WRITE (1u << 1)
+#define DP_REGION_MMAP (1u << 2)   /* some or all of it can be mmapped */
+#define DP_REGION_SPARSE (1u << 3) /* only the sparse areas can */
+
+struct dp_region_info {
+	size_t sz;               /* sizeof(struct dp_region_info) */
+	uint64_t size;
+	uint64_t offset;         /* in the VFIO device fd */
+	uint32_t flags;          /* DP_REGION_* */
+	uint32_t n_sparse;       /* mmap-able areas when DP_REGION_SPARSE */
+};
+
+/* dp_irq_info.flags */
+#define DP_IRQ_EVENTFD (1u << 0)
+#define DP_IRQ_MASKABLE (1u << 1)
+#define DP_IRQ_AUTOMASKED (1u << 2)
+#define DP_IRQ_NORESIZE (1u << 3)
+/* Interrupt indexes */
+#define DP_IRQ_INTX 0u
+#define DP_IRQ_MSI 1u
+#define DP_IRQ_MSIX 2u
+#define DP_IRQ_ERR 3u
+#define DP_IRQ_REQ 4u
+
+struct dp_irq_info {
+	size_t sz;               /* sizeof(struct dp_irq_info) */
+	uint32_t flags;          /* DP_IRQ_* flags */
+	uint32_t count;          /* vectors */
+};
+
+DP_EXPORT const char *dp_vdev_get_bdf(const struct dp_vdev *vdev);
+/* Regions and interrupt indexes the device has. */
+DP_EXPORT uint32_t dp_vdev_get_region_count(const struct dp_vdev *vdev);
+DP_EXPORT uint32_t dp_vdev_get_irq_count(const struct dp_vdev *vdev);
+/* 1 when VFIO_DEVICE_RESET is supported. */
+DP_EXPORT int dp_vdev_can_reset(const struct dp_vdev *vdev);
+DP_EXPORT int dp_vdev_get_region_info(const struct dp_vdev *vdev, uint32_t index,
+				      struct dp_region_info *info);
+/* The area-th mmap-able part of a sparse region. */
+DP_EXPORT int dp_vdev_get_sparse_area(const struct dp_vdev *vdev, uint32_t index,
+				      uint32_t area, uint64_t *offset, uint64_t *size);
+/* Reads or writes len bytes at offset of a region (the trapped path); 0 or -errno. */
+DP_EXPORT int dp_vdev_region_read(struct dp_vdev *vdev, uint32_t index, uint64_t offset,
+				  void *buf, size_t len);
+DP_EXPORT int dp_vdev_region_write(struct dp_vdev *vdev, uint32_t index, uint64_t offset,
+				   const void *buf, size_t len);
+/* Config space: the same on DP_REGION_CONFIG. */
+DP_EXPORT int dp_vdev_config_read(struct dp_vdev *vdev, uint32_t offset, void *buf, size_t len);
+DP_EXPORT int dp_vdev_config_write(struct dp_vdev *vdev, uint32_t offset, const void *buf,
+				   size_t len);
+/* Maps a region (sparse areas only, the rest PROT_NONE); the library unmaps it. */
+DP_EXPORT int dp_vdev_map_region(struct dp_vdev *vdev, uint32_t index, void **addr);
+DP_EXPORT int dp_vdev_unmap_region(struct dp_vdev *vdev, uint32_t index);
+DP_EXPORT int dp_vdev_get_irq_info(const struct dp_vdev *vdev, uint32_t index,
+				   struct dp_irq_info *info);
+/* Wires vectors start..start+count-1 to eventfds (-1: unwire that one); count 0 disables the index. */
+DP_EXPORT int dp_vdev_set_irq_eventfds(struct dp_vdev *vdev, uint32_t index, uint32_t start,
+				       uint32_t count, const int32_t *fds);
+DP_EXPORT int dp_vdev_mask_irq(struct dp_vdev *vdev, uint32_t index, uint32_t vector);
+DP_EXPORT int dp_vdev_unmask_irq(struct dp_vdev *vdev, uint32_t index, uint32_t vector);
+/* VFIO_DEVICE_RESET. */
+DP_EXPORT int dp_vdev_reset(struct dp_vdev *vdev);
 
 #ifdef __cplusplus
 }

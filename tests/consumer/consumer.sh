@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: MIT
 # A downstream consumer: install into a DESTDIR, then build and run a program
 # against that install with nothing but pkg-config's answers.
-# Usage: consumer.sh BUILD_ROOT PREFIX LIBDIR MANDIR VERSION SOURCE.c SYMFILE|-
+# Usage: consumer.sh BUILD_ROOT PREFIX LIBDIR MANDIR VERSION SOURCE.c SYMFILE|- [CFLAGS]
+# CFLAGS: what the build's own code gets that a consumer must share (sanitizers).
 # With a SYMFILE, every exported name must have an installed man3 page.
 set -eu
-build=$1 prefix=$2 libdir=$3 mandir=$4 version=$5 src=$6 symfile=$7
+build=$1 prefix=$2 libdir=$3 mandir=$4 version=$5 src=$6 symfile=$7 extra=${8:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -32,7 +33,7 @@ libs=$(pkg-config --libs libdirectpath)
 echo "cflags: $cflags"
 echo "libs: $libs"
 # shellcheck disable=SC2086 # word splitting of pkg-config output is intended
-${CC:-cc} -std=c11 -Wall -Werror $cflags "$src" $libs -o "$tmp/consumer"
+${CC:-cc} -std=c11 -Wall -Werror $extra $cflags "$src" $libs -o "$tmp/consumer"
 
 out=$(LD_LIBRARY_PATH=$tmp/root$libdir "$tmp/consumer")
 echo "$out"

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -27,7 +28,7 @@
 #include "testlog.h"
 
 #define GiB (UINT64_C(1) << 30)
-#define CODE_MAX DP_FINDING_FEATURE_LOST
+#define CODE_MAX DP_FINDING_DEVICE_LEASED
 
 /*
  * The synthetic host (add_topology): one function of each kind a rule looks
@@ -82,6 +83,7 @@ struct scenario {
 	const char *policy[6];        /* "key=value", through dp_policy_set */
 	struct compat_entry compat[3];
 	const char *marks[6];         /* marked (with force) after the scan */
+	const char *leased[2];        /* held by another VM's lease during the check */
 	const char *name;             /* the VM's; NULL: "vm" */
 	uint32_t hw;
 	uint64_t memory, reservation;
@@ -105,6 +107,12 @@ static const struct scenario scenarios[] = {
 	  .expect = "W:experimental@" LSI " " LOST8,
 	  .msg_code = DP_FINDING_EXPERIMENTAL,
 	  .msg_has = LSI ": LSI SAS 3442E-R / 3801E 3Gb SAS (SAS1068E) is supported experimentally; not for production" },
+	{ "a device another running VM holds is refused, naming that VM",
+	  HOST_FULL, .marks = { LSI }, .leased = { LSI }, VM_OK, .devices = { LSI },
+	  .denied = true,
+	  .expect = "W:experimental@" LSI " E:device-leased@" LSI " " LOST8,
+	  .msg_code = DP_FINDING_DEVICE_LEASED,
+	  .msg_has = LSI ": in use by VM \"web01\" (pid 4242); stop that VM or choose another device" },
 	{ "two devices are at the default limit",
 	  HOST_FULL, .marks = { LSI, BCM }, VM_OK, .devices = { LSI, BCM },
 	  .expect = "W:experimental@" LSI " W:experimental@" BCM " " LOST8,
@@ -618,14 +626,16 @@ static struct dp_ctx *new_ctx(void)
 {
 	struct dp_ctx_opts o = { .sz = sizeof(o), .log_fn = dp_test_log_fn,
 				 .data_dir = DP_TEST_DATA_DIR };
-	char dc[PATH_MAX], conf[PATH_MAX];
+	char dc[PATH_MAX], conf[PATH_MAX], run[PATH_MAX];
 	struct dp_ctx *c;
 
-	/* Nothing of the machine's own configuration or marks may leak in. */
+	/* Nothing of the machine's own configuration, marks or leases may leak in. */
 	snprintf(dc, sizeof(dc), "%s/driverctl.d", dp_fakesys_scratch(fs));
 	snprintf(conf, sizeof(conf), "%s/etc", dp_fakesys_scratch(fs));
+	snprintf(run, sizeof(run), "%s/run", dp_fakesys_scratch(fs));
 	o.driverctl_dir = dc;
 	o.config_dir = conf;
+	o.run_dir = run;
 	ck_assert_int_eq(dp_ctx_new(&o, &c), 0);
 	ck_assert_int_eq(dp_ctx_set_log_priority(c, LOG_DEBUG), 0);
 	return c;
@@ -646,8 +656,32 @@ static int world_new(enum host_kind kind)
 	return n;
 }
 
+/* Leases held as another VM would hold them (an flock on its own open file). */
+static int lease_fds[2] = { -1, -1 };
+
+static void hold_lease(size_t slot, const char *bdf, const char *owner)
+{
+	char dir[PATH_MAX - 64], path[PATH_MAX], text[128];
+	int fd, n;
+
+	snprintf(dir, sizeof(dir), "%s", dp_ctx_get_run_dir(ctx));
+	ck_assert(mkdir(dir, 0755) == 0 || errno == EEXIST);
+	snprintf(path, sizeof(path), "%s/lease-%s", dir, bdf);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(flock(fd, LOCK_EX | LOCK_NB), 0);
+	n = snprintf(text, sizeof(text), "vm=%s\npid=4242\n", owner);
+	ck_assert_int_eq(write(fd, text, (size_t)n), n);
+	lease_fds[slot] = fd;
+}
+
 static void world_free(void)
 {
+	for (size_t i = 0; i < 2; i++)
+		if (lease_fds[i] >= 0) {
+			close(lease_fds[i]);
+			lease_fds[i] = -1;
+		}
 	rep = dp_report_unref(rep);
 	vm = dp_vm_unref(vm);
 	policy = dp_policy_unref(policy);
@@ -892,6 +926,8 @@ static void run(const struct scenario *s, bool seen[CODE_MAX + 1])
 	}
 	for (size_t i = 0; i < 6 && s->marks[i]; i++)
 		mark(s->marks[i]);
+	for (size_t i = 0; i < 2 && s->leased[i]; i++)
+		hold_lease(i, s->leased[i], "web01");
 	new_vm(s->name ? s->name : "vm", s->hw, s->memory, s->reservation);
 	ck_assert_int_eq(dp_vm_set_features(vm, s->features, 1), 0);
 	add_devices(s->devices, 6);

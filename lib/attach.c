@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dp_attach / dp_detach: an allowed VM's devices, leased and opened through
+ * one VFIO container; every step undone in reverse on failure.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "attach.h"
+#include "policy.h"
+#include "report.h"
+#include "vm.h"
+
+/* Does this process hold CAP_IPC_LOCK (then the kernel does not count pinned pages)? */
+static bool has_ipc_lock(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	bool yes = false;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long long eff;
+
+		if (sscanf(line, "CapEff: %llx", &eff) == 1) {
+			yes = eff & (1ULL << 14); /* CAP_IPC_LOCK */
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return yes;
+}
+
+/* Logs the report's errors: why the VM may not be attached. */
+static void log_denial(struct dp_ctx *ctx, const struct dp_report *rep)
+{
+	for (size_t i = 0; i < rep->n_findings; i++)
+		if (rep->findings[i].severity == DP_SEVERITY_ERROR)
+			dp_err(ctx, "%s", rep->findings[i].message);
+}
+
+static int add_group(struct dp_attachment *att, int num)
+{
+	struct dp_attach_group *g;
+
+	for (size_t i = 0; i < att->n_groups; i++)
+		if (att->groups[i].num == num)
+			return 0;
+	g = realloc(att->groups, (att->n_groups + 1) * sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	att->groups = g;
+	att->groups[att->n_groups++] = (struct dp_attach_group){ num, -1, false };
+	return 0;
+}
+
+static int group_fd(const struct dp_attachment *att, int num)
+{
+	for (size_t i = 0; i < att->n_groups; i++)
+		if (att->groups[i].num == num)
+			return att->groups[i].fd;
+	return -1;
+}
+
+/* Everything dp_attach did, undone in reverse; also dp_detach's body. */
+static void teardown(struct dp_attachment *att)
+{
+	for (size_t i = att->n_vdevs; i-- > 0;)
+		if (att->vdevs[i]->fd >= 0)
+			dp_vdev_close(att->vdevs[i]);
+	if (att->have_dma && dp_dma_fini(&att->dma) < 0)
+		dp_err(att->ctx, "detach: some DMA mappings could not be unmapped");
+	att->have_dma = false;
+	for (size_t i = att->n_groups; i-- > 0;) {
+		struct dp_attach_group *g = &att->groups[i];
+
+		if (g->in_container)
+			dp_vfio_group_unset_container(att->ctx, g->fd, g->num);
+		if (g->fd >= 0)
+			close(g->fd);
+	}
+	if (att->have_container)
+		dp_vfio_container_close(&att->container);
+	for (size_t i = att->n_vdevs; i-- > 0;) {
+		dp_lease_release(att->vdevs[i]->lease);
+		free(att->vdevs[i]);
+	}
+	free(att->vdevs);
+	free(att->groups);
+	dp_vm_unref(att->vm);
+	dp_ctx_unref(att->ctx);
+	free(att);
+}
+
+int dp_attach(struct dp_policy *policy, struct dp_vm *vm, const struct dp_attach_opts *opts,
+	      struct dp_attachment **out)
+{
+	struct dp_attachment *att;
+	struct dp_report *rep = NULL;
+	struct dp_ctx *ctx;
+	int r;
+
+	if (!policy || dp_bug_on(policy->ctx, !vm) || dp_bug_on(policy->ctx, !out))
+		return -EINVAL;
+	ctx = policy->ctx;
+	att = calloc(1, sizeof(*att));
+	if (!att)
+		return -ENOMEM;
+	att->opts.sz = sizeof(att->opts);
+	if (opts) {
+		r = DP_OPTS_CHECK(opts, dp_attach_opts, memslot_count);
+		if (r < 0) {
+			dp_err(ctx, "BUG: dp_attach: struct dp_attach_opts has sz %zu", opts->sz);
+			free(att);
+			return r;
+		}
+		dp_opts_copy(&att->opts, sizeof(att->opts), opts);
+		if (att->opts.flags & ~DP_ATTACH_KVM) {
+			dp_err(ctx, "BUG: dp_attach: unknown flags %#x", att->opts.flags & ~DP_ATTACH_KVM);
+			free(att);
+			return -EINVAL;
+		}
+	}
+	att->ctx = dp_ctx_ref(ctx);
+	att->vm = dp_vm_ref(vm);
+
+	/* The gate: a fresh look at the host, then every rule. */
+	if (vm->n_devices) {
+		r = dp_ctx_scan(ctx);
+		if (r < 0)
+			goto err;
+	}
+	r = dp_policy_check(policy, vm, &rep);
+	if (r < 0)
+		goto err;
+	if (!dp_report_is_allowed(rep)) {
+		dp_err(ctx, "%s: the policy denies passthrough:", vm->name);
+		log_denial(ctx, rep);
+		r = -EPERM;
+		goto err;
+	}
+	rep = dp_report_unref(rep);
+	if (vm->n_devices == 0)
+		goto done;
+
+	att->vdevs = calloc(vm->n_devices, sizeof(*att->vdevs));
+	if (!att->vdevs) {
+		r = -ENOMEM;
+		goto err;
+	}
+	for (size_t i = 0; i < vm->n_devices; i++) {
+		struct dp_device *dev = NULL;
+		struct dp_vdev *v = calloc(1, sizeof(*v));
+
+		if (!v) {
+			r = -ENOMEM;
+			goto err;
+		}
+		v->fd = -1;
+		v->att = att;
+		att->vdevs[att->n_vdevs++] = v;
+		r = dp_ctx_find_device(ctx, vm->devices[i], &dev);
+		if (r < 0)
+			goto err;
+		snprintf(v->bdf, sizeof(v->bdf), "%s", dev->bdf);
+		v->group = dev->info.iommu_group;
+		dp_device_unref(dev);
+		r = dp_lease_acquire(ctx, v->bdf, vm->name, &v->lease);
+		if (r == 0)
+			r = add_group(att, v->group);
+		if (r < 0)
+			goto err;
+	}
+
+	r = dp_vfio_container_open(ctx, &att->container);
+	if (r < 0)
+		goto err;
+	att->have_container = true;
+	for (size_t i = 0; i < att->n_groups; i++) {
+		struct dp_attach_group *g = &att->groups[i];
+
+		r = dp_vfio_group_open(ctx, g->num, &g->fd);
+		if (r < 0)
+			goto err;
+		r = dp_vfio_group_set_container(&att->container, g->fd, g->num);
+		if (r < 0)
+			goto err;
+		g->in_container = true;
+	}
+
+	{
+		uint64_t pg = att->container.iova_pgsizes;
+		struct rlimit rl;
+
+		r = dp_dma_init(&att->dma, ctx, &dp_vfio_dma_ops, &att->container,
+				pg ? pg & -pg : 4096);
+		if (r < 0)
+			goto err;
+		att->have_dma = true;
+		r = dp_dma_set_usable(&att->dma, att->container.ranges, att->container.n_ranges);
+		if (r < 0)
+			goto err;
+		att->dma.dma_avail = att->container.dma_avail;
+		if (!has_ipc_lock() && getrlimit(RLIMIT_MEMLOCK, &rl) == 0 &&
+		    rl.rlim_cur != RLIM_INFINITY)
+			att->dma.memlock_limit = rl.rlim_cur;
+	}
+
+	for (size_t i = 0; i < att->n_vdevs; i++) {
+		r = dp_vdev_open(att, att->vdevs[i], group_fd(att, att->vdevs[i]->group));
+		if (r < 0)
+			goto err;
+	}
+done:
+	dp_info(ctx, "%s: attached %zu device%s", vm->name, att->n_vdevs,
+		att->n_vdevs == 1 ? "" : "s");
+	*out = att;
+	return 0;
+err:
+	dp_report_unref(rep);
+	teardown(att);
+	return r;
+}
+
+struct dp_attachment *dp_detach(struct dp_attachment *att)
+{
+	if (!att)
+		return NULL;
+	dp_info(att->ctx, "%s: detaching %zu device%s", att->vm->name, att->n_vdevs,
+		att->n_vdevs == 1 ? "" : "s");
+	teardown(att);
+	return NULL;
+}
+
+/* Reads a counter of the DMA state under its lock (map and unmap may run in other threads). */
+static uint64_t dma_counter(const struct dp_attachment *att, size_t offset)
+{
+	struct dp_dma *dma;
+	uint64_t v;
+
+	if (!att || !att->have_dma)
+		return 0;
+	dma = (struct dp_dma *)&att->dma;
+	pthread_mutex_lock(&dma->lock);
+	memcpy(&v, (const char *)dma + offset, sizeof(v));
+	pthread_mutex_unlock(&dma->lock);
+	return v;
+}
+
+int dp_attachment_get_iommu_info(const struct dp_attachment *att, struct dp_iommu_info *info)
+{
+	struct dp_iommu_info i = { .sz = sizeof(i) };
+
+	if (!att || !info)
+		return -EINVAL;
+	i.iova_pgsizes = att->container.iova_pgsizes;
+	i.dma_avail = att->have_dma ? dma_counter(att, offsetof(struct dp_dma, dma_avail)) : UINT64_MAX;
+	i.n_iova_ranges = att->container.n_ranges;
+	i.flags = att->container.migration ? DP_IOMMU_INFO_MIGRATION : 0;
+	return dp_info_copy_out(info, offsetof(struct dp_iommu_info, flags) + sizeof(uint32_t),
+				&i, sizeof(i));
+}
+
+int dp_attachment_get_iova_range(const struct dp_attachment *att, uint32_t index,
+				 uint64_t *start, uint64_t *end)
+{
+	if (!att || index >= att->container.n_ranges)
+		return -EINVAL;
+	if (start)
+		*start = att->container.ranges[index].start;
+	if (end)
+		*end = att->container.ranges[index].end;
+	return 0;
+}
+
+size_t dp_attachment_get_vdev_count(const struct dp_attachment *att)
+{
+	return att ? att->n_vdevs : 0;
+}
+
+struct dp_vdev *dp_attachment_get_vdev(const struct dp_attachment *att, size_t index)
+{
+	return att && index < att->n_vdevs ? att->vdevs[index] : NULL;
+}
+
+static int need_dma(const struct dp_attachment *att)
+{
+	if (!att)
+		return -EINVAL;
+	if (!att->have_dma) {
+		dp_err(att->ctx, "%s: no devices attached: nothing to map DMA for", att->vm->name);
+		return -ENODEV;
+	}
+	return 0;
+}
+
+int dp_dma_map(struct dp_attachment *att, uint64_t gpa, void *hva, uint64_t size)
+{
+	struct dp_dma_seg s = { gpa, (uint64_t)(uintptr_t)hva, size };
+	int r = need_dma(att);
+
+	return r < 0 ? r : dp_dma_map_segs(&att->dma, &s, 1);
+}
+
+int dp_dma_map_ranges(struct dp_attachment *att, const struct dp_dma_range *ranges, size_t n)
+{
+	struct dp_dma_seg *segs;
+	int r = need_dma(att);
+
+	if (r < 0)
+		return r;
+	if (dp_bug_on(att->ctx, !ranges && n))
+		return -EINVAL;
+	if (n == 0)
+		return 0;
+	segs = malloc(n * sizeof(*segs));
+	if (!segs)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		segs[i] = (struct dp_dma_seg){ ranges[i].gpa, ranges[i].hva, ranges[i].size };
+	r = dp_dma_map_segs(&att->dma, segs, n);
+	free(segs);
+	return r;
+}
+
+int dp_dma_unmap(struct dp_attachment *att, uint64_t gpa, uint64_t size)
+{
+	int r = need_dma(att);
+
+	return r < 0 ? r : dp_dma_unmap_range(&att->dma, gpa, size);
+}
+
+uint64_t dp_dma_get_mapped(const struct dp_attachment *att)
+{
+	return dma_counter(att, offsetof(struct dp_dma, pinned));
+}
+
+uint64_t dp_dma_get_map_calls(const struct dp_attachment *att)
+{
+	return dma_counter(att, offsetof(struct dp_dma, map_calls));
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef DP_ATTACH_H
+#define DP_ATTACH_H
+
+#include <linux/vfio.h>
+
+#include "dma.h"
+#include "inventory.h"
+#include "lease.h"
+#include "vfio.h"
+
+#define DP_VDEV_REGIONS VFIO_PCI_NUM_REGIONS
+#define DP_VDEV_IRQS VFIO_PCI_NUM_IRQS
+
+struct dp_vdev_region {
+	uint32_t flags;          /* VFIO_REGION_INFO_FLAG_* */
+	uint64_t size, offset;   /* offset: in the device fd */
+	struct dp_dma_seg *sparse; /* mmap-able areas (iova unused: offset, size) */
+	uint32_t n_sparse;
+	bool has_sparse;
+	void *map;               /* dp_vdev_mmap_region's mapping */
+};
+
+struct dp_vdev {
+	struct dp_attachment *att;
+	char bdf[DP_BDF_LEN];
+	int group;
+	int fd;
+	uint32_t flags;          /* VFIO_DEVICE_FLAGS_* */
+	uint32_t num_regions, num_irqs;
+	struct dp_vdev_region regions[DP_VDEV_REGIONS];
+	struct {
+		uint32_t flags, count;
+		uint32_t enabled;    /* vectors wired to eventfds */
+	} irqs[DP_VDEV_IRQS];
+	struct dp_lease *lease;
+};
+
+struct dp_attach_group {
+	int num;
+	int fd;
+	bool in_container;
+};
+
+struct dp_attachment {
+	struct dp_ctx *ctx;
+	struct dp_vm *vm;
+	struct dp_attach_opts opts;
+	struct dp_vfio_container container;
+	bool have_container, have_dma;
+	struct dp_dma dma;
+	struct dp_attach_group *groups;
+	size_t n_groups;
+	struct dp_vdev **vdevs;
+	size_t n_vdevs;
+};
+
+/* Opens the device and reads its regions and interrupts. */
+int dp_vdev_open(struct dp_attachment *att, struct dp_vdev *vdev, int group_fd);
+/* Unmaps, disables interrupts, resets and closes. */
+void dp_vdev_close(struct dp_vdev *vdev);
+
+#endif

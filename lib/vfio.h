@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/* Linux VFIO, type1v2 container and groups: small wrappers, each ioctl named once. */
+#ifndef DP_VFIO_H
+#define DP_VFIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dma.h"
+#include "internal.h"
+
+#define DP_DEV_VFIO_CONTAINER "/dev/vfio/vfio"
+#define DP_DEV_VFIO_GROUP_FMT "/dev/vfio/%d"
+
+struct dp_vfio_container {
+	struct dp_ctx *ctx;
+	int fd;
+	bool iommu_set;
+	uint64_t iova_pgsizes;
+	uint64_t dma_avail;          /* UINT64_MAX: not reported */
+	bool migration;
+	struct dp_iova_range *ranges;
+	uint32_t n_ranges;
+};
+
+/* Opens /dev/vfio/vfio and checks the API version and type1v2. */
+int dp_vfio_container_open(struct dp_ctx *ctx, struct dp_vfio_container *c);
+void dp_vfio_container_close(struct dp_vfio_container *c);
+
+/* Opens /dev/vfio/N, checks viability; -EPERM naming the group when not viable. */
+int dp_vfio_group_open(struct dp_ctx *ctx, int group, int *fd_out);
+/* Puts the group in the container; the first one also sets the IOMMU and reads its info. */
+int dp_vfio_group_set_container(struct dp_vfio_container *c, int group_fd, int group);
+int dp_vfio_group_unset_container(struct dp_ctx *ctx, int group_fd, int group);
+/* The device fd for bdf from its group. */
+int dp_vfio_device_open(struct dp_ctx *ctx, int group_fd, const char *bdf, int *fd_out);
+
+/* The kernel side of the DMA manager. */
+extern const struct dp_dma_ops dp_vfio_dma_ops;
+
+#endif

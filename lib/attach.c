@@ -74,6 +74,8 @@ static void teardown(struct dp_attachment *att)
 	if (att->have_dma && dp_dma_fini(&att->dma) < 0)
 		dp_err(att->ctx, "detach: some DMA mappings could not be unmapped");
 	att->have_dma = false;
+	if (att->have_container && att->container.iommu_set)
+		dp_vfio_unmap_all(&att->container); /* the kernel's own count: nothing may be left */
 	for (size_t i = att->n_groups; i-- > 0;) {
 		struct dp_attach_group *g = &att->groups[i];
 

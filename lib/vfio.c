@@ -232,4 +232,24 @@ static int vfio_unmap(void *opaque, uint64_t iova, uint64_t size)
 	return u.size == size ? 0 : -EIO;
 }
 
+void dp_vfio_unmap_all(struct dp_vfio_container *c)
+{
+	struct vfio_iommu_type1_dma_unmap u = {
+		.argsz = sizeof(u),
+		.flags = VFIO_DMA_UNMAP_FLAG_ALL,
+	};
+
+	int has = ioctl(c->fd, VFIO_CHECK_EXTENSION, VFIO_UNMAP_ALL);
+
+	if (has < 0)
+		dp_warn(c->ctx, "detach: VFIO_CHECK_EXTENSION: %s", strerror(errno));
+	if (has <= 0)
+		return;
+	if (ioctl(c->fd, VFIO_IOMMU_UNMAP_DMA, &u) < 0)
+		dp_warn(c->ctx, "detach: VFIO_IOMMU_UNMAP_DMA of everything: %s", strerror(errno));
+	else if (u.size)
+		dp_err(c->ctx, "detach: the IOMMU still mapped %llu bytes the library did not know of; unmapped",
+		       (unsigned long long)u.size);
+}
+
 const struct dp_dma_ops dp_vfio_dma_ops = { vfio_map, vfio_unmap };

@@ -35,6 +35,9 @@ int dp_vfio_group_unset_container(struct dp_ctx *ctx, int group_fd, int group);
 /* The device fd for bdf from its group. */
 int dp_vfio_device_open(struct dp_ctx *ctx, int group_fd, const char *bdf, int *fd_out);
 
+/* Asks the kernel to unmap everything left (VFIO_UNMAP_ALL); logs what it found. */
+void dp_vfio_unmap_all(struct dp_vfio_container *c);
+
 /* The kernel side of the DMA manager. */
 extern const struct dp_dma_ops dp_vfio_dma_ops;
 

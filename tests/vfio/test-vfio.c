@@ -447,6 +447,42 @@ START_TEST(a_second_vm_cannot_take_a_leased_device)
 }
 END_TEST
 
+static void write_param(const char *value)
+{
+	FILE *f = fopen("/sys/module/vfio_iommu_type1/parameters/dma_entry_limit", "w");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(fputs(value, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+START_TEST(the_kernels_mapping_budget_is_enforced_before_asking)
+{
+	uint8_t *mem = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct dp_iommu_info info = { .sz = sizeof(info) };
+	struct dp_dma_range r[5];
+	struct dp_attachment *att;
+
+	write_param("4"); /* a new container's budget: 4 mappings */
+	att = attach();
+	write_param("65535");
+	ck_assert_int_eq(dp_attachment_get_iommu_info(att, &info), 0);
+	ck_assert_uint_eq(info.dma_avail, 4);
+	for (int i = 0; i < 5; i++) /* apart in IOVA: five mappings */
+		r[i] = (struct dp_dma_range){ (uint64_t)i << 24, (uint64_t)(uintptr_t)(mem + i * 4096), 4096 };
+	ck_assert_int_eq(EXPECT_ERR(dp_dma_map_ranges(att, r, 5), "allows only 4 more"), -ENOSPC);
+	ck_assert_uint_eq(dp_dma_get_map_calls(att), 0); /* refused before the kernel was asked */
+	ck_assert_int_eq(dp_dma_map_ranges(att, r, 4), 0);
+	ck_assert_int_eq(dp_attachment_get_iommu_info(att, &info), 0);
+	ck_assert_uint_eq(info.dma_avail, 0);
+	ck_assert_int_eq(EXPECT_ERR(dp_dma_map_ranges(att, &r[4], 1), "allows only 0 more"), -ENOSPC);
+	ck_assert_int_eq(dp_dma_unmap(att, 0, 4096), 0);
+	ck_assert_int_eq(dp_dma_map_ranges(att, &r[4], 1), 0);
+	dp_detach(att);
+	munmap(mem, 1 << 20);
+}
+END_TEST
+
 /* Attach, map 2 MiB, map BAR0, detach: every kernel call of the backend's life. */
 static int run_once(uint8_t *mem)
 {
@@ -532,6 +568,7 @@ int main(void)
 	tcase_add_test(tc, map_edge_cases_meet_the_kernel);
 	tcase_add_test(tc, memlock_is_checked_before_pinning);
 	tcase_add_test(tc, a_second_vm_cannot_take_a_leased_device);
+	tcase_add_test(tc, the_kernels_mapping_budget_is_enforced_before_asking);
 	tcase_add_test(tc, every_kernel_call_failing_once_leaves_nothing_behind);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

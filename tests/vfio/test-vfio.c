@@ -349,6 +349,43 @@ START_TEST(msi_arrives_on_the_eventfd)
 }
 END_TEST
 
+START_TEST(intx_fires_masks_and_unmasks)
+{
+	struct dp_attachment *att = attach();
+	struct dp_vdev *v = dp_attachment_get_vdev(att, 0);
+	int32_t efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	struct pollfd p = { .fd = efd, .events = POLLIN };
+	volatile uint8_t *bar;
+	uint64_t n;
+	void *map;
+
+	ck_assert_int_ge(efd, 0);
+	ck_assert_int_eq(dp_vdev_map_region(v, DP_REGION_BAR0, &map), 0);
+	bar = map;
+	ck_assert_int_eq(dp_vdev_set_irq_eventfds(v, DP_IRQ_INTX, 0, 1, &efd), 0);
+	wr32(bar, EDU_IRQ_RAISE, 0x10);
+	ck_assert_int_eq(poll(&p, 1, 5000), 1);
+	ck_assert_int_eq(read(efd, &n, sizeof(n)), sizeof(n));
+	/* INTx is automasked: acknowledge in the device, then unmask. */
+	wr32(bar, EDU_IRQ_ACK, 0x10);
+	ck_assert_int_eq(dp_vdev_unmask_irq(v, DP_IRQ_INTX, 0), 0);
+	/* Masked, a raised interrupt waits; unmasked, it arrives. */
+	ck_assert_int_eq(dp_vdev_mask_irq(v, DP_IRQ_INTX, 0), 0);
+	wr32(bar, EDU_IRQ_RAISE, 0x20);
+	ck_assert_int_eq(poll(&p, 1, 300), 0);
+	ck_assert_int_eq(dp_vdev_unmask_irq(v, DP_IRQ_INTX, 0), 0);
+	ck_assert_int_eq(poll(&p, 1, 5000), 1);
+	ck_assert_int_eq(read(efd, &n, sizeof(n)), sizeof(n));
+	wr32(bar, EDU_IRQ_ACK, 0x20);
+	/* edu has no MSI-X: its index has no vectors to wire. */
+	dp_test_log_expect_err();
+	ck_assert_int_eq(dp_vdev_set_irq_eventfds(v, DP_IRQ_MSIX, 0, 1, &efd), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(dp_test_log_expect_end(), "irq index 2 has 0 vectors"));
+	dp_detach(att); /* disables INTx */
+	close(efd);
+}
+END_TEST
+
 static int expect_err(int r, const char *want)
 {
 	const char *e = dp_test_log_expect_end();
@@ -565,6 +602,7 @@ int main(void)
 	tcase_add_test(tc, a_dma_round_trip_goes_through_the_iommu);
 	tcase_add_test(tc, dma_to_an_unmapped_iova_does_not_land);
 	tcase_add_test(tc, msi_arrives_on_the_eventfd);
+	tcase_add_test(tc, intx_fires_masks_and_unmasks);
 	tcase_add_test(tc, map_edge_cases_meet_the_kernel);
 	tcase_add_test(tc, memlock_is_checked_before_pinning);
 	tcase_add_test(tc, a_second_vm_cannot_take_a_leased_device);

@@ -53,7 +53,7 @@ static int add_group(struct dp_attachment *att, int num)
 	if (!g)
 		return -ENOMEM;
 	att->groups = g;
-	att->groups[att->n_groups++] = (struct dp_attach_group){ num, -1, false };
+	att->groups[att->n_groups++] = (struct dp_attach_group){ .num = num, .fd = -1 };
 	return 0;
 }
 
@@ -69,6 +69,10 @@ static int group_fd(const struct dp_attachment *att, int num)
 static void teardown(struct dp_attachment *att)
 {
 	for (size_t i = att->n_vdevs; i-- > 0;)
+		for (uint32_t b = 0; b < 6; b++)
+			if (att->vdevs[i]->n_bar_slots[b])
+				dp_vdev_unmap_bar(att->vdevs[i], b);
+	for (size_t i = att->n_vdevs; i-- > 0;)
 		if (att->vdevs[i]->fd >= 0)
 			dp_vdev_close(att->vdevs[i]);
 	if (att->have_dma && dp_dma_fini(&att->dma) < 0)
@@ -79,11 +83,15 @@ static void teardown(struct dp_attachment *att)
 	for (size_t i = att->n_groups; i-- > 0;) {
 		struct dp_attach_group *g = &att->groups[i];
 
+		if (g->in_kvm)
+			dp_kvm_vfio_group(&att->kvm, g->fd, g->num, false);
 		if (g->in_container)
 			dp_vfio_group_unset_container(att->ctx, g->fd, g->num);
 		if (g->fd >= 0)
 			close(g->fd);
 	}
+	if (att->have_kvm)
+		dp_kvm_fini(&att->kvm);
 	if (att->have_container)
 		dp_vfio_container_close(&att->container);
 	for (size_t i = att->n_vdevs; i-- > 0;) {
@@ -169,6 +177,12 @@ int dp_attach(struct dp_policy *policy, struct dp_vm *vm, const struct dp_attach
 			goto err;
 		snprintf(v->bdf, sizeof(v->bdf), "%s", dev->bdf);
 		v->group = dev->info.iommu_group;
+		v->has_msix = dev->info.flags & DP_DEVICE_MSIX;
+		v->msix_table_bir = dev->info.msix_table_bir;
+		v->msix_table_offset = dev->info.msix_table_offset;
+		v->msix_table_size = dev->info.msix_table_size;
+		v->msix_pba_bir = dev->info.msix_pba_bir;
+		v->msix_pba_offset = dev->info.msix_pba_offset;
 		dp_device_unref(dev);
 		r = dp_lease_acquire(ctx, v->bdf, vm->name, &v->lease);
 		if (r == 0)
@@ -191,6 +205,21 @@ int dp_attach(struct dp_policy *policy, struct dp_vm *vm, const struct dp_attach
 		if (r < 0)
 			goto err;
 		g->in_container = true;
+	}
+
+	if (att->opts.flags & DP_ATTACH_KVM) {
+		r = dp_kvm_init(&att->kvm, ctx, att->opts.kvm_vm_fd, att->opts.memslot_base,
+				att->opts.memslot_count);
+		if (r < 0)
+			goto err;
+		att->have_kvm = true;
+		r = dp_kvm_vfio_create(&att->kvm);
+		for (size_t i = 0; r == 0 && i < att->n_groups; i++) {
+			r = dp_kvm_vfio_group(&att->kvm, att->groups[i].fd, att->groups[i].num, true);
+			att->groups[i].in_kvm = r == 0;
+		}
+		if (r < 0)
+			goto err;
 	}
 
 	{

@@ -6,11 +6,13 @@
 
 #include "dma.h"
 #include "inventory.h"
+#include "kvm.h"
 #include "lease.h"
 #include "vfio.h"
 
 #define DP_VDEV_REGIONS VFIO_PCI_NUM_REGIONS
 #define DP_VDEV_IRQS VFIO_PCI_NUM_IRQS
+#define DP_VDEV_BAR_SLOTS 16 /* pieces of one BAR: sparse areas, or around the MSI-X pages */
 
 struct dp_vdev_region {
 	uint32_t flags;          /* VFIO_REGION_INFO_FLAG_* */
@@ -34,12 +36,20 @@ struct dp_vdev {
 		uint32_t enabled;    /* vectors wired to eventfds */
 	} irqs[DP_VDEV_IRQS];
 	struct dp_lease *lease;
+	/* The direct path: each BAR's KVM memory slots, and the MSI-X table's place. */
+	uint32_t bar_slots[6][DP_VDEV_BAR_SLOTS];
+	size_t n_bar_slots[6];
+	bool has_msix;
+	uint8_t msix_table_bir, msix_pba_bir;
+	uint32_t msix_table_offset, msix_pba_offset;
+	uint16_t msix_table_size;
 };
 
 struct dp_attach_group {
 	int num;
 	int fd;
 	bool in_container;
+	bool in_kvm;
 };
 
 struct dp_attachment {
@@ -47,7 +57,8 @@ struct dp_attachment {
 	struct dp_vm *vm;
 	struct dp_attach_opts opts;
 	struct dp_vfio_container container;
-	bool have_container, have_dma;
+	bool have_container, have_dma, have_kvm;
+	struct dp_kvm kvm;
 	struct dp_dma dma;
 	struct dp_attach_group *groups;
 	size_t n_groups;

@@ -38,7 +38,7 @@ extern "C" {
  * compiled with; dp_version() gives the version of the library it runs with.
  */
 #define DP_VERSION_MAJOR 0
-#define DP_VERSION_MINOR 4
+#define DP_VERSION_MINOR 5
 #define DP_VERSION_MICRO 0
 
 /* True when the header is version major.minor.micro or newer. */
@@ -587,6 +587,15 @@ DP_EXPORT int dp_vdev_mask_irq(struct dp_vdev *vdev, uint32_t index, uint32_t ve
 DP_EXPORT int dp_vdev_unmask_irq(struct dp_vdev *vdev, uint32_t index, uint32_t vector);
 /* VFIO_DEVICE_RESET. */
 DP_EXPORT int dp_vdev_reset(struct dp_vdev *vdev);
+
+/*
+ * The direct path (DP_ATTACH_KVM): a BAR placed straight into guest memory
+ * in KVM memory slots from the VMM's range, so guest accesses reach the
+ * device without an exit; the MSI-X table and PBA pages stay trapped. When
+ * the guest moves the BAR, unmap it and map it at the new address.
+ */
+DP_EXPORT int dp_vdev_map_bar(struct dp_vdev *vdev, uint32_t bar, uint64_t gpa);
+DP_EXPORT int dp_vdev_unmap_bar(struct dp_vdev *vdev, uint32_t bar);
 
 #ifdef __cplusplus
 }

@@ -11,7 +11,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/kvm.h>
 #include <linux/vfio.h>
+#include <sys/ioctl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -386,6 +388,81 @@ START_TEST(intx_fires_masks_and_unmasks)
 }
 END_TEST
 
+/*
+ * Real mode at 0x1000: ds = 0xffff (base 0xffff0), so [0x10] is guest 0x100000,
+ * where edu's BAR0 goes: read the ID, write the liveness register, read it back.
+ */
+static const uint8_t kvm_guest[] = {
+	0xb8, 0xff, 0xff,                   /* mov ax, 0xffff */
+	0x8e, 0xd8,                         /* mov ds, ax */
+	0x66, 0xa1, 0x10, 0x00,             /* mov eax, [0x0010]: ID */
+	0x66, 0xe7, 0x10,                   /* out 0x10, eax */
+	0x66, 0xb8, 0x78, 0x56, 0x34, 0x12, /* mov eax, 0x12345678 */
+	0x66, 0xa3, 0x14, 0x00,             /* mov [0x0014], eax: liveness */
+	0x66, 0xa1, 0x14, 0x00,             /* mov eax, [0x0014] */
+	0x66, 0xe7, 0x10,                   /* out 0x10, eax */
+	0xf4,                               /* hlt */
+};
+
+START_TEST(a_kvm_guest_reaches_the_bar_without_exits)
+{
+	DP_OPTS(dp_attach_opts, opts, .flags = DP_ATTACH_KVM, .memslot_base = 1, .memslot_count = 8);
+	struct kvm_userspace_memory_region slot0 = { 0 };
+	struct kvm_regs regs = { .rip = 0x1000, .rflags = 2 };
+	struct dp_attachment *att = NULL;
+	struct kvm_sregs sregs;
+	struct kvm_run *run;
+	uint32_t out[2];
+	int kvm, vmfd, vcpu, n_out = 0, mmio = 0, size;
+	uint8_t *ram;
+
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(kvm, 0);
+	vmfd = ioctl(kvm, KVM_CREATE_VM, 0);
+	ck_assert_int_ge(vmfd, 0);
+	ram = mmap(NULL, 0x10000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	memcpy(ram + 0x1000, kvm_guest, sizeof(kvm_guest));
+	slot0.memory_size = 0x10000;
+	slot0.userspace_addr = (uint64_t)(uintptr_t)ram;
+	ck_assert_int_eq(ioctl(vmfd, KVM_SET_USER_MEMORY_REGION, &slot0), 0);
+	opts.kvm_vm_fd = vmfd;
+	ck_assert_int_eq(dp_attach(policy, vm, &opts, &att), 0); /* groups join the KVM-VFIO device */
+	ck_assert_int_eq(dp_vdev_map_bar(dp_attachment_get_vdev(att, 0), 0, 0x100000), 0);
+	vcpu = ioctl(vmfd, KVM_CREATE_VCPU, 0);
+	ck_assert_int_ge(vcpu, 0);
+	size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	ck_assert(run != MAP_FAILED);
+	ck_assert_int_eq(ioctl(vcpu, KVM_GET_SREGS, &sregs), 0);
+	sregs.cs.base = 0;
+	sregs.cs.selector = 0;
+	ck_assert_int_eq(ioctl(vcpu, KVM_SET_SREGS, &sregs), 0);
+	ck_assert_int_eq(ioctl(vcpu, KVM_SET_REGS, &regs), 0);
+	for (int exits = 0; exits < 64; exits++) {
+		ck_assert_int_eq(ioctl(vcpu, KVM_RUN, 0), 0);
+		if (run->exit_reason == KVM_EXIT_HLT)
+			break;
+		if (run->exit_reason == KVM_EXIT_IO && n_out < 2)
+			memcpy(&out[n_out++], (uint8_t *)run + run->io.data_offset, 4);
+		else if (run->exit_reason == KVM_EXIT_MMIO)
+			mmio++;
+		else
+			ck_abort_msg("unexpected exit %u", run->exit_reason);
+	}
+	ck_assert_int_eq(n_out, 2);
+	ck_assert_int_eq(mmio, 0); /* the direct path: no exit for the BAR */
+	ck_assert_uint_eq(out[0], 0x010000ed);
+	ck_assert_uint_eq(out[1], ~0x12345678u);
+	ck_assert_int_eq(dp_vdev_unmap_bar(dp_attachment_get_vdev(att, 0), 0), 0);
+	dp_detach(att);
+	munmap(run, (size_t)size);
+	close(vcpu);
+	close(vmfd);
+	close(kvm);
+	munmap(ram, 0x10000);
+}
+END_TEST
+
 static int expect_err(int r, const char *want)
 {
 	const char *e = dp_test_log_expect_end();
@@ -603,6 +680,7 @@ int main(void)
 	tcase_add_test(tc, dma_to_an_unmapped_iova_does_not_land);
 	tcase_add_test(tc, msi_arrives_on_the_eventfd);
 	tcase_add_test(tc, intx_fires_masks_and_unmasks);
+	tcase_add_test(tc, a_kvm_guest_reaches_the_bar_without_exits);
 	tcase_add_test(tc, map_edge_cases_meet_the_kernel);
 	tcase_add_test(tc, memlock_is_checked_before_pinning);
 	tcase_add_test(tc, a_second_vm_cannot_take_a_leased_device);

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "kvm.h"
+
+#define PAGE 4096ULL
+
+int dp_kvm_init(struct dp_kvm *k, struct dp_ctx *ctx, int vm_fd, uint32_t slot_base,
+		uint32_t slot_count)
+{
+	int max;
+
+	memset(k, 0, sizeof(*k));
+	k->ctx = ctx;
+	k->vm_fd = -1;
+	k->vfio_dev_fd = -1;
+	if (vm_fd < 0 || fcntl(vm_fd, F_GETFD) < 0) {
+		dp_err(ctx, "KVM: %d is not an open VM file descriptor", vm_fd);
+		return -EBADF;
+	}
+	/* A VM fd answers KVM_CHECK_EXTENSION; the memslot limit bounds the range. */
+	max = ioctl(vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
+	if (max <= 0) {
+		dp_err(ctx, "KVM: fd %d does not answer KVM_CHECK_EXTENSION: not a KVM VM fd?", vm_fd);
+		return -ENOTTY;
+	}
+	if (slot_count == 0 || slot_base >= (uint32_t)max || slot_count > (uint32_t)max - slot_base) {
+		dp_err(ctx, "KVM: memory slots %u..%u are outside the VM's %d", slot_base,
+		       slot_base + slot_count - 1, max);
+		return -ERANGE;
+	}
+	k->slot_used = calloc(slot_count, 1);
+	if (!k->slot_used)
+		return -ENOMEM;
+	k->vm_fd = vm_fd;
+	k->slot_base = slot_base;
+	k->slot_count = slot_count;
+	return 0;
+}
+
+static int set_slot(struct dp_kvm *k, uint32_t slot, uint64_t gpa, void *hva, uint64_t size)
+{
+	struct kvm_userspace_memory_region m = {
+		.slot = slot,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uint64_t)(uintptr_t)hva,
+	};
+
+	return ioctl(k->vm_fd, KVM_SET_USER_MEMORY_REGION, &m) < 0 ? -errno : 0;
+}
+
+int dp_kvm_slot_map(struct dp_kvm *k, uint64_t gpa, void *hva, uint64_t size, uint32_t *slot)
+{
+	uint32_t i;
+	int r;
+
+	if (((gpa | size | (uint64_t)(uintptr_t)hva) & (PAGE - 1)) || size == 0) {
+		dp_err(k->ctx, "KVM: slot at %#llx of %#llx bytes is not page aligned",
+		       (unsigned long long)gpa, (unsigned long long)size);
+		return -EINVAL;
+	}
+	for (i = 0; i < k->slot_count && k->slot_used[i]; i++)
+		;
+	if (i == k->slot_count) {
+		dp_err(k->ctx, "KVM: all %u memory slots given to the library (from %u) are in use",
+		       k->slot_count, k->slot_base);
+		return -ENOSPC;
+	}
+	r = set_slot(k, k->slot_base + i, gpa, hva, size);
+	if (r < 0) {
+		dp_err(k->ctx, "KVM: KVM_SET_USER_MEMORY_REGION slot %u at %#llx: %s",
+		       k->slot_base + i, (unsigned long long)gpa, strerror(-r));
+		return r;
+	}
+	k->slot_used[i] = 1;
+	*slot = k->slot_base + i;
+	return 0;
+}
+
+int dp_kvm_slot_unmap(struct dp_kvm *k, uint32_t slot)
+{
+	int r;
+
+	if (slot < k->slot_base || slot - k->slot_base >= k->slot_count ||
+	    !k->slot_used[slot - k->slot_base])
+		return -EINVAL;
+	r = set_slot(k, slot, 0, NULL, 0); /* size 0 deletes the slot */
+	if (r < 0) {
+		dp_err(k->ctx, "KVM: deleting memory slot %u: %s", slot, strerror(-r));
+		return r;
+	}
+	k->slot_used[slot - k->slot_base] = 0;
+	return 0;
+}
+
+int dp_kvm_map_with_holes(struct dp_kvm *k, uint64_t gpa, void *hva, uint64_t size,
+			  const struct dp_kvm_hole *holes, size_t n_holes, uint32_t *slots,
+			  size_t *n_slots)
+{
+	uint64_t at = 0;
+	size_t n = 0;
+	int r = 0;
+
+	*n_slots = 0;
+	/* Holes are taken in order; each is rounded out to whole pages. */
+	for (size_t h = 0; h <= n_holes && r == 0; h++) {
+		uint64_t hs = h < n_holes ? holes[h].start & ~(PAGE - 1) : size;
+		uint64_t he = h < n_holes ? (holes[h].end + PAGE - 1) & ~(PAGE - 1) : size;
+
+		if (hs > size)
+			hs = size;
+		if (he > size)
+			he = size;
+		if (hs > at)
+			r = dp_kvm_slot_map(k, gpa + at, (char *)hva + at, hs - at, &slots[n]);
+		if (r == 0 && hs > at)
+			n++;
+		if (he > at)
+			at = he;
+	}
+	if (r < 0) {
+		while (n-- > 0)
+			dp_kvm_slot_unmap(k, slots[n]);
+		return r;
+	}
+	*n_slots = n;
+	return 0;
+}
+
+int dp_kvm_vfio_create(struct dp_kvm *k)
+{
+	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_VFIO };
+
+	if (ioctl(k->vm_fd, KVM_CREATE_DEVICE, &cd) < 0) {
+		int r = -errno;
+
+		dp_err(k->ctx, "KVM: KVM_CREATE_DEVICE (VFIO): %s", strerror(errno));
+		return r;
+	}
+	k->vfio_dev_fd = (int)cd.fd;
+	if (fcntl(k->vfio_dev_fd, F_SETFD, FD_CLOEXEC) < 0)
+		dp_warn(k->ctx, "KVM: FD_CLOEXEC on the KVM-VFIO device: %s", strerror(errno));
+	return 0;
+}
+
+int dp_kvm_vfio_group(struct dp_kvm *k, int group_fd, int group, bool add)
+{
+	int32_t fd = group_fd;
+	struct kvm_device_attr a = {
+		.group = KVM_DEV_VFIO_GROUP,
+		.attr = add ? KVM_DEV_VFIO_GROUP_ADD : KVM_DEV_VFIO_GROUP_DEL,
+		.addr = (uint64_t)(uintptr_t)&fd,
+	};
+
+	if (ioctl(k->vfio_dev_fd, KVM_SET_DEVICE_ATTR, &a) < 0) {
+		int r = -errno;
+
+		dp_err(k->ctx, "KVM: %s IOMMU group %d %s the KVM-VFIO device: %s",
+		       add ? "adding" : "deleting", group, add ? "to" : "from", strerror(errno));
+		return r;
+	}
+	return 0;
+}
+
+void dp_kvm_fini(struct dp_kvm *k)
+{
+	for (uint32_t i = 0; k->slot_used && i < k->slot_count; i++)
+		if (k->slot_used[i])
+			dp_kvm_slot_unmap(k, k->slot_base + i);
+	if (k->vfio_dev_fd >= 0)
+		close(k->vfio_dev_fd);
+	k->vfio_dev_fd = -1;
+	free(k->slot_used);
+	k->slot_used = NULL;
+}

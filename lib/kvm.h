@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The KVM direct path, on the VMM's own VM fd: memory slots from the range
+ * the VMM gave (BARs straight into guest memory, trapped pages left out) and
+ * the KVM-VFIO device that tells KVM about the attachment's groups.
+ */
+#ifndef DP_KVM_H
+#define DP_KVM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+#define DP_DEV_KVM "/dev/kvm"
+
+struct dp_kvm {
+	struct dp_ctx *ctx;
+	int vm_fd;              /* the VMM's; not ours to close */
+	uint32_t slot_base, slot_count;
+	uint8_t *slot_used;     /* one byte per slot of the range */
+	int vfio_dev_fd;        /* KVM_DEV_TYPE_VFIO, or -1 */
+};
+
+/* A page range of a region that stays trapped (offsets, end exclusive). */
+struct dp_kvm_hole {
+	uint64_t start, end;
+};
+
+int dp_kvm_init(struct dp_kvm *k, struct dp_ctx *ctx, int vm_fd, uint32_t slot_base,
+		uint32_t slot_count);
+/* Deletes the slots still in use and the KVM-VFIO device. */
+void dp_kvm_fini(struct dp_kvm *k);
+
+/* One slot: [gpa, gpa + size) backed by hva; page aligned. */
+int dp_kvm_slot_map(struct dp_kvm *k, uint64_t gpa, void *hva, uint64_t size, uint32_t *slot);
+int dp_kvm_slot_unmap(struct dp_kvm *k, uint32_t slot);
+
+/*
+ * Maps size bytes at gpa from hva except the holes (page-rounded outwards),
+ * one slot per piece, all or nothing; slots[] receives them (at most
+ * n_holes + 1), *n_slots how many.
+ */
+int dp_kvm_map_with_holes(struct dp_kvm *k, uint64_t gpa, void *hva, uint64_t size,
+			  const struct dp_kvm_hole *holes, size_t n_holes, uint32_t *slots,
+			  size_t *n_slots);
+
+/* The KVM-VFIO device, and a group added to it or deleted from it. */
+int dp_kvm_vfio_create(struct dp_kvm *k);
+int dp_kvm_vfio_group(struct dp_kvm *k, int group_fd, int group, bool add);
+
+#endif

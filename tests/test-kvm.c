@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The KVM direct path's memory slots on this machine's /dev/kvm, with a
+ * memfd standing in for a BAR: a vCPU reads through the slots with no exit,
+ * a trapped page (an MSI-X table's) exits to the VMM, slots come from the
+ * VMM's range only, and deleting them brings the exits back.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "kvm.h"
+#include "testlog.h"
+
+#define RAM_SIZE 0x10000
+#define CODE 0x1000
+#define BAR_GPA 0x80000
+#define BAR_SIZE 0x4000 /* four pages: 0, 2 and 3 direct, 1 trapped */
+
+/*
+ * Real mode at CODE: ds = 0x8000 (base 0x80000); read a dword of pages 0, 2,
+ * 1 (the trapped one) and 3 of the stand-in BAR, OUT each to port 0x10; hlt.
+ */
+static const uint8_t guest[] = {
+	0xb8, 0x00, 0x80,       /* mov ax, 0x8000 */
+	0x8e, 0xd8,             /* mov ds, ax */
+	0x66, 0xa1, 0x00, 0x00, /* mov eax, [0x0000] */
+	0x66, 0xe7, 0x10,       /* out 0x10, eax */
+	0x66, 0xa1, 0x00, 0x20, /* mov eax, [0x2000] */
+	0x66, 0xe7, 0x10,
+	0x66, 0xa1, 0x00, 0x10, /* mov eax, [0x1000]: trapped */
+	0x66, 0xe7, 0x10,
+	0x66, 0xa1, 0x00, 0x30, /* mov eax, [0x3000] */
+	0x66, 0xe7, 0x10,
+	0xf4,                   /* hlt */
+};
+
+static struct dp_ctx *ctx;
+static int kvm = -1, vm = -1, vcpu = -1;
+static struct kvm_run *run;
+static uint8_t *ram, *bar;
+
+static void setup(void)
+{
+	DP_OPTS(dp_ctx_opts, o, .log_fn = dp_test_log_fn);
+	struct kvm_userspace_memory_region slot0 = { 0 };
+	struct kvm_sregs sregs;
+	struct kvm_regs regs = { .rip = CODE, .rflags = 2 };
+	int memfd, size;
+
+	dp_test_log_reset();
+	ck_assert_int_eq(dp_ctx_new(&o, &ctx), 0);
+	kvm = open(DP_DEV_KVM, O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(kvm, 0);
+	vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	ck_assert_int_ge(vm, 0);
+	ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert(ram != MAP_FAILED);
+	memcpy(ram + CODE, guest, sizeof(guest));
+	slot0.memory_size = RAM_SIZE;
+	slot0.userspace_addr = (uint64_t)(uintptr_t)ram;
+	ck_assert_int_eq(ioctl(vm, KVM_SET_USER_MEMORY_REGION, &slot0), 0);
+	/* The stand-in BAR: a memfd, as a VFIO region mmap is a shared file mapping. */
+	memfd = memfd_create("bar", MFD_CLOEXEC);
+	ck_assert_int_ge(memfd, 0);
+	ck_assert_int_eq(ftruncate(memfd, BAR_SIZE), 0);
+	bar = mmap(NULL, BAR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	close(memfd);
+	ck_assert(bar != MAP_FAILED);
+	for (int p = 0; p < 4; p++)
+		*(uint32_t *)(bar + p * 0x1000) = 0xba500000u + (uint32_t)p;
+	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+	ck_assert_int_ge(vcpu, 0);
+	size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
+	ck_assert_int_gt(size, 0);
+	run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+	ck_assert(run != MAP_FAILED);
+	ck_assert_int_eq(ioctl(vcpu, KVM_GET_SREGS, &sregs), 0);
+	sregs.cs.base = 0;
+	sregs.cs.selector = 0;
+	ck_assert_int_eq(ioctl(vcpu, KVM_SET_SREGS, &sregs), 0);
+	ck_assert_int_eq(ioctl(vcpu, KVM_SET_REGS, &regs), 0);
+}
+
+static void teardown(void)
+{
+	close(vcpu);
+	close(vm);
+	close(kvm);
+	munmap(bar, BAR_SIZE);
+	munmap(ram, RAM_SIZE);
+	ctx = dp_ctx_unref(ctx);
+}
+
+/* Runs the guest to hlt: the four values it read, and how many reads exited as MMIO. */
+static int run_guest(uint32_t out[4])
+{
+	int n_out = 0, mmio = 0;
+
+	for (int exits = 0; exits < 64; exits++) {
+		ck_assert_int_eq(ioctl(vcpu, KVM_RUN, 0), 0);
+		switch (run->exit_reason) {
+		case KVM_EXIT_HLT:
+			ck_assert_int_eq(n_out, 4);
+			return mmio;
+		case KVM_EXIT_IO:
+			ck_assert_int_eq(run->io.port, 0x10);
+			ck_assert_int_lt(n_out, 4);
+			memcpy(&out[n_out++], (uint8_t *)run + run->io.data_offset, 4);
+			break;
+		case KVM_EXIT_MMIO: {
+			/* The VMM's trapped path: what dp_vdev_region_read would do. */
+			uint64_t off = run->mmio.phys_addr - BAR_GPA;
+
+			ck_assert(!run->mmio.is_write);
+			ck_assert_uint_lt(off, BAR_SIZE);
+			memcpy(run->mmio.data, bar + off, run->mmio.len);
+			mmio++;
+			break;
+		}
+		default:
+			ck_abort_msg("unexpected exit %u", run->exit_reason);
+		}
+	}
+	ck_abort_msg("the guest did not halt");
+	return -1;
+}
+
+START_TEST(a_bar_in_memory_slots_is_read_without_exits_but_its_trapped_page)
+{
+	struct dp_kvm k;
+	struct dp_kvm_hole hole = { 0x1000, 0x1000 + 16 * 8 }; /* an MSI-X table of 8 entries */
+	uint32_t slots[4], out[4];
+	size_t n = 0;
+
+	ck_assert_int_eq(dp_kvm_init(&k, ctx, vm, 10, 4), 0);
+	ck_assert_int_eq(dp_kvm_map_with_holes(&k, BAR_GPA, bar, BAR_SIZE, &hole, 1, slots, &n), 0);
+	ck_assert_uint_eq(n, 2); /* page 0, then pages 2-3 */
+	ck_assert_uint_eq(slots[0], 10);
+	ck_assert_uint_eq(slots[1], 11);
+	ck_assert_int_eq(run_guest(out), 1); /* only the trapped page exited */
+	for (int i = 0; i < 4; i++)
+		ck_assert_uint_eq(out[i], 0xba500000u + (uint32_t)(i == 1 ? 2 : i == 2 ? 1 : i));
+	dp_kvm_fini(&k); /* deletes the slots */
+}
+END_TEST
+
+START_TEST(without_slots_every_bar_read_exits)
+{
+	struct dp_kvm k;
+	uint32_t slots[4], out[4];
+	size_t n = 0;
+
+	ck_assert_int_eq(dp_kvm_init(&k, ctx, vm, 10, 4), 0);
+	ck_assert_int_eq(dp_kvm_map_with_holes(&k, BAR_GPA, bar, BAR_SIZE, NULL, 0, slots, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(dp_kvm_slot_unmap(&k, slots[0]), 0);
+	ck_assert_int_eq(run_guest(out), 4);
+	dp_kvm_fini(&k);
+}
+END_TEST
+
+START_TEST(slots_come_from_the_vmms_range_only)
+{
+	struct dp_kvm k;
+	uint32_t s;
+	int fds[2];
+
+	ck_assert_int_eq(dp_kvm_init(&k, ctx, vm, 20, 2), 0);
+	ck_assert_int_eq(dp_kvm_slot_map(&k, BAR_GPA, bar, 0x1000, &s), 0);
+	ck_assert_uint_eq(s, 20);
+	ck_assert_int_eq(dp_kvm_slot_map(&k, BAR_GPA + 0x1000, bar + 0x1000, 0x1000, &s), 0);
+	ck_assert_uint_eq(s, 21);
+	dp_test_log_expect_err();
+	ck_assert_int_eq(dp_kvm_slot_map(&k, BAR_GPA + 0x2000, bar + 0x2000, 0x1000, &s), -ENOSPC);
+	ck_assert_ptr_nonnull(strstr(dp_test_log_expect_end(), "all 2 memory slots"));
+	dp_test_log_expect_err();
+	ck_assert_int_eq(dp_kvm_slot_map(&k, BAR_GPA + 0x800, bar, 0x1000, &s), -EINVAL);
+	/* Overlapping guest memory is the kernel's to refuse. */
+	ck_assert_int_eq(dp_kvm_slot_unmap(&k, 21), 0);
+	ck_assert_int_eq(dp_kvm_slot_map(&k, BAR_GPA, bar + 0x1000, 0x1000, &s), -EEXIST);
+	dp_test_log_expect_end();
+	ck_assert_int_eq(dp_kvm_slot_unmap(&k, 21), -EINVAL); /* not in use */
+	ck_assert_int_eq(dp_kvm_slot_unmap(&k, 5), -EINVAL);  /* not ours */
+	dp_kvm_fini(&k);
+
+	/* A range beyond the VM's slots, and a fd that is no VM. */
+	dp_test_log_expect_err();
+	ck_assert_int_eq(dp_kvm_init(&k, ctx, vm, 0x7fffffff, 4), -ERANGE);
+	ck_assert_int_eq(dp_kvm_init(&k, ctx, vm, 10, 0), -ERANGE);
+	ck_assert_int_eq(pipe(fds), 0);
+	ck_assert_int_eq(dp_kvm_init(&k, ctx, fds[0], 10, 4), -ENOTTY);
+	close(fds[0]);
+	close(fds[1]);
+	ck_assert_int_eq(dp_kvm_init(&k, ctx, fds[0], 10, 4), -EBADF);
+	dp_test_log_expect_end();
+}
+END_TEST
+
+START_TEST(the_kvm_vfio_device_can_be_created)
+{
+	struct dp_kvm k;
+
+	ck_assert_int_eq(dp_kvm_init(&k, ctx, vm, 10, 4), 0);
+	ck_assert_int_eq(dp_kvm_vfio_create(&k), 0);
+	ck_assert_int_ge(k.vfio_dev_fd, 0);
+	ck_assert_int_eq(fcntl(k.vfio_dev_fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);
+	dp_kvm_fini(&k);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("kvm");
+	TCase *tc = tcase_create("kvm");
+	SRunner *sr;
+	int failed, fd = open(DP_DEV_KVM, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		printf("1..0 # SKIP %s cannot be opened: %s\n", DP_DEV_KVM, strerror(errno));
+		return 0;
+	}
+	close(fd);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, a_bar_in_memory_slots_is_read_without_exits_but_its_trapped_page);
+	tcase_add_test(tc, without_slots_every_bar_read_exits);
+	tcase_add_test(tc, slots_come_from_the_vmms_range_only);
+	tcase_add_test(tc, the_kvm_vfio_device_can_be_created);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

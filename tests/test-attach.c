@@ -21,18 +21,6 @@ static struct dp_ctx *ctx;
 static struct dp_policy *policy;
 static char dir[64], run[96];
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	while (d && readdir(d))
-		n++;
-	if (d)
-		closedir(d);
-	return n;
-}
-
 static void setup(void)
 {
 	DP_OPTS(dp_ctx_opts, o, .log_fn = dp_test_log_fn, .data_dir = "/nonexistent",
@@ -74,7 +62,7 @@ START_TEST(a_vm_without_devices_attaches_without_vfio)
 	struct dp_vm *vm = vm_with(NULL);
 	struct dp_attachment *att = NULL;
 	struct dp_iommu_info info = { .sz = sizeof(info) };
-	int fds = count_fds();
+	int fds = dp_test_count_fds();
 	char page[4096];
 
 	ck_assert_int_eq(dp_attach(policy, vm, NULL, &att), 0);
@@ -88,7 +76,7 @@ START_TEST(a_vm_without_devices_attaches_without_vfio)
 	ck_assert_int_eq(dp_dma_map(att, 0, page, sizeof(page)), -ENODEV);
 	ck_assert_ptr_nonnull(strstr(dp_test_log_expect_end(), "db01: no devices attached"));
 	ck_assert_ptr_null(dp_detach(att));
-	ck_assert_int_eq(count_fds(), fds);
+	ck_assert_int_eq(dp_test_count_fds(), fds);
 	dp_vm_unref(vm);
 }
 END_TEST
@@ -110,14 +98,14 @@ START_TEST(a_denied_vm_is_refused_with_the_reasons_and_nothing_left)
 	ck_assert_ptr_nonnull(de);
 	vm = vm_with(de->d_name);
 	closedir(d);
-	fds = count_fds();
+	fds = dp_test_count_fds();
 	dp_test_log_expect_err();
 	ck_assert_int_eq(dp_attach(policy, vm, NULL, &att), -EPERM);
 	errs = dp_test_log_expect_end();
 	ck_assert_msg(strstr(errs, "db01: the policy denies passthrough"), "%s", errs);
 	ck_assert_msg(strstr(errs, "the host has no IOMMU (require_iommu)"), "%s", errs);
 	ck_assert_ptr_eq(att, (struct dp_attachment *)0x1);
-	ck_assert_int_eq(count_fds(), fds);
+	ck_assert_int_eq(dp_test_count_fds(), fds);
 	d = opendir(run); /* no lease taken: the run dir was never needed */
 	while (d && (de = readdir(d)))
 		entries += de->d_name[0] != '.';

@@ -92,15 +92,6 @@ static int map1(uint64_t iova, uint64_t vaddr, uint64_t size)
 	return dp_dma_map_segs(&dma, &s, 1);
 }
 
-static int expect_err(int r, const char *want)
-{
-	const char *e = dp_test_log_expect_end();
-
-	ck_assert_msg(strstr(e, want), "error \"%s\" lacks \"%s\"", e, want);
-	return r;
-}
-#define EXPECT_ERR(call, want) (dp_test_log_expect_err(), expect_err((call), (want)))
-
 START_TEST(contiguous_pieces_become_one_mapping)
 {
 	struct dp_dma_seg segs[128];
@@ -137,18 +128,18 @@ START_TEST(bad_segments_are_refused_and_nothing_mapped)
 	struct dp_dma_seg two[] = { { 0, 0x10000, PG }, { 0, 0x20000, PG } };
 
 	ck_assert_int_eq(dp_dma_set_usable(&dma, r, 2), 0);
-	ck_assert_int_eq(EXPECT_ERR(map1(0, 0x1000, 0), "empty"), -EINVAL);
-	ck_assert_int_eq(EXPECT_ERR(map1(0x800, 0x1000, PG), "not aligned"), -EINVAL);
-	ck_assert_int_eq(EXPECT_ERR(map1(0, 0x1800, PG), "not aligned"), -EINVAL);
-	ck_assert_int_eq(EXPECT_ERR(map1(0, 0x1000, PG + 1), "not aligned"), -EINVAL);
-	ck_assert_int_eq(EXPECT_ERR(map1(UINT64_MAX - PG + 1, 0x1000, 2 * PG), "wraps"), -EINVAL);
-	ck_assert_int_eq(EXPECT_ERR(map1(0xfee00000ULL, 0x1000, PG), "MSI window"), -EINVAL);
-	ck_assert_int_eq(EXPECT_ERR(map1(0xfed00000ULL, 0x1000, 4 * MB), "usable"), -EINVAL);
-	ck_assert_int_eq(EXPECT_ERR(map1(0x8000000000ULL, 0x1000, PG), "usable"), -EINVAL);
-	ck_assert_int_eq(EXPECT_ERR(dp_dma_map_segs(&dma, two, 2), "overlap each other"), -EEXIST);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(map1(0, 0x1000, 0), "empty"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(map1(0x800, 0x1000, PG), "not aligned"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(map1(0, 0x1800, PG), "not aligned"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(map1(0, 0x1000, PG + 1), "not aligned"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(map1(UINT64_MAX - PG + 1, 0x1000, 2 * PG), "wraps"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(map1(0xfee00000ULL, 0x1000, PG), "MSI window"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(map1(0xfed00000ULL, 0x1000, 4 * MB), "usable"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(map1(0x8000000000ULL, 0x1000, PG), "usable"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_dma_map_segs(&dma, two, 2), "overlap each other"), -EEXIST);
 	ck_assert_uint_eq(k.n, 0);
 	ck_assert_int_eq(map1(0, 0x10000, 2 * PG), 0);
-	ck_assert_int_eq(EXPECT_ERR(map1(PG, 0x50000, PG), "overlaps an existing"), -EEXIST);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(map1(PG, 0x50000, PG), "overlaps an existing"), -EEXIST);
 	ck_assert_uint_eq(k.n, 1);
 }
 END_TEST
@@ -158,14 +149,14 @@ START_TEST(dma_avail_and_memlock_are_checked_first)
 	struct dp_dma_seg segs[] = { { 0, 0x10000, PG }, { 2 * PG, 0x90000, PG }, { 8 * PG, 0xa0000, PG } };
 
 	dma.dma_avail = 2;
-	ck_assert_int_eq(EXPECT_ERR(dp_dma_map_segs(&dma, segs, 3), "allows only 2 more"), -ENOSPC);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_dma_map_segs(&dma, segs, 3), "allows only 2 more"), -ENOSPC);
 	ck_assert_uint_eq(k.calls + k.n, 0);
 	dma.dma_avail = UINT64_MAX;
 	dma.memlock_limit = 2 * PG;
-	ck_assert_int_eq(EXPECT_ERR(dp_dma_map_segs(&dma, segs, 3), "RLIMIT_MEMLOCK"), -ENOMEM);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_dma_map_segs(&dma, segs, 3), "RLIMIT_MEMLOCK"), -ENOMEM);
 	ck_assert_uint_eq(k.n, 0);
 	ck_assert_int_eq(dp_dma_map_segs(&dma, segs, 2), 0);
-	ck_assert_int_eq(EXPECT_ERR(map1(16 * PG, 0xb0000, PG), "at least"), -ENOMEM);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(map1(16 * PG, 0xb0000, PG), "at least"), -ENOMEM);
 }
 END_TEST
 
@@ -176,7 +167,7 @@ START_TEST(a_failing_kernel_call_rolls_the_whole_map_back)
 	for (unsigned n = 1; n <= 3; n++) {
 		memset(&k, 0, sizeof(k));
 		k.fail_at = n;
-		ck_assert_int_eq(EXPECT_ERR(dp_dma_map_segs(&dma, segs, 3), "refused"), -EFAULT);
+		ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_dma_map_segs(&dma, segs, 3), "refused"), -EFAULT);
 		ck_assert_msg(k.n == 0, "call %u: %zu mappings left", n, k.n);
 		ck_assert_uint_eq(dma.n_maps, 0);
 		ck_assert_uint_eq(dma.pinned, 0);
@@ -197,7 +188,7 @@ START_TEST(partial_unmap_splits_a_mapping)
 	ck_assert_uint_eq(dma.maps[1].size, 8 * PG);
 	ck_assert_uint_eq(dma.pinned, 12 * PG);
 	/* A hole in the range: refused, nothing changes. */
-	ck_assert_int_eq(EXPECT_ERR(dp_dma_unmap_range(&dma, 2 * PG, 8 * PG), "not all of it"), -ENOENT);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_dma_unmap_range(&dma, 2 * PG, 8 * PG), "not all of it"), -ENOENT);
 	ck_assert_uint_eq(dma.n_maps, 2);
 	ck_assert_int_eq(dp_dma_unmap_range(&dma, 0, 4 * PG), 0);
 	ck_assert_int_eq(dp_dma_unmap_range(&dma, 8 * PG, 8 * PG), 0);
@@ -217,8 +208,8 @@ START_TEST(partial_unmap_splits_a_mapping)
 	ck_assert_int_eq(dp_dma_unmap_range(&dma, 0, 4 * PG), 0);
 	ck_assert_int_eq(dp_dma_unmap_range(&dma, 12 * PG, 4 * PG), 0);
 	ck_assert_uint_eq(k.n, 0);
-	ck_assert_int_eq(EXPECT_ERR(dp_dma_unmap_range(&dma, 0, 0), "empty"), -EINVAL);
-	ck_assert_int_eq(EXPECT_ERR(dp_dma_unmap_range(&dma, 1, PG), "unaligned"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_dma_unmap_range(&dma, 0, 0), "empty"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_dma_unmap_range(&dma, 1, PG), "unaligned"), -EINVAL);
 }
 END_TEST
 

@@ -61,18 +61,6 @@ static struct dp_policy *policy(void)
 	return p;
 }
 
-/* Ends an expected error: asserts its message holds want; returns r. */
-static int check_err(int r, const char *want)
-{
-	const char *e = dp_test_log_expect_end();
-
-	ck_assert_msg(strstr(e, want), "error \"%s\" lacks \"%s\"", e, want);
-	return r;
-}
-
-/* Runs call expecting an error whose message holds want; the call's result. */
-#define EXPECT_ERR(call, want) (dp_test_log_expect_err(), check_err((call), (want)))
-
 START_TEST(defaults_are_esx40)
 {
 	struct dp_policy *p = policy();
@@ -126,15 +114,15 @@ START_TEST(set_rule_checks_values)
 
 	ck_assert_int_eq(dp_policy_set_rule(p, DP_RULE_MAX_DEVICES_PER_VM, 16), 0);
 	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MAX_DEVICES_PER_VM), 16);
-	ck_assert_int_eq(EXPECT_ERR(dp_policy_set_rule(p, DP_RULE_MAX_DEVICES_PER_VM, -1),
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_set_rule(p, DP_RULE_MAX_DEVICES_PER_VM, -1),
 				    "max_devices_per_vm"), -EINVAL);
-	ck_assert_int_eq(EXPECT_ERR(dp_policy_set_rule(p, DP_RULE_MAX_DEVICES_PER_VM, 4097),
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_set_rule(p, DP_RULE_MAX_DEVICES_PER_VM, 4097),
 				    "max_devices_per_vm"), -EINVAL);
-	ck_assert_int_eq(EXPECT_ERR(dp_policy_set_rule(p, DP_RULE_REQUIRE_IOMMU, 2),
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_set_rule(p, DP_RULE_REQUIRE_IOMMU, 2),
 				    "require_iommu"), -EINVAL);
-	ck_assert_int_eq(EXPECT_ERR(dp_policy_set_rule(p, DP_RULE_NO_RESET_METHOD, DP_ACTION_ALLOW),
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_set_rule(p, DP_RULE_NO_RESET_METHOD, DP_ACTION_ALLOW),
 				    "no_reset_method"), -EINVAL);
-	ck_assert_int_eq(EXPECT_ERR(dp_policy_set_rule(p, (enum dp_rule)42, 1), "BUG"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_set_rule(p, (enum dp_rule)42, 1), "BUG"), -EINVAL);
 	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MAX_DEVICES_PER_VM), 16);
 	ck_assert_int_eq(dp_policy_set_rule(NULL, DP_RULE_REQUIRE_IOMMU, 1), -EINVAL);
 	dp_policy_unref(p);
@@ -154,11 +142,11 @@ START_TEST(set_by_name_parses_each_kind)
 	ck_assert_int_eq(dp_policy_set(p, "memory_reservation", "none"), 0);
 	ck_assert_int_eq(dp_policy_set(p, "min_hw_version", "11"), 0);
 	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MIN_HW_VERSION), 11);
-	ck_assert_int_eq(EXPECT_ERR(dp_policy_set(p, "min_hw_version", "11x"), "min_hw_version"), -EINVAL);
-	ck_assert_int_eq(EXPECT_ERR(dp_policy_set(p, "min_hw_version", "-1"), "min_hw_version"), -EINVAL);
-	ck_assert_int_eq(EXPECT_ERR(dp_policy_set(p, "no_reset_method", "allow"), "warn or deny"), -EINVAL);
-	ck_assert_int_eq(EXPECT_ERR(dp_policy_set(p, "require_iommu", "maybe"), "yes or no"), -EINVAL);
-	ck_assert_int_eq(EXPECT_ERR(dp_policy_set(p, "require_iommus", "yes"), "unknown rule"), -ENOENT);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_set(p, "min_hw_version", "11x"), "min_hw_version"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_set(p, "min_hw_version", "-1"), "min_hw_version"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_set(p, "no_reset_method", "allow"), "warn or deny"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_set(p, "require_iommu", "maybe"), "yes or no"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_set(p, "require_iommus", "yes"), "unknown rule"), -ENOENT);
 	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MIN_HW_VERSION), 11);
 	dp_policy_unref(p);
 }
@@ -208,7 +196,7 @@ START_TEST(policy_file_errors_name_file_and_line_and_change_nothing)
 
 		snprintf(name, sizeof(name), "bad%zu.conf", i);
 		path = file(name, cases[i].text);
-		ck_assert_int_eq(EXPECT_ERR(dp_policy_load_file(p, path), cases[i].want), -EINVAL);
+		ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_load_file(p, path), cases[i].want), -EINVAL);
 		ck_assert_msg(strstr(dp_test_log_all(), path), "message lacks the path");
 		ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MAX_DEVICES_PER_VM), 2);
 		dp_policy_unref(p);
@@ -233,7 +221,7 @@ START_TEST(policy_file_hostile_forms)
 		fprintf(f, "require_iommu = %s\nmax_devices_per_vm = 9\n", longline);
 		fclose(f);
 	}
-	ck_assert_int_eq(EXPECT_ERR(dp_policy_load_file(p, path), ":2: line longer than"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_load_file(p, path), ":2: line longer than"), -EINVAL);
 	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MAX_DEVICES_PER_VM), 2);
 
 	/* Too large a file, a directory, a missing file, the default path. */
@@ -241,9 +229,9 @@ START_TEST(policy_file_hostile_forms)
 	big[2 * 1024 * 1024 - 1] = '\0';
 	path = file("big.conf", big);
 	free(big);
-	ck_assert_int_eq(EXPECT_ERR(dp_policy_load_file(p, path), "larger than"), -EFBIG);
-	ck_assert_int_eq(EXPECT_ERR(dp_policy_load_file(p, dir), "not a regular file"), -EINVAL);
-	ck_assert_int_eq(EXPECT_ERR(dp_policy_load_file(p, "/nonexistent/x.conf"), "x.conf"), -ENOENT);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_load_file(p, path), "larger than"), -EFBIG);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_load_file(p, dir), "not a regular file"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_load_file(p, "/nonexistent/x.conf"), "x.conf"), -ENOENT);
 	ck_assert_int_eq(dp_policy_load_file(p, NULL), 0); /* no CONFIG_DIR/policy.conf: defaults */
 	ck_assert_int_eq(dp_policy_load_file(NULL, path), -EINVAL);
 	dp_policy_unref(p);
@@ -304,7 +292,7 @@ START_TEST(vm_file_errors_name_file_and_line)
 
 		snprintf(name, sizeof(name), "bad%zu.vm", i);
 		path = file(name, cases[i].text);
-		ck_assert_int_eq(EXPECT_ERR(dp_vm_new_from_file(ctx, path, &vm), cases[i].want), -EINVAL);
+		ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_vm_new_from_file(ctx, path, &vm), cases[i].want), -EINVAL);
 		ck_assert_ptr_eq(vm, (struct dp_vm *)0x1);
 	}
 }
@@ -317,21 +305,21 @@ START_TEST(vm_api_rejects_bad_input)
 
 	memset(longname, 'a', sizeof(longname) - 1);
 	longname[sizeof(longname) - 1] = '\0';
-	ck_assert_int_eq(EXPECT_ERR(dp_vm_new(ctx, "", &keep), "VM name"), -EINVAL);
-	ck_assert_int_eq(EXPECT_ERR(dp_vm_new(ctx, NULL, &keep), "VM name"), -EINVAL);
-	ck_assert_int_eq(EXPECT_ERR(dp_vm_new(ctx, longname, &keep), "VM name"), -EINVAL);
-	ck_assert_int_eq(EXPECT_ERR(dp_vm_new(ctx, "tab\there", &keep), "VM name"), -EINVAL);
-	ck_assert_int_eq(EXPECT_ERR(dp_vm_new(ctx, "a", NULL), "BUG"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_vm_new(ctx, "", &keep), "VM name"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_vm_new(ctx, NULL, &keep), "VM name"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_vm_new(ctx, longname, &keep), "VM name"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_vm_new(ctx, "tab\there", &keep), "VM name"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_vm_new(ctx, "a", NULL), "BUG"), -EINVAL);
 	ck_assert_int_eq(dp_vm_new(NULL, "a", &keep), -EINVAL);
 	ck_assert_ptr_eq(keep, (struct dp_vm *)0x1);
 
 	ck_assert_int_eq(dp_vm_new(ctx, "vm1", &vm), 0);
-	ck_assert_int_eq(EXPECT_ERR(dp_vm_set_features(vm, 1u << 20, 1), "unknown feature"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_vm_set_features(vm, 1u << 20, 1), "unknown feature"), -EINVAL);
 	ck_assert_int_eq(dp_vm_set_features(vm, DP_FEATURE_ALL, 1), 0);
 	ck_assert_int_eq(dp_vm_set_features(vm, DP_FEATURE_VMOTION, 0), 0);
 	ck_assert_uint_eq(dp_vm_get_features(vm), DP_FEATURE_ALL & ~DP_FEATURE_VMOTION);
-	ck_assert_int_eq(EXPECT_ERR(dp_vm_add_device(vm, NULL), "BUG"), -EINVAL);
-	ck_assert_int_eq(EXPECT_ERR(dp_vm_add_device(vm, longname), "too long"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_vm_add_device(vm, NULL), "BUG"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_vm_add_device(vm, longname), "too long"), -EINVAL);
 	ck_assert_int_eq(dp_vm_set_memory(vm, UINT64_MAX, UINT64_MAX), 0);
 	ck_assert_uint_eq(dp_vm_get_memory(vm), UINT64_MAX);
 	ck_assert_int_eq(dp_vm_set_memory(NULL, 1, 1), -EINVAL);
@@ -456,9 +444,9 @@ START_TEST(compat_file_parses_and_most_specific_wins)
 	}
 	ck_assert_int_eq(dp_compat_lookup(p, 0x1234, 0x11e8, 0x1af4, 0x1100, &name), DP_SUPPORT_EXPERIMENTAL);
 	ck_assert_str_eq(name, "edu");
-	ck_assert_int_eq(EXPECT_ERR(dp_policy_add_compat(p, 0x10000, 1, DP_ID_ANY, DP_ID_ANY,
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_add_compat(p, 0x10000, 1, DP_ID_ANY, DP_ID_ANY,
 							 DP_SUPPORT_SUPPORTED, NULL), "BUG"), -EINVAL);
-	ck_assert_int_eq(EXPECT_ERR(dp_policy_add_compat(p, 1, 1, DP_ID_ANY, DP_ID_ANY,
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_add_compat(p, 1, 1, DP_ID_ANY, DP_ID_ANY,
 							 DP_SUPPORT_UNLISTED, NULL), "BUG"), -EINVAL);
 	ck_assert_int_eq(dp_policy_get_support(p, NULL, &name), -EINVAL);
 	dp_policy_unref(p);
@@ -486,7 +474,7 @@ START_TEST(compat_file_errors_name_line_and_add_nothing)
 
 		snprintf(fname, sizeof(fname), "bad%zu.list", i);
 		path = file(fname, cases[i].text);
-		ck_assert_int_eq(EXPECT_ERR(dp_policy_load_compat_file(p, path), cases[i].want), -EINVAL);
+		ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_load_compat_file(p, path), cases[i].want), -EINVAL);
 		ck_assert_int_eq(dp_compat_lookup(p, 0x8086, 0x10fb, 0x8086, 0x10fb, NULL),
 				 DP_SUPPORT_UNLISTED); /* the good first line did not stay */
 		dp_policy_unref(p);
@@ -523,7 +511,7 @@ START_TEST(a_broken_installed_list_fails_policy_new)
 	file("compat.d/50-bad.list", "# x\n8086:10fb sometimes\n");
 	file("compat.d/README", "not a list: ignored\n");
 	ck_assert_int_eq(dp_ctx_new(&o, &c), 0);
-	ck_assert_int_eq(EXPECT_ERR(dp_policy_new(c, &p), "50-bad.list:2: expected a level"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_new(c, &p), "50-bad.list:2: expected a level"), -EINVAL);
 	ck_assert_ptr_eq(p, (struct dp_policy *)0x1);
 	dp_ctx_unref(c);
 }

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <check.h>
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -94,4 +95,24 @@ void dp_test_log_reset(void)
 	all[0] = '\0';
 	errors[0] = '\0';
 	expecting = false;
+}
+
+int dp_test_check_err(int r, const char *want)
+{
+	const char *e = dp_test_log_expect_end();
+
+	ck_assert_msg(strstr(e, want), "error \"%s\" lacks \"%s\"", e, want);
+	return r;
+}
+
+int dp_test_count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	while (d && readdir(d))
+		n++;
+	if (d)
+		closedir(d);
+	return n;
 }

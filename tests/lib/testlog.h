@@ -25,4 +25,12 @@ bool dp_test_logged(int priority, const char *a, const char *b);
 bool dp_test_warned(void);
 void dp_test_log_reset(void);
 
+/* Ends an expected error: fails the test unless its message holds want; returns r. */
+int dp_test_check_err(int r, const char *want);
+/* Runs call expecting an error whose message holds want; the call's result. */
+#define DP_TEST_EXPECT_ERR(call, want) \
+	(dp_test_log_expect_err(), dp_test_check_err((call), (want)))
+/* File descriptors open in this process (/proc/self/fd). */
+int dp_test_count_fds(void);
+
 #endif

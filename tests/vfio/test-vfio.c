@@ -55,18 +55,6 @@ static struct dp_policy *policy;
 static struct dp_vm *vm;
 static char edu[32];
 
-static int count_fds(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	int n = 0;
-
-	while (d && readdir(d))
-		n++;
-	if (d)
-		closedir(d);
-	return n;
-}
-
 /* The first edu's BDF, from the inventory. */
 static void find_edu(void)
 {
@@ -218,7 +206,7 @@ END_TEST
 
 START_TEST(attach_reads_the_iommu_and_the_device)
 {
-	int fds = count_fds();
+	int fds = dp_test_count_fds();
 	struct dp_attachment *att = attach();
 	struct dp_iommu_info info = { .sz = sizeof(info) };
 	struct dp_region_info bar0 = { .sz = sizeof(bar0) }, cfg = { .sz = sizeof(cfg) };
@@ -255,7 +243,7 @@ START_TEST(attach_reads_the_iommu_and_the_device)
 	ck_assert_int_eq(dp_vdev_get_irq_info(v, DP_IRQ_MSI, &msi), 0);
 	ck_assert_uint_eq(msi.count, 1);
 	ck_assert_ptr_null(dp_detach(att));
-	ck_assert_int_eq(count_fds(), fds); /* every fd closed again */
+	ck_assert_int_eq(dp_test_count_fds(), fds); /* every fd closed again */
 	/* Detached for good: the group attaches again. */
 	att = attach();
 	dp_detach(att);
@@ -463,15 +451,6 @@ START_TEST(a_kvm_guest_reaches_the_bar_without_exits)
 }
 END_TEST
 
-static int expect_err(int r, const char *want)
-{
-	const char *e = dp_test_log_expect_end();
-
-	ck_assert_msg(strstr(e, want), "error \"%s\" lacks \"%s\"", e, want);
-	return r;
-}
-#define EXPECT_ERR(call, want) (dp_test_log_expect_err(), expect_err((call), (want)))
-
 START_TEST(map_edge_cases_meet_the_kernel)
 {
 	struct dp_attachment *att = attach();
@@ -480,21 +459,21 @@ START_TEST(map_edge_cases_meet_the_kernel)
 	struct dp_dma_range pieces[4];
 
 	ck_assert(mem != MAP_FAILED);
-	ck_assert_int_eq(EXPECT_ERR(dp_dma_map(att, 0xfee00000ULL, mem, 4096), "MSI window"), -EINVAL);
-	ck_assert_int_eq(EXPECT_ERR(dp_dma_map(att, 0x1000, mem + 1, 4096), "not aligned"), -EINVAL);
-	ck_assert_int_eq(EXPECT_ERR(dp_dma_map(att, 0x1000, mem, 0), "empty"), -EINVAL);
-	ck_assert_int_eq(EXPECT_ERR(dp_dma_map(att, UINT64_MAX & ~0xfffULL, mem, 8192), "wraps"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_dma_map(att, 0xfee00000ULL, mem, 4096), "MSI window"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_dma_map(att, 0x1000, mem + 1, 4096), "not aligned"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_dma_map(att, 0x1000, mem, 0), "empty"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_dma_map(att, UINT64_MAX & ~0xfffULL, mem, 8192), "wraps"), -EINVAL);
 	/* Four contiguous 2 MiB pieces: one IOMMU mapping. */
 	for (int i = 0; i < 4; i++)
 		pieces[i] = (struct dp_dma_range){ 0x1000000ULL + i * (2 << 20),
 						   (uint64_t)(uintptr_t)(mem + i * (2 << 20)), 2 << 20 };
 	ck_assert_int_eq(dp_dma_map_ranges(att, pieces, 4), 0);
 	ck_assert_uint_eq(dp_dma_get_map_calls(att), 1);
-	ck_assert_int_eq(EXPECT_ERR(dp_dma_map(att, 0x1200000ULL, mem, 4096), "overlaps"), -EEXIST);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_dma_map(att, 0x1200000ULL, mem, 4096), "overlaps"), -EEXIST);
 	/* Splitting the kernel's mapping in the middle, then the rest. */
 	ck_assert_int_eq(dp_dma_unmap(att, 0x1200000ULL, 2 << 20), 0);
 	ck_assert_uint_eq(dp_dma_get_mapped(att), 6 << 20);
-	ck_assert_int_eq(EXPECT_ERR(dp_dma_unmap(att, 0x1000000ULL, 8 << 20), "not all"), -ENOENT);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_dma_unmap(att, 0x1000000ULL, 8 << 20), "not all"), -ENOENT);
 	ck_assert_int_eq(dp_dma_unmap(att, 0x1000000ULL, 2 << 20), 0);
 	ck_assert_int_eq(dp_dma_unmap(att, 0x1400000ULL, 4 << 20), 0);
 	ck_assert_uint_eq(dp_dma_get_mapped(att), 0);
@@ -527,7 +506,7 @@ START_TEST(memlock_is_checked_before_pinning)
 	drop_ipc_lock();
 	att = attach();
 	ck_assert_int_eq(dp_dma_map(att, 0x100000, mem, 512 << 10), 0);
-	ck_assert_int_eq(EXPECT_ERR(dp_dma_map(att, 0x400000, mem + (1 << 20), 2 << 20),
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_dma_map(att, 0x400000, mem + (1 << 20), 2 << 20),
 				    "above RLIMIT_MEMLOCK (1024 KiB)"), -ENOMEM);
 	ck_assert_uint_eq(dp_dma_get_mapped(att), 512 << 10);
 	dp_detach(att);
@@ -584,12 +563,12 @@ START_TEST(the_kernels_mapping_budget_is_enforced_before_asking)
 	ck_assert_uint_eq(info.dma_avail, 4);
 	for (int i = 0; i < 5; i++) /* apart in IOVA: five mappings */
 		r[i] = (struct dp_dma_range){ (uint64_t)i << 24, (uint64_t)(uintptr_t)(mem + i * 4096), 4096 };
-	ck_assert_int_eq(EXPECT_ERR(dp_dma_map_ranges(att, r, 5), "allows only 4 more"), -ENOSPC);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_dma_map_ranges(att, r, 5), "allows only 4 more"), -ENOSPC);
 	ck_assert_uint_eq(dp_dma_get_map_calls(att), 0); /* refused before the kernel was asked */
 	ck_assert_int_eq(dp_dma_map_ranges(att, r, 4), 0);
 	ck_assert_int_eq(dp_attachment_get_iommu_info(att, &info), 0);
 	ck_assert_uint_eq(info.dma_avail, 0);
-	ck_assert_int_eq(EXPECT_ERR(dp_dma_map_ranges(att, &r[4], 1), "allows only 0 more"), -ENOSPC);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_dma_map_ranges(att, &r[4], 1), "allows only 0 more"), -ENOSPC);
 	ck_assert_int_eq(dp_dma_unmap(att, 0, 4096), 0);
 	ck_assert_int_eq(dp_dma_map_ranges(att, &r[4], 1), 0);
 	dp_detach(att);
@@ -622,7 +601,7 @@ START_TEST(every_kernel_call_failing_once_leaves_nothing_behind)
 
 	ck_assert(mem != MAP_FAILED);
 	snprintf(lease, sizeof(lease), "/tmp/dp-run/lease-%s", edu);
-	fds = count_fds();
+	fds = dp_test_count_fds();
 	dp_fault_arm(0, 0);
 	ck_assert_int_eq(run_once(mem), 0);
 	total = dp_fault_disarm();
@@ -645,8 +624,8 @@ START_TEST(every_kernel_call_failing_once_leaves_nothing_behind)
 				      "call %ld of %ld (VFIO ioctl %#lx) failed silently", n, total,
 				      dp_fault_failed_request());
 		}
-		ck_assert_msg(count_fds() == fds, "call %ld of %ld failing leaked %d fds", n, total,
-			      count_fds() - fds);
+		ck_assert_msg(dp_test_count_fds() == fds, "call %ld of %ld failing leaked %d fds", n, total,
+			      dp_test_count_fds() - fds);
 		ck_assert_msg(access(lease, F_OK) != 0, "call %ld failing left the lease", n);
 		/* Nothing half-done: the same VM attaches and maps again at once. */
 		ck_assert_msg(run_once(mem) == 0, "after call %ld of %ld failed, a clean run failed",

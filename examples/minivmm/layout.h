@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The machine minivmm builds, as both sides see it: the VMM (minivmm.c,
+ * machine.c, pci.c) and the guest program (guest/guest.c) include this file,
+ * so it holds plain constants only (the guest is freestanding).
+ *
+ * Guest physical memory:
+ *   0x00000000  RAM, slot 0, --memory bytes (at most MINIVMM_MMIO_BASE)
+ *     0x1000    the GDT the VMM writes (null, flat code 0x08, flat data 0x10)
+ *     0x10000   the guest program, entered in 32-bit protected mode
+ *     0x9f000   top of the guest's stack (the image must end below 0x90000)
+ *   0xc0000000  the window where the guest places memory BARs
+ *   0xfec00000  the in-kernel IOAPIC, then the LAPIC at 0xfee00000
+ */
+#ifndef MINIVMM_LAYOUT_H
+#define MINIVMM_LAYOUT_H
+
+#define MINIVMM_GDT_GPA 0x1000u
+#define MINIVMM_LOAD_GPA 0x10000u
+#define MINIVMM_IMAGE_END 0x90000u
+#define MINIVMM_STACK_TOP 0x9f000u
+#define MINIVMM_CODE_SEL 0x08u
+#define MINIVMM_DATA_SEL 0x10u
+
+#define MINIVMM_MMIO_BASE 0xc0000000u
+#define MINIVMM_MMIO_END 0xfec00000u /* exclusive */
+#define MINIVMM_IO_BASE 0xc000u      /* I/O BARs */
+#define MINIVMM_IO_END 0x10000u
+
+#define MINIVMM_MIN_MEMORY (1u << 20)
+
+/* Ports. */
+#define MINIVMM_SERIAL_PORT 0x3f8u /* 16550: THR/RBR +0, LCR +3, LSR +5 */
+#define MINIVMM_PCI_ADDR_PORT 0xcf8u /* configuration mechanism #1 */
+#define MINIVMM_PCI_DATA_PORT 0xcfcu
+#define MINIVMM_EXIT_PORT 0x501u   /* OUT a byte: 0 PASS, anything else FAIL */
+
+/* The host bridge the VMM presents at 00:00.0; passthrough devices from 00:01.0. */
+#define MINIVMM_HOST_BRIDGE_VENDOR 0x1b36u
+#define MINIVMM_HOST_BRIDGE_DEVICE 0x0008u
+#define MINIVMM_MAX_DEVICES 31
+
+#endif

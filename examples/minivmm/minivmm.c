@@ -1,0 +1,460 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * minivmm — the smallest virtual machine monitor that passes PCI devices
+ * through with libdirectpath, on raw /dev/kvm. It is the reference
+ * integration for VMM authors: each step below is what a real VMM does, in
+ * the same order, with nothing hidden behind helpers.
+ *
+ *   minivmm [--device BDF]... [--hw-version N] [--memory SIZE]
+ *           [--policy FILE] [--json] [--timeout SECONDS]
+ *
+ * The flow (main() below):
+ *  1. Describe the VM to the library: dp_vm_new, dp_vm_set_hw_version,
+ *     dp_vm_set_memory (all of it reserved: passthrough pins guest RAM for
+ *     DMA), dp_vm_add_device per --device.
+ *  2. Ask the policy: dp_policy_new, dp_policy_load_file (--policy, or the
+ *     configuration directory's policy.conf when there is one), dp_ctx_scan
+ *     when there are devices, dp_policy_check. Print the report and the
+ *     features the VM loses; when it is denied, say why and stop (exit 1)
+ *     before touching KVM.
+ *  3. Build the machine (machine.c): KVM_CREATE_VM, KVM_CREATE_IRQCHIP,
+ *     guest RAM in memory slot 0, one vCPU. Slots 1..32 are left to the
+ *     library (memslot_base/memslot_count in dp_attach_opts) for BARs.
+ *  4. dp_attach with DP_ATTACH_KVM and the VM fd: leases, VFIO container,
+ *     groups, devices, the KVM-VFIO device. Then dp_dma_map of all guest RAM
+ *     with GPA = IOVA, so the device's DMA lands where the guest points it.
+ *  5. Present the devices on a virtual PCI bus (pci.c): the guest programs
+ *     the BARs; its accesses trap (KVM_EXIT_MMIO) and go to
+ *     dp_vdev_region_read/write. pci.c's bar_placed() is where the direct
+ *     path (dp_vdev_map_bar into a KVM slot) takes over.
+ *  6. Load the guest (guest/guest.c, built by the project: freestanding,
+ *     32-bit, flat binary) and run the vCPU until it writes the exit port.
+ *  7. dp_detach on every way out, SIGINT and SIGTERM included: the signal
+ *     handler only sets a flag and kicks KVM_RUN (immediate_exit); the
+ *     main loop does the teardown.
+ *
+ * Exit status: 0 the guest passed; 1 the policy denied the VM or the
+ * machine could not be built; 2 bad options; 3 the guest failed, crashed
+ * or ran out of time; 128 + N after signal N.
+ *
+ * Interrupts are not wired yet: MSI routing (KVM_SET_GSI_ROUTING + irqfd)
+ * comes with the library's KVM support; see the marked places in pci.c and
+ * guest/guest.c.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <directpath/directpath.h>
+
+#include "minivmm.h"
+
+#define EXIT_PASS 0
+#define EXIT_REFUSED 1
+#define EXIT_USAGE 2
+#define EXIT_GUEST_FAILED 3
+
+/* The library's slots: after the RAM slot, enough for a few BARs split around MSI-X pages. */
+#define MEMSLOT_BASE 1u
+#define MEMSLOT_COUNT 32u
+
+#define DEFAULT_MEMORY (16u << 20)
+#define DEFAULT_HW_VERSION 7u
+
+static volatile sig_atomic_t stop_signal;
+static struct machine *running;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+	if (running)
+		machine_kick(running);
+}
+
+static void log_to_stderr(struct dp_ctx *ctx, int prio, const char *file, int line,
+			  const char *fn, const char *fmt, va_list args, void *userdata)
+{
+	(void)ctx; (void)file; (void)line; (void)fn; (void)userdata;
+	fprintf(stderr, "minivmm: libdirectpath%s: ", prio <= LOG_ERR ? " error" : "");
+	vfprintf(stderr, fmt, args);
+	fputc('\n', stderr);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: minivmm [--device BDF]... [--hw-version N] [--memory SIZE]\n"
+		"               [--policy FILE] [--json] [--timeout SECONDS]\n"
+		"Runs minivmm's guest in a KVM VM with the given host PCI devices passed\n"
+		"through, if the passthrough policy allows it.\n"
+		"  -d, --device BDF      pass this host function through (repeatable)\n"
+		"      --hw-version N    the VM's hardware version (default %u)\n"
+		"  -m, --memory SIZE     guest RAM, such as 64M (default 16M, at most 3G)\n"
+		"  -p, --policy FILE     the policy file (default: the configuration\n"
+		"                        directory's policy.conf, if any)\n"
+		"      --json            print the policy report as JSON\n"
+		"  -t, --timeout SECONDS stop the guest after this long (exit 3)\n"
+		"  -h, --help            this text\n",
+		DEFAULT_HW_VERSION);
+}
+
+static int bad_usage(const char *fmt, ...) DP_PRINTF(1, 2);
+static int bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("minivmm: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry \"minivmm --help\".\n", stderr);
+	return EXIT_USAGE;
+}
+
+/* A decimal number in 1..max. */
+static int parse_number(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v == 0 || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static const char *severity_name(uint32_t s)
+{
+	return s == DP_SEVERITY_ERROR ? "error" : s == DP_SEVERITY_WARNING ? "warning" : "info";
+}
+
+/* The report as text: verdict, findings, lost features with their causes. */
+static int print_report(const struct dp_report *rep, const struct dp_vm *vm)
+{
+	size_t n = dp_report_get_finding_count(rep);
+	uint32_t lost = dp_report_get_lost_features(rep);
+
+	printf("minivmm: policy check of \"%s\" (%zu device%s): %s\n", dp_vm_get_name(vm),
+	       dp_vm_get_device_count(vm), dp_vm_get_device_count(vm) == 1 ? "" : "s",
+	       dp_report_is_allowed(rep) ? "allowed" : "denied");
+	for (size_t i = 0; i < n; i++) {
+		DP_OPTS_NONE(dp_finding, f);
+		const char *code;
+		int r = dp_report_get_finding(rep, i, &f);
+
+		if (r < 0) {
+			fprintf(stderr, "minivmm: finding %zu: %s\n", i, strerror(-r));
+			return r;
+		}
+		code = dp_finding_code_name(f.code);
+		printf("  %-7s  %-22s  %s\n", severity_name(f.severity), code ? code : "?",
+		       f.message);
+	}
+	if (!lost) {
+		printf("minivmm: lost features: none\n");
+		return 0;
+	}
+	printf("minivmm: lost features:\n");
+	for (unsigned bit = 0; bit < 32; bit++) {
+		uint32_t feature = 1u << bit;
+		size_t nc = dp_report_get_feature_cause_count(rep, feature);
+		const char *name = dp_feature_name(feature);
+
+		if (!(lost & feature))
+			continue;
+		printf("  %-18s  caused by ", name ? name : "?");
+		for (size_t i = 0; i < nc; i++) {
+			const char *c = dp_report_get_feature_cause(rep, feature, i);
+
+			printf("%s%s", i ? ", " : "", c ? c : "?");
+		}
+		printf("%s\n", nc ? "" : "-");
+	}
+	return 0;
+}
+
+/* Why the VM may not start: every error finding, on stderr. */
+static void print_refusal(const struct dp_report *rep)
+{
+	for (size_t i = 0; i < dp_report_get_finding_count(rep); i++) {
+		DP_OPTS_NONE(dp_finding, f);
+		const char *code;
+
+		if (dp_report_get_finding(rep, i, &f) < 0 || f.severity != DP_SEVERITY_ERROR)
+			continue;
+		code = dp_finding_code_name(f.code);
+		fprintf(stderr, "minivmm: refused (%s): %s\n", code ? code : "?", f.message);
+	}
+	fprintf(stderr, "minivmm: the policy denies passthrough for this VM; not starting\n");
+}
+
+struct options {
+	const char *policy;
+	const char **devices;
+	size_t n_devices;
+	unsigned long hw_version;
+	uint64_t memory;
+	unsigned long timeout;
+	bool json;
+};
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	enum { OPT_HW = 1000, OPT_JSON };
+	uint32_t domain;
+	uint8_t busno, slot, fn;
+	static const struct option longopts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "hw-version", required_argument, NULL, OPT_HW },
+		{ "memory", required_argument, NULL, 'm' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->hw_version = DEFAULT_HW_VERSION;
+	o->memory = DEFAULT_MEMORY;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":d:m:p:t:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (dp_bdf_parse(optarg, &domain, &busno, &slot, &fn) < 0)
+				return bad_usage("--device: \"%s\" is not a PCI address (such as 0000:03:00.0)",
+						 optarg);
+			if (o->n_devices == MINIVMM_MAX_DEVICES)
+				return bad_usage("--device: at most %d devices", MINIVMM_MAX_DEVICES);
+			o->devices[o->n_devices++] = optarg;
+			break;
+		case OPT_HW:
+			if (parse_number(optarg, UINT32_MAX, &o->hw_version) < 0)
+				return bad_usage("--hw-version: \"%s\" is not a version number (1 or more)",
+						 optarg);
+			break;
+		case 'm':
+			if (dp_parse_size(optarg, &o->memory) < 0)
+				return bad_usage("--memory: \"%s\" is not a size (such as 64M)", optarg);
+			if (o->memory < MINIVMM_MIN_MEMORY || o->memory > MINIVMM_MMIO_BASE ||
+			    o->memory % 4096)
+				return bad_usage("--memory: %s: minivmm needs 1M to 3G, in whole 4K pages",
+						 optarg);
+			break;
+		case 'p':
+			o->policy = optarg;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		case 't':
+			if (parse_number(optarg, 86400, &o->timeout) < 0)
+				return bad_usage("--timeout: \"%s\" is not a number of seconds (1 to 86400)",
+						 optarg);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(EXIT_PASS);
+		case ':':
+			return bad_usage("%s needs a value", argv[optind - 1]);
+		default:
+			if (optopt)
+				return bad_usage("unknown option -%c", optopt);
+			return bad_usage("unknown option %s", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return bad_usage("unexpected argument \"%s\"", argv[optind]);
+	return 0;
+}
+
+/* Steps 1 and 2: the VM description and the policy's verdict. */
+static int check_policy(struct dp_ctx *ctx, const struct options *o, struct dp_vm **vm_out,
+			struct dp_policy **policy_out)
+{
+	struct dp_vm *vm = NULL;
+	struct dp_policy *policy = NULL;
+	struct dp_report *rep = NULL;
+	int r, ret = EXIT_REFUSED;
+
+	r = dp_vm_new(ctx, "minivmm", &vm);
+	if (r == 0)
+		r = dp_vm_set_hw_version(vm, (uint32_t)o->hw_version);
+	if (r == 0)
+		r = dp_vm_set_memory(vm, o->memory, o->memory);
+	for (size_t i = 0; r == 0 && i < o->n_devices; i++)
+		r = dp_vm_add_device(vm, o->devices[i]);
+	if (r < 0) {
+		fprintf(stderr, "minivmm: cannot describe the VM: %s\n", strerror(-r));
+		goto out;
+	}
+	r = dp_policy_new(ctx, &policy);
+	if (r == 0)
+		r = dp_policy_load_file(policy, o->policy);
+	if (r < 0) {
+		fprintf(stderr, "minivmm: %s: cannot load the policy: %s\n",
+			o->policy ? o->policy : "policy.conf", strerror(-r));
+		ret = o->policy ? EXIT_USAGE : EXIT_REFUSED;
+		goto out;
+	}
+	if (o->n_devices) {
+		r = dp_ctx_scan(ctx);
+		if (r < 0) {
+			fprintf(stderr, "minivmm: cannot read the host's PCI devices: %s\n",
+				strerror(-r));
+			goto out;
+		}
+	}
+	r = dp_policy_check(policy, vm, &rep);
+	if (r < 0) {
+		fprintf(stderr, "minivmm: cannot check the VM: %s\n", strerror(-r));
+		goto out;
+	}
+	if (o->json) {
+		char *json = NULL;
+
+		r = dp_report_to_json(rep, &json);
+		if (r < 0) {
+			fprintf(stderr, "minivmm: cannot format the report: %s\n", strerror(-r));
+			goto out;
+		}
+		puts(json);
+		free(json);
+	} else if (print_report(rep, vm) < 0) {
+		goto out;
+	}
+	fflush(stdout);
+	if (!dp_report_is_allowed(rep)) {
+		print_refusal(rep);
+		goto out;
+	}
+	*vm_out = vm;
+	*policy_out = policy;
+	vm = NULL;
+	policy = NULL;
+	ret = EXIT_PASS;
+out:
+	dp_report_unref(rep);
+	dp_policy_unref(policy);
+	dp_vm_unref(vm);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+	struct dp_ctx *ctx = NULL;
+	struct dp_vm *vm = NULL;
+	struct dp_policy *policy = NULL;
+	struct dp_attachment *att = NULL;
+	struct machine m = { .kvm = -1, .vm = -1, .vcpu = -1 };
+	static struct pci_bus bus;
+	struct sigaction sa = { .sa_handler = on_signal };
+	bool have_machine = false;
+	int r, ret;
+
+	o.devices = calloc(MINIVMM_MAX_DEVICES, sizeof(*o.devices));
+	if (!o.devices) {
+		fprintf(stderr, "minivmm: out of memory\n");
+		return EXIT_REFUSED;
+	}
+	ret = parse_options(argc, argv, &o);
+	if (ret != 0)
+		goto out;
+
+	/* No SA_RESTART: KVM_RUN must come back with EINTR. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
+
+	{
+		DP_OPTS(dp_ctx_opts, copts, .log_fn = log_to_stderr);
+
+		r = dp_ctx_new(&copts, &ctx);
+		if (r < 0) {
+			fprintf(stderr, "minivmm: cannot set up libdirectpath: %s\n", strerror(-r));
+			ret = EXIT_REFUSED;
+			goto out;
+		}
+	}
+
+	ret = check_policy(ctx, &o, &vm, &policy);
+	if (ret != EXIT_PASS)
+		goto out;
+
+	ret = EXIT_REFUSED;
+	if (machine_create(&m, o.memory) < 0)
+		goto out;
+	have_machine = true;
+
+	{
+		DP_OPTS(dp_attach_opts, aopts, .flags = DP_ATTACH_KVM, .kvm_vm_fd = m.vm,
+			.memslot_base = MEMSLOT_BASE, .memslot_count = MEMSLOT_COUNT);
+
+		r = dp_attach(policy, vm, &aopts, &att);
+		if (r < 0) {
+			fprintf(stderr, "minivmm: cannot attach the devices: %s\n", strerror(-r));
+			goto out;
+		}
+	}
+	if (dp_attachment_get_vdev_count(att)) {
+		/* GPA = IOVA: the guest gives devices its physical addresses. */
+		r = dp_dma_map(att, 0, m.ram, m.ram_size);
+		if (r < 0) {
+			fprintf(stderr, "minivmm: cannot map guest RAM for DMA: %s\n", strerror(-r));
+			goto out;
+		}
+	}
+	if (pci_bus_init(&bus, att) < 0)
+		goto out;
+	m.bus = &bus;
+	if (machine_load(&m, minivmm_guest, minivmm_guest_size) < 0)
+		goto out;
+
+	printf("minivmm: %" PRIu64 " MiB of RAM, %zu device%s; starting the guest\n",
+	       o.memory >> 20, bus.n, bus.n == 1 ? "" : "s");
+	fflush(stdout);
+	running = &m;
+	if (o.timeout)
+		alarm((unsigned)o.timeout);
+	r = machine_run(&m, &stop_signal);
+	alarm(0);
+	running = NULL;
+	if (r == MACHINE_STOPPED && stop_signal == SIGALRM) {
+		fprintf(stderr, "minivmm: the guest did not finish in %lu s\n", o.timeout);
+		ret = EXIT_GUEST_FAILED;
+	} else if (r == MACHINE_STOPPED) {
+		fprintf(stderr, "minivmm: stopped by signal %d\n", (int)stop_signal);
+		ret = 128 + stop_signal;
+	} else if (r == 0) {
+		printf("minivmm: the guest passed\n");
+		ret = EXIT_PASS;
+	} else if (r > 0) {
+		fprintf(stderr, "minivmm: the guest failed (status %d)\n", r);
+		ret = EXIT_GUEST_FAILED;
+	} else {
+		ret = EXIT_GUEST_FAILED;
+	}
+out:
+	/* dp_detach before the VM fd closes: the library's slots and KVM-VFIO device live on it. */
+	dp_detach(att);
+	if (have_machine)
+		machine_destroy(&m);
+	dp_policy_unref(policy);
+	dp_vm_unref(vm);
+	dp_ctx_unref(ctx);
+	free(o.devices);
+	return ret;
+}

@@ -213,6 +213,9 @@ int dp_attach(struct dp_policy *policy, struct dp_vm *vm, const struct dp_attach
 		if (r < 0)
 			goto err;
 		att->have_kvm = true;
+		r = dp_kvm_set_gsi_range(&att->kvm, att->opts.gsi_base, att->opts.gsi_count);
+		if (r < 0)
+			goto err;
 		r = dp_kvm_vfio_create(&att->kvm);
 		for (size_t i = 0; r == 0 && i < att->n_groups; i++) {
 			r = dp_kvm_vfio_group(&att->kvm, att->groups[i].fd, att->groups[i].num, true);

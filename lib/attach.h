@@ -43,6 +43,12 @@ struct dp_vdev {
 	uint8_t msix_table_bir, msix_pba_bir;
 	uint32_t msix_table_offset, msix_pba_offset;
 	uint16_t msix_table_size;
+	/* MSI/MSI-X vectors routed through irqfd: an eventfd and a GSI each. */
+	struct dp_vdev_route {
+		int efd;             /* -1: not routed */
+		uint32_t gsi;
+	} *routes[DP_VDEV_IRQS];
+	uint32_t n_routes[DP_VDEV_IRQS];
 };
 
 struct dp_attach_group {

@@ -168,8 +168,155 @@ int dp_kvm_vfio_group(struct dp_kvm *k, int group_fd, int group, bool add)
 	return 0;
 }
 
+int dp_kvm_set_gsi_range(struct dp_kvm *k, uint32_t gsi_base, uint32_t gsi_count)
+{
+	int max = ioctl(k->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING);
+
+	if (max <= 0) {
+		dp_err(k->ctx, "KVM: the VM has no GSI routing (KVM_CAP_IRQ_ROUTING)");
+		return -ENOTSUP;
+	}
+	if (gsi_count == 0)
+		return 0;
+	if (gsi_base < 24 || gsi_base >= (uint32_t)max || gsi_count > (uint32_t)max - gsi_base) {
+		dp_err(k->ctx, "KVM: GSIs %u..%u are not within 24..%d (0-23 are the irqchip's)",
+		       gsi_base, gsi_base + gsi_count - 1, max - 1);
+		return -ERANGE;
+	}
+	k->routes = calloc(gsi_count, sizeof(*k->routes));
+	if (!k->routes)
+		return -ENOMEM;
+	k->gsi_base = gsi_base;
+	k->gsi_count = gsi_count;
+	return 0;
+}
+
+/* KVM_SET_GSI_ROUTING replaces the whole table: the defaults, then ours. */
+static int push_routes(struct dp_kvm *k)
+{
+	struct kvm_irq_routing *t;
+	size_t n = 0, max = 24 + 16 + k->gsi_count;
+	int r = 0;
+
+	t = calloc(1, sizeof(*t) + max * sizeof(t->entries[0]));
+	if (!t)
+		return -ENOMEM;
+	for (uint32_t pin = 0; pin < 24; pin++)
+		t->entries[n++] = (struct kvm_irq_routing_entry){
+			.gsi = pin, .type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC, .pin = pin } };
+	for (uint32_t pin = 0; pin < 16; pin++)
+		if (pin != 2) /* the cascade, as KVM's default table has it */
+			t->entries[n++] = (struct kvm_irq_routing_entry){
+				.gsi = pin, .type = KVM_IRQ_ROUTING_IRQCHIP,
+				.u.irqchip = { .irqchip = pin < 8 ? KVM_IRQCHIP_PIC_MASTER
+								  : KVM_IRQCHIP_PIC_SLAVE,
+					       .pin = pin % 8 } };
+	for (uint32_t i = 0; i < k->gsi_count; i++)
+		if (k->routes[i].used)
+			t->entries[n++] = (struct kvm_irq_routing_entry){
+				.gsi = k->gsi_base + i, .type = KVM_IRQ_ROUTING_MSI,
+				.u.msi = { .address_lo = (uint32_t)k->routes[i].address,
+					   .address_hi = (uint32_t)(k->routes[i].address >> 32),
+					   .data = k->routes[i].data } };
+	t->nr = (uint32_t)n;
+	if (ioctl(k->vm_fd, KVM_SET_GSI_ROUTING, t) < 0) {
+		r = -errno;
+		dp_err(k->ctx, "KVM: KVM_SET_GSI_ROUTING (%zu routes): %s", n, strerror(errno));
+	}
+	free(t);
+	return r;
+}
+
+static int irqfd(struct dp_kvm *k, int efd, uint32_t gsi, uint32_t flags, int resample)
+{
+	struct kvm_irqfd f = { .fd = (uint32_t)efd, .gsi = gsi, .flags = flags,
+			       .resamplefd = (uint32_t)resample };
+
+	return ioctl(k->vm_fd, KVM_IRQFD, &f) < 0 ? -errno : 0;
+}
+
+int dp_kvm_route_msi(struct dp_kvm *k, uint64_t address, uint32_t data, int efd, uint32_t *gsi)
+{
+	uint32_t i;
+	int r;
+
+	for (i = 0; i < k->gsi_count && k->routes[i].used; i++)
+		;
+	if (i == k->gsi_count) {
+		dp_err(k->ctx, "KVM: all %u GSIs given to the library are in use", k->gsi_count);
+		return -ENOSPC;
+	}
+	k->routes[i] = (struct dp_kvm_route){ true, address, data, efd };
+	r = push_routes(k);
+	if (r == 0) {
+		r = irqfd(k, efd, k->gsi_base + i, 0, -1);
+		if (r < 0) {
+			dp_err(k->ctx, "KVM: KVM_IRQFD for GSI %u: %s", k->gsi_base + i, strerror(-r));
+			k->routes[i].used = false;
+			push_routes(k);
+		}
+	}
+	if (r < 0) {
+		k->routes[i].used = false;
+		return r;
+	}
+	*gsi = k->gsi_base + i;
+	return 0;
+}
+
+int dp_kvm_reroute_msi(struct dp_kvm *k, uint32_t gsi, uint64_t address, uint32_t data)
+{
+	uint32_t i = gsi - k->gsi_base;
+	struct dp_kvm_route old;
+	int r;
+
+	if (gsi < k->gsi_base || i >= k->gsi_count || !k->routes[i].used)
+		return -EINVAL;
+	old = k->routes[i];
+	k->routes[i].address = address;
+	k->routes[i].data = data;
+	r = push_routes(k);
+	if (r < 0)
+		k->routes[i] = old;
+	return r;
+}
+
+int dp_kvm_unroute_msi(struct dp_kvm *k, uint32_t gsi)
+{
+	uint32_t i = gsi - k->gsi_base;
+	int r;
+
+	if (gsi < k->gsi_base || i >= k->gsi_count || !k->routes[i].used)
+		return -EINVAL;
+	r = irqfd(k, k->routes[i].efd, gsi, KVM_IRQFD_FLAG_DEASSIGN, -1);
+	if (r < 0)
+		dp_warn(k->ctx, "KVM: unbinding GSI %u: %s", gsi, strerror(-r));
+	k->routes[i].used = false;
+	return push_routes(k);
+}
+
+int dp_kvm_route_intx(struct dp_kvm *k, uint32_t gsi, int efd, int resample_efd)
+{
+	int r = irqfd(k, efd, gsi, KVM_IRQFD_FLAG_RESAMPLE, resample_efd);
+
+	if (r < 0)
+		dp_err(k->ctx, "KVM: KVM_IRQFD with resample for GSI %u: %s", gsi, strerror(-r));
+	return r;
+}
+
+int dp_kvm_unroute_intx(struct dp_kvm *k, uint32_t gsi, int efd)
+{
+	return irqfd(k, efd, gsi, KVM_IRQFD_FLAG_DEASSIGN, -1);
+}
+
 void dp_kvm_fini(struct dp_kvm *k)
 {
+	for (uint32_t i = 0; k->routes && i < k->gsi_count; i++)
+		if (k->routes[i].used)
+			dp_kvm_unroute_msi(k, k->gsi_base + i);
+	free(k->routes);
+	k->routes = NULL;
 	for (uint32_t i = 0; k->slot_used && i < k->slot_count; i++)
 		if (k->slot_used[i])
 			dp_kvm_slot_unmap(k, k->slot_base + i);

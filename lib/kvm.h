@@ -14,12 +14,22 @@
 
 #define DP_DEV_KVM "/dev/kvm"
 
+/* An MSI route the library owns: GSI gsi_base + its index. */
+struct dp_kvm_route {
+	bool used;
+	uint64_t address;
+	uint32_t data;
+	int efd;                /* the eventfd bound to the GSI with KVM_IRQFD */
+};
+
 struct dp_kvm {
 	struct dp_ctx *ctx;
 	int vm_fd;              /* the VMM's; not ours to close */
 	uint32_t slot_base, slot_count;
 	uint8_t *slot_used;     /* one byte per slot of the range */
 	int vfio_dev_fd;        /* KVM_DEV_TYPE_VFIO, or -1 */
+	uint32_t gsi_base, gsi_count;
+	struct dp_kvm_route *routes; /* gsi_count of them */
 };
 
 /* A page range of a region that stays trapped (offsets, end exclusive). */
@@ -44,6 +54,22 @@ int dp_kvm_slot_unmap(struct dp_kvm *k, uint32_t slot);
 int dp_kvm_map_with_holes(struct dp_kvm *k, uint64_t gpa, void *hva, uint64_t size,
 			  const struct dp_kvm_hole *holes, size_t n_holes, uint32_t *slots,
 			  size_t *n_slots);
+
+/*
+ * MSI through irqfd. The library then owns the VM's GSI routing table: KVM's
+ * default irqchip routes (IOAPIC pins 0-23, PIC 0-15) plus its MSI routes,
+ * whose GSIs come from [gsi_base, gsi_base + gsi_count).
+ */
+int dp_kvm_set_gsi_range(struct dp_kvm *k, uint32_t gsi_base, uint32_t gsi_count);
+/* Routes an MSI (address, data) to a new GSI and binds efd to it; *gsi on success. */
+int dp_kvm_route_msi(struct dp_kvm *k, uint64_t address, uint32_t data, int efd, uint32_t *gsi);
+/* Changes the MSI a routed GSI delivers. */
+int dp_kvm_reroute_msi(struct dp_kvm *k, uint32_t gsi, uint64_t address, uint32_t data);
+/* Unbinds and frees an MSI GSI. */
+int dp_kvm_unroute_msi(struct dp_kvm *k, uint32_t gsi);
+/* Binds efd to an irqchip GSI with a resample eventfd (level-triggered INTx). */
+int dp_kvm_route_intx(struct dp_kvm *k, uint32_t gsi, int efd, int resample_efd);
+int dp_kvm_unroute_intx(struct dp_kvm *k, uint32_t gsi, int efd);
 
 /* The KVM-VFIO device, and a group added to it or deleted from it. */
 int dp_kvm_vfio_create(struct dp_kvm *k);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* An attached device through its VFIO fd: regions, config space, interrupts, reset. */
 #include <linux/vfio.h>
+#include <sys/eventfd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -146,6 +147,20 @@ static int set_irqs(struct dp_vdev *v, uint32_t flags, uint32_t index, uint32_t 
 	return r;
 }
 
+static void free_routes(struct dp_vdev *v)
+{
+	for (uint32_t i = 0; i < DP_VDEV_IRQS; i++) {
+		for (uint32_t n = 0; v->routes[i] && n < v->n_routes[i]; n++)
+			if (v->routes[i][n].efd >= 0) {
+				dp_kvm_unroute_msi(&v->att->kvm, v->routes[i][n].gsi);
+				close(v->routes[i][n].efd);
+			}
+		free(v->routes[i]);
+		v->routes[i] = NULL;
+		v->n_routes[i] = 0;
+	}
+}
+
 void dp_vdev_close(struct dp_vdev *v)
 {
 	for (uint32_t i = 0; i < DP_VDEV_REGIONS; i++) {
@@ -158,6 +173,7 @@ void dp_vdev_close(struct dp_vdev *v)
 		if (v->irqs[i].enabled &&
 		    set_irqs(v, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, i, 0, 0, NULL) < 0)
 			dp_warn(v->att->ctx, "%s: cannot disable irq index %u", v->bdf, i);
+	free_routes(v); /* after the device stops signalling them */
 	if (v->fd >= 0 && (v->flags & VFIO_DEVICE_FLAGS_RESET) &&
 	    ioctl(v->fd, VFIO_DEVICE_RESET) < 0)
 		dp_warn(v->att->ctx, "%s: reset on release: %s", v->bdf, strerror(errno));
@@ -559,4 +575,98 @@ int dp_vdev_unmap_bar(struct dp_vdev *vdev, uint32_t bar)
 			first = r;
 	}
 	return first;
+}
+
+/* VFIO gets the index's whole vector table: routed vectors' eventfds, -1 elsewhere. */
+static int wire_routes(struct dp_vdev *v, uint32_t index)
+{
+	uint32_t count = 0;
+	int32_t *fds;
+	int r;
+
+	for (uint32_t n = 0; n < v->n_routes[index]; n++)
+		if (v->routes[index][n].efd >= 0)
+			count = n + 1;
+	if (count == 0)
+		return set_irqs(v, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, index, 0, 0,
+				NULL);
+	fds = malloc(count * sizeof(*fds));
+	if (!fds)
+		return -ENOMEM;
+	for (uint32_t n = 0; n < count; n++)
+		fds[n] = v->routes[index][n].efd;
+	r = set_irqs(v, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, index, 0, count,
+		     fds);
+	free(fds);
+	if (r == 0)
+		v->irqs[index].enabled = count;
+	return r;
+}
+
+int dp_vdev_route_msi(struct dp_vdev *vdev, uint32_t index, uint32_t vector, uint64_t address,
+		      uint32_t data)
+{
+	struct dp_vdev_route *rt;
+	int r;
+
+	if (!vdev || (index != VFIO_PCI_MSI_IRQ_INDEX && index != VFIO_PCI_MSIX_IRQ_INDEX))
+		return -EINVAL;
+	r = need_irq(vdev, index, vector, 1);
+	if (r < 0)
+		return r;
+	if (!vdev->att->have_kvm || !vdev->att->kvm.gsi_count) {
+		dp_err(vdev->att->ctx, "%s: MSI through irqfd needs DP_ATTACH_KVM and a GSI range",
+		       vdev->bdf);
+		return -ENOTCONN;
+	}
+	if (!vdev->routes[index]) {
+		vdev->routes[index] = malloc(vdev->irqs[index].count * sizeof(*rt));
+		if (!vdev->routes[index])
+			return -ENOMEM;
+		for (uint32_t n = 0; n < vdev->irqs[index].count; n++)
+			vdev->routes[index][n] = (struct dp_vdev_route){ -1, 0 };
+		vdev->n_routes[index] = vdev->irqs[index].count;
+	}
+	rt = &vdev->routes[index][vector];
+	if (rt->efd >= 0) /* the guest reprogrammed it */
+		return dp_kvm_reroute_msi(&vdev->att->kvm, rt->gsi, address, data);
+	rt->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (rt->efd < 0)
+		return -errno;
+	r = dp_kvm_route_msi(&vdev->att->kvm, address, data, rt->efd, &rt->gsi);
+	if (r == 0) {
+		r = wire_routes(vdev, index);
+		if (r < 0) {
+			dp_err(vdev->att->ctx, "%s: VFIO_DEVICE_SET_IRQS index %u: %s", vdev->bdf,
+			       index, strerror(-r));
+			dp_kvm_unroute_msi(&vdev->att->kvm, rt->gsi);
+		}
+	}
+	if (r < 0) {
+		close(rt->efd);
+		rt->efd = -1;
+		return r;
+	}
+	dp_dbg(vdev->att->ctx, "%s: irq %u.%u -> GSI %u (MSI %#llx/%#x) through irqfd", vdev->bdf,
+	       index, vector, rt->gsi, (unsigned long long)address, data);
+	return 0;
+}
+
+int dp_vdev_unroute_msi(struct dp_vdev *vdev, uint32_t index, uint32_t vector)
+{
+	struct dp_vdev_route *rt;
+	int r, efd;
+
+	if (!vdev || index >= DP_VDEV_IRQS || !vdev->routes[index] ||
+	    vector >= vdev->n_routes[index] || vdev->routes[index][vector].efd < 0)
+		return -EINVAL;
+	rt = &vdev->routes[index][vector];
+	efd = rt->efd;
+	rt->efd = -1;
+	r = wire_routes(vdev, index); /* the device stops signalling it first */
+	if (r < 0)
+		dp_warn(vdev->att->ctx, "%s: rewiring irq index %u: %s", vdev->bdf, index, strerror(-r));
+	r = dp_kvm_unroute_msi(&vdev->att->kvm, rt->gsi); /* KVM still needs the fd open */
+	close(efd);
+	return r;
 }

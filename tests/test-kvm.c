@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <syslog.h>
@@ -217,6 +218,48 @@ START_TEST(the_kvm_vfio_device_can_be_created)
 }
 END_TEST
 
+START_TEST(msi_routes_are_kvm_routes_with_irqfds_and_go_away)
+{
+	struct dp_kvm k;
+	struct kvm_irqfd again;
+	uint32_t gsi, gsi2;
+	int efd = eventfd(0, EFD_CLOEXEC), efd2 = eventfd(0, EFD_CLOEXEC);
+
+	int vm2 = ioctl(kvm, KVM_CREATE_VM, 0); /* an irqchip comes before any vCPU */
+
+	ck_assert_int_ge(vm2, 0);
+	ck_assert_int_eq(ioctl(vm2, KVM_CREATE_IRQCHIP, 0), 0);
+	ck_assert_int_eq(dp_kvm_init(&k, ctx, vm2, 10, 4), 0);
+	dp_test_log_expect_err();
+	ck_assert_int_eq(dp_kvm_set_gsi_range(&k, 20, 8), -ERANGE); /* 20-23 are the IOAPIC's */
+	dp_test_log_expect_end();
+	ck_assert_int_eq(dp_kvm_set_gsi_range(&k, 40, 1), 0);
+	ck_assert_int_eq(dp_kvm_route_msi(&k, 0xfee00000, 0x41, efd, &gsi), 0);
+	ck_assert_uint_eq(gsi, 40);
+	/* KVM holds the binding: the same eventfd cannot be bound twice. */
+	again = (struct kvm_irqfd){ .fd = (uint32_t)efd, .gsi = gsi };
+	ck_assert_int_eq(ioctl(vm2, KVM_IRQFD, &again), -1);
+	ck_assert_int_eq(errno, EBUSY);
+	dp_test_log_expect_err();
+	ck_assert_int_eq(dp_kvm_route_msi(&k, 0xfee00000, 0x42, efd2, &gsi2), -ENOSPC);
+	dp_test_log_expect_end();
+	ck_assert_int_eq(dp_kvm_reroute_msi(&k, gsi, 0xfee00000, 0x43), 0);
+	ck_assert_int_eq(dp_kvm_unroute_msi(&k, gsi), 0);
+	ck_assert_int_eq(dp_kvm_unroute_msi(&k, gsi), -EINVAL);
+	/* Unbound: the eventfd binds again. */
+	ck_assert_int_eq(ioctl(vm2, KVM_IRQFD, &again), 0);
+	again.flags = KVM_IRQFD_FLAG_DEASSIGN;
+	ck_assert_int_eq(ioctl(vm2, KVM_IRQFD, &again), 0);
+	ck_assert_int_eq(dp_kvm_route_msi(&k, 0xfee00000, 0x41, efd2, &gsi2), 0);
+	dp_kvm_fini(&k); /* unbinds what is left */
+	again = (struct kvm_irqfd){ .fd = (uint32_t)efd2, .gsi = gsi2 };
+	ck_assert_int_eq(ioctl(vm2, KVM_IRQFD, &again), 0);
+	close(efd);
+	close(efd2);
+	close(vm2);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("kvm");
@@ -235,6 +278,7 @@ int main(void)
 	tcase_add_test(tc, without_slots_every_bar_read_exits);
 	tcase_add_test(tc, slots_come_from_the_vmms_range_only);
 	tcase_add_test(tc, the_kvm_vfio_device_can_be_created);
+	tcase_add_test(tc, msi_routes_are_kvm_routes_with_irqfds_and_go_away);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

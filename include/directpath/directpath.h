@@ -38,7 +38,7 @@ extern "C" {
  * compiled with; dp_version() gives the version of the library it runs with.
  */
 #define DP_VERSION_MAJOR 0
-#define DP_VERSION_MINOR 5
+#define DP_VERSION_MINOR 6
 #define DP_VERSION_MICRO 0
 
 /* True when the header is version major.minor.micro or newer. */
@@ -472,6 +472,9 @@ struct dp_attach_opts {
 	int32_t kvm_vm_fd;       /* the VMM's KVM VM fd (DP_ATTACH_KVM) */
 	uint32_t memslot_base;   /* first KVM memory slot the library may use */
 	uint32_t memslot_count;  /* how many */
+	/* Appended in 0.6 (DIRECTPATH_1.5): */
+	uint32_t gsi_base;       /* first GSI for the library's MSI routes (>= 24) */
+	uint32_t gsi_count;      /* how many; 0: no MSI through irqfd */
 };
 
 /* Checks vm against policy and, if allowed, attaches its devices. */
@@ -596,6 +599,17 @@ DP_EXPORT int dp_vdev_reset(struct dp_vdev *vdev);
  */
 DP_EXPORT int dp_vdev_map_bar(struct dp_vdev *vdev, uint32_t bar, uint64_t gpa);
 DP_EXPORT int dp_vdev_unmap_bar(struct dp_vdev *vdev, uint32_t bar);
+
+/*
+ * MSI and MSI-X straight to the guest (DP_ATTACH_KVM with a GSI range): the
+ * vector's eventfd is bound with KVM_IRQFD to a GSI routed to the MSI the
+ * guest programmed (address, data), so interrupts reach the guest without
+ * the VMM's thread. The library then owns the VM's GSI routing table (KVM's
+ * default irqchip routes plus its own). Calling it again updates the route.
+ */
+DP_EXPORT int dp_vdev_route_msi(struct dp_vdev *vdev, uint32_t index, uint32_t vector,
+				uint64_t address, uint32_t data);
+DP_EXPORT int dp_vdev_unroute_msi(struct dp_vdev *vdev, uint32_t index, uint32_t vector);
 
 #ifdef __cplusplus
 }

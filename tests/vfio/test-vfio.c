@@ -549,6 +549,71 @@ static void write_param(const char *value)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
+/* The LAPIC's IRR bit of vector v, read with KVM_GET_LAPIC. */
+static bool irr_set(int vcpu, unsigned v)
+{
+	struct kvm_lapic_state st;
+	uint32_t irr;
+
+	ck_assert_int_eq(ioctl(vcpu, KVM_GET_LAPIC, &st), 0);
+	memcpy(&irr, st.regs + 0x200 + (v / 32) * 0x10, 4);
+	return irr & (1u << (v % 32));
+}
+
+START_TEST(msi_reaches_the_kvm_guests_lapic_through_irqfd)
+{
+	DP_OPTS(dp_attach_opts, opts, .flags = DP_ATTACH_KVM, .memslot_base = 1,
+		.memslot_count = 8, .gsi_base = 32, .gsi_count = 8);
+	struct dp_attachment *att = NULL;
+	struct kvm_lapic_state st;
+	struct dp_vdev *v;
+	volatile uint8_t *bar;
+	void *map;
+	int kvm, vmfd, vcpu, tries;
+	uint32_t svr = 0x1ff; /* APIC software-enabled, spurious vector 0xff */
+
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(kvm, 0);
+	vmfd = ioctl(kvm, KVM_CREATE_VM, 0);
+	ck_assert_int_ge(vmfd, 0);
+	ck_assert_int_eq(ioctl(vmfd, KVM_CREATE_IRQCHIP, 0), 0);
+	vcpu = ioctl(vmfd, KVM_CREATE_VCPU, 0);
+	ck_assert_int_ge(vcpu, 0);
+	ck_assert_int_eq(ioctl(vcpu, KVM_GET_LAPIC, &st), 0);
+	memcpy(st.regs + 0xf0, &svr, 4);
+	ck_assert_int_eq(ioctl(vcpu, KVM_SET_LAPIC, &st), 0);
+	ck_assert(!irr_set(vcpu, 0x41));
+
+	opts.kvm_vm_fd = vmfd;
+	ck_assert_int_eq(dp_attach(policy, vm, &opts, &att), 0);
+	v = dp_attachment_get_vdev(att, 0);
+	ck_assert_int_eq(dp_vdev_map_region(v, DP_REGION_BAR0, &map), 0);
+	bar = map;
+	enable_master(v);
+	/* What a guest would program: destination APIC 0, fixed, vector 0x41. */
+	ck_assert_int_eq(dp_vdev_route_msi(v, DP_IRQ_MSI, 0, 0xfee00000ULL, 0x41), 0);
+	wr32(bar, EDU_IRQ_RAISE, 1);
+	for (tries = 0; tries < 500 && !irr_set(vcpu, 0x41); tries++)
+		usleep(10000);
+	ck_assert_msg(irr_set(vcpu, 0x41), "the MSI never reached the LAPIC");
+	wr32(bar, EDU_IRQ_ACK, 1);
+	/* Re-routed by the guest to vector 0x42. */
+	ck_assert_int_eq(dp_vdev_route_msi(v, DP_IRQ_MSI, 0, 0xfee00000ULL, 0x42), 0);
+	wr32(bar, EDU_IRQ_RAISE, 2);
+	for (tries = 0; tries < 500 && !irr_set(vcpu, 0x42); tries++)
+		usleep(10000);
+	ck_assert_msg(irr_set(vcpu, 0x42), "the re-routed MSI never arrived");
+	wr32(bar, EDU_IRQ_ACK, 2);
+	ck_assert_int_eq(dp_vdev_unroute_msi(v, DP_IRQ_MSI, 0), 0);
+	ck_assert_int_eq(dp_vdev_unroute_msi(v, DP_IRQ_MSI, 0), -EINVAL);
+	ck_assert_int_eq(dp_vdev_route_msi(v, DP_IRQ_MSI, 0, 0xfee00000ULL, 0x43), 0);
+	dp_detach(att); /* unroutes and closes what is left */
+	close(vcpu);
+	close(vmfd);
+	close(kvm);
+}
+END_TEST
+
 START_TEST(the_kernels_mapping_budget_is_enforced_before_asking)
 {
 	uint8_t *mem = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -660,6 +725,7 @@ int main(void)
 	tcase_add_test(tc, msi_arrives_on_the_eventfd);
 	tcase_add_test(tc, intx_fires_masks_and_unmasks);
 	tcase_add_test(tc, a_kvm_guest_reaches_the_bar_without_exits);
+	tcase_add_test(tc, msi_reaches_the_kvm_guests_lapic_through_irqfd);
 	tcase_add_test(tc, map_edge_cases_meet_the_kernel);
 	tcase_add_test(tc, memlock_is_checked_before_pinning);
 	tcase_add_test(tc, a_second_vm_cannot_take_a_leased_device);

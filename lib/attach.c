@@ -170,6 +170,8 @@ int dp_attach(struct dp_policy *policy, struct dp_vm *vm, const struct dp_attach
 			goto err;
 		}
 		v->fd = -1;
+		v->intx_efd = -1;
+		v->intx_resample = -1;
 		v->att = att;
 		att->vdevs[att->n_vdevs++] = v;
 		r = dp_ctx_find_device(ctx, vm->devices[i], &dev);

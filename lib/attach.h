@@ -49,6 +49,8 @@ struct dp_vdev {
 		uint32_t gsi;
 	} *routes[DP_VDEV_IRQS];
 	uint32_t n_routes[DP_VDEV_IRQS];
+	int intx_efd, intx_resample;  /* -1: INTx not routed through irqfd */
+	uint32_t intx_gsi;
 };
 
 struct dp_attach_group {

@@ -307,7 +307,11 @@ int dp_kvm_route_intx(struct dp_kvm *k, uint32_t gsi, int efd, int resample_efd)
 
 int dp_kvm_unroute_intx(struct dp_kvm *k, uint32_t gsi, int efd)
 {
-	return irqfd(k, efd, gsi, KVM_IRQFD_FLAG_DEASSIGN, -1);
+	int r = irqfd(k, efd, gsi, KVM_IRQFD_FLAG_DEASSIGN, -1);
+
+	if (r < 0)
+		dp_warn(k->ctx, "KVM: unbinding INTx GSI %u: %s", gsi, strerror(-r));
+	return r;
 }
 
 void dp_kvm_fini(struct dp_kvm *k)

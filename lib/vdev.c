@@ -174,6 +174,12 @@ void dp_vdev_close(struct dp_vdev *v)
 		    set_irqs(v, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, i, 0, 0, NULL) < 0)
 			dp_warn(v->att->ctx, "%s: cannot disable irq index %u", v->bdf, i);
 	free_routes(v); /* after the device stops signalling them */
+	if (v->intx_efd >= 0) {
+		dp_kvm_unroute_intx(&v->att->kvm, v->intx_gsi, v->intx_efd);
+		close(v->intx_efd);
+		close(v->intx_resample);
+		v->intx_efd = v->intx_resample = -1;
+	}
 	if (v->fd >= 0 && (v->flags & VFIO_DEVICE_FLAGS_RESET) &&
 	    ioctl(v->fd, VFIO_DEVICE_RESET) < 0)
 		dp_warn(v->att->ctx, "%s: reset on release: %s", v->bdf, strerror(errno));
@@ -668,5 +674,79 @@ int dp_vdev_unroute_msi(struct dp_vdev *vdev, uint32_t index, uint32_t vector)
 		dp_warn(vdev->att->ctx, "%s: rewiring irq index %u: %s", vdev->bdf, index, strerror(-r));
 	r = dp_kvm_unroute_msi(&vdev->att->kvm, rt->gsi); /* KVM still needs the fd open */
 	close(efd);
+	return r;
+}
+
+int dp_vdev_route_intx(struct dp_vdev *vdev, uint32_t gsi)
+{
+	int32_t trig, res;
+	int r;
+
+	if (!vdev)
+		return -EINVAL;
+	r = need_irq(vdev, VFIO_PCI_INTX_IRQ_INDEX, 0, 1);
+	if (r < 0)
+		return r;
+	if (!vdev->att->have_kvm) {
+		dp_err(vdev->att->ctx, "%s: INTx through irqfd needs DP_ATTACH_KVM", vdev->bdf);
+		return -ENOTCONN;
+	}
+	if (vdev->intx_efd >= 0) {
+		dp_err(vdev->att->ctx, "%s: INTx is routed already (GSI %u)", vdev->bdf,
+		       vdev->intx_gsi);
+		return -EBUSY;
+	}
+	trig = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	res = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (trig < 0 || res < 0) {
+		r = -errno;
+		goto err;
+	}
+	r = set_irqs(vdev, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,
+		     VFIO_PCI_INTX_IRQ_INDEX, 0, 1, &trig);
+	if (r == 0) {
+		vdev->irqs[VFIO_PCI_INTX_IRQ_INDEX].enabled = 1;
+		r = set_irqs(vdev, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK,
+			     VFIO_PCI_INTX_IRQ_INDEX, 0, 1, &res);
+	}
+	if (r == 0)
+		r = dp_kvm_route_intx(&vdev->att->kvm, gsi, trig, res);
+	if (r < 0) {
+		dp_err(vdev->att->ctx, "%s: routing INTx to GSI %u: %s", vdev->bdf, gsi,
+		       strerror(-r));
+		if (vdev->irqs[VFIO_PCI_INTX_IRQ_INDEX].enabled &&
+		    set_irqs(vdev, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+			     VFIO_PCI_INTX_IRQ_INDEX, 0, 0, NULL) == 0)
+			vdev->irqs[VFIO_PCI_INTX_IRQ_INDEX].enabled = 0;
+		goto err;
+	}
+	vdev->intx_efd = trig;
+	vdev->intx_resample = res;
+	vdev->intx_gsi = gsi;
+	return 0;
+err:
+	if (trig >= 0)
+		close(trig);
+	if (res >= 0)
+		close(res);
+	return r;
+}
+
+int dp_vdev_unroute_intx(struct dp_vdev *vdev)
+{
+	int r;
+
+	if (!vdev || vdev->intx_efd < 0)
+		return -EINVAL;
+	r = set_irqs(vdev, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER,
+		     VFIO_PCI_INTX_IRQ_INDEX, 0, 0, NULL);
+	if (r == 0)
+		vdev->irqs[VFIO_PCI_INTX_IRQ_INDEX].enabled = 0;
+	else
+		dp_warn(vdev->att->ctx, "%s: disabling INTx: %s", vdev->bdf, strerror(-r));
+	r = dp_kvm_unroute_intx(&vdev->att->kvm, vdev->intx_gsi, vdev->intx_efd);
+	close(vdev->intx_efd);
+	close(vdev->intx_resample);
+	vdev->intx_efd = vdev->intx_resample = -1;
 	return r;
 }

@@ -38,7 +38,7 @@ extern "C" {
  * compiled with; dp_version() gives the version of the library it runs with.
  */
 #define DP_VERSION_MAJOR 0
-#define DP_VERSION_MINOR 6
+#define DP_VERSION_MINOR 7
 #define DP_VERSION_MICRO 0
 
 /* True when the header is version major.minor.micro or newer. */
@@ -610,6 +610,14 @@ DP_EXPORT int dp_vdev_unmap_bar(struct dp_vdev *vdev, uint32_t bar);
 DP_EXPORT int dp_vdev_route_msi(struct dp_vdev *vdev, uint32_t index, uint32_t vector,
 				uint64_t address, uint32_t data);
 DP_EXPORT int dp_vdev_unroute_msi(struct dp_vdev *vdev, uint32_t index, uint32_t vector);
+/*
+ * INTx straight to the guest (DP_ATTACH_KVM): the device's line drives the
+ * irqchip GSI gsi (the pin the VMM's interrupt line maps to) through an
+ * irqfd with a resample eventfd, on which VFIO unmasks the line after the
+ * guest's EOI.
+ */
+DP_EXPORT int dp_vdev_route_intx(struct dp_vdev *vdev, uint32_t gsi);
+DP_EXPORT int dp_vdev_unroute_intx(struct dp_vdev *vdev);
 
 #ifdef __cplusplus
 }

@@ -614,6 +614,55 @@ START_TEST(msi_reaches_the_kvm_guests_lapic_through_irqfd)
 }
 END_TEST
 
+/* The IOAPIC's pending bit of pin, read with KVM_GET_IRQCHIP. */
+static bool ioapic_pending(int vmfd, unsigned pin)
+{
+	struct kvm_irqchip chip = { .chip_id = KVM_IRQCHIP_IOAPIC };
+
+	ck_assert_int_eq(ioctl(vmfd, KVM_GET_IRQCHIP, &chip), 0);
+	return chip.chip.ioapic.irr & (1u << pin);
+}
+
+START_TEST(intx_reaches_the_kvm_guests_ioapic_through_irqfd)
+{
+	DP_OPTS(dp_attach_opts, opts, .flags = DP_ATTACH_KVM, .memslot_base = 1, .memslot_count = 8);
+	struct dp_attachment *att = NULL;
+	struct dp_vdev *v;
+	volatile uint8_t *bar;
+	void *map;
+	int kvm, vmfd, tries, fds;
+
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	ck_assert_int_ge(kvm, 0);
+	vmfd = ioctl(kvm, KVM_CREATE_VM, 0);
+	ck_assert_int_ge(vmfd, 0);
+	ck_assert_int_eq(ioctl(vmfd, KVM_CREATE_IRQCHIP, 0), 0);
+	ck_assert(!ioapic_pending(vmfd, 10));
+	opts.kvm_vm_fd = vmfd;
+	fds = dp_test_count_fds();
+	ck_assert_int_eq(dp_attach(policy, vm, &opts, &att), 0);
+	v = dp_attachment_get_vdev(att, 0);
+	ck_assert_int_eq(dp_vdev_map_region(v, DP_REGION_BAR0, &map), 0);
+	bar = map;
+	ck_assert_int_eq(dp_vdev_route_intx(v, 10), 0);
+	dp_test_log_expect_err();
+	ck_assert_int_eq(dp_vdev_route_intx(v, 11), -EBUSY);
+	dp_test_log_expect_end();
+	wr32(bar, EDU_IRQ_RAISE, 4); /* MSI is off: edu asserts INTx */
+	for (tries = 0; tries < 500 && !ioapic_pending(vmfd, 10); tries++)
+		usleep(10000);
+	ck_assert_msg(ioapic_pending(vmfd, 10), "INTx never reached IOAPIC pin 10");
+	wr32(bar, EDU_IRQ_ACK, 4);
+	ck_assert_int_eq(dp_vdev_unroute_intx(v), 0);
+	ck_assert_int_eq(dp_vdev_unroute_intx(v), -EINVAL);
+	ck_assert_int_eq(dp_vdev_route_intx(v, 10), 0);
+	dp_detach(att); /* unroutes it */
+	ck_assert_int_eq(dp_test_count_fds(), fds);
+	close(vmfd);
+	close(kvm);
+}
+END_TEST
+
 START_TEST(the_kernels_mapping_budget_is_enforced_before_asking)
 {
 	uint8_t *mem = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -726,6 +775,7 @@ int main(void)
 	tcase_add_test(tc, intx_fires_masks_and_unmasks);
 	tcase_add_test(tc, a_kvm_guest_reaches_the_bar_without_exits);
 	tcase_add_test(tc, msi_reaches_the_kvm_guests_lapic_through_irqfd);
+	tcase_add_test(tc, intx_reaches_the_kvm_guests_ioapic_through_irqfd);
 	tcase_add_test(tc, map_edge_cases_meet_the_kernel);
 	tcase_add_test(tc, memlock_is_checked_before_pinning);
 	tcase_add_test(tc, a_second_vm_cannot_take_a_leased_device);

@@ -19,14 +19,17 @@
  *     before touching KVM.
  *  3. Build the machine (machine.c): KVM_CREATE_VM, KVM_CREATE_IRQCHIP,
  *     guest RAM in memory slot 0, one vCPU. Slots 1..32 are left to the
- *     library (memslot_base/memslot_count in dp_attach_opts) for BARs.
+ *     library (memslot_base/memslot_count in dp_attach_opts) for BARs, and
+ *     GSIs 32..95 (gsi_base/gsi_count) for MSI routes.
  *  4. dp_attach with DP_ATTACH_KVM and the VM fd: leases, VFIO container,
  *     groups, devices, the KVM-VFIO device. Then dp_dma_map of all guest RAM
  *     with GPA = IOVA, so the device's DMA lands where the guest points it.
  *  5. Present the devices on a virtual PCI bus (pci.c): the guest programs
  *     the BARs; its accesses trap (KVM_EXIT_MMIO) and go to
  *     dp_vdev_region_read/write. pci.c's bar_placed() is where the direct
- *     path (dp_vdev_map_bar into a KVM slot) takes over.
+ *     path (dp_vdev_map_bar into a KVM slot) takes over, and msi_changed()
+ *     where the MSI the guest programs is routed (dp_vdev_route_msi: the
+ *     device's interrupt reaches the in-kernel LAPIC through irqfd).
  *  6. Load the guest (guest/guest.c, built by the project: freestanding,
  *     32-bit, flat binary) and run the vCPU until it writes the exit port.
  *  7. dp_detach on every way out, SIGINT and SIGTERM included: the signal
@@ -37,9 +40,9 @@
  * machine could not be built; 2 bad options; 3 the guest failed, crashed
  * or ran out of time; 128 + N after signal N.
  *
- * Interrupts are not wired yet: MSI routing (KVM_SET_GSI_ROUTING + irqfd)
- * comes with the library's KVM support; see the marked places in pci.c and
- * guest/guest.c.
+ * Interrupts: a device's MSI goes straight to the in-kernel LAPIC through
+ * irqfd once the guest enables it (pci.c, msi_changed()); MSI-X and INTx
+ * are not wired.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -64,6 +67,9 @@
 /* The library's slots: after the RAM slot, enough for a few BARs split around MSI-X pages. */
 #define MEMSLOT_BASE 1u
 #define MEMSLOT_COUNT 32u
+/* The library's GSIs for MSI routes: above the IOAPIC's 24 pins. */
+#define GSI_BASE 32u
+#define GSI_COUNT 64u
 
 #define DEFAULT_MEMORY (16u << 20)
 #define DEFAULT_HW_VERSION 7u
@@ -401,7 +407,8 @@ int main(int argc, char **argv)
 
 	{
 		DP_OPTS(dp_attach_opts, aopts, .flags = DP_ATTACH_KVM, .kvm_vm_fd = m.vm,
-			.memslot_base = MEMSLOT_BASE, .memslot_count = MEMSLOT_COUNT);
+			.memslot_base = MEMSLOT_BASE, .memslot_count = MEMSLOT_COUNT,
+			.gsi_base = GSI_BASE, .gsi_count = GSI_COUNT);
 
 		r = dp_attach(policy, vm, &aopts, &att);
 		if (r < 0) {

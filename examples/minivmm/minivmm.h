@@ -38,6 +38,13 @@ struct pci_pdev {
 	uint64_t size[6];
 	uint32_t bar[6];             /* what the guest wrote, masked */
 	bool direct[6];              /* in guest memory through the direct path */
+	uint8_t msi_cap;             /* the MSI capability's offset; 0: none */
+	uint8_t msi_len;             /* its length in config space */
+	bool msi_64;                 /* 64-bit message address */
+	uint8_t msi[24];             /* shadow of the capability as the guest wrote it */
+	bool msi_routed;             /* dp_vdev_route_msi holds vector 0 */
+	uint64_t msi_address;        /* the message routed, while msi_routed */
+	uint32_t msi_data;
 	bool warned;                 /* one message per device on config errors */
 };
 

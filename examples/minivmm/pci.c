@@ -11,7 +11,13 @@
  * BAR accesses the guest makes trap here (KVM_EXIT_MMIO, or a port exit for
  * an I/O BAR) and go to dp_vdev_region_read/write: the trapped path. When
  * the guest places or moves a memory BAR, bar_placed() is called: that is
- * where the direct path will put the BAR in a KVM memory slot.
+ * where the direct path puts the BAR in a KVM memory slot.
+ *
+ * MSI: writes to the device's MSI capability reach the device (VFIO
+ * virtualizes it) and are shadowed here; when the guest enables MSI,
+ * msi_changed() routes vector 0 to the message it programmed with
+ * dp_vdev_route_msi, so the device's interrupt reaches the in-kernel LAPIC
+ * through irqfd without this thread. MSI-X and INTx are not wired.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -33,6 +39,16 @@
 #define PCI_BAR0 0x10u
 #define PCI_CAP_PTR 0x34u
 #define PCI_INTERRUPT_LINE 0x3cu
+#define PCI_STATUS_CAP_LIST 0x0010u
+#define PCI_CAP_ID_MSI 0x05u
+#define PCI_MSI_FLAGS 2u             /* message control, from the capability */
+#define PCI_MSI_FLAGS_ENABLE 0x0001u
+#define PCI_MSI_FLAGS_64BIT 0x0080u
+#define PCI_MSI_FLAGS_MASKBIT 0x0100u
+#define PCI_MSI_ADDRESS_LO 4u
+#define PCI_MSI_ADDRESS_HI 8u        /* 64-bit only */
+#define PCI_MSI_DATA_32 8u
+#define PCI_MSI_DATA_64 12u
 
 /* The host bridge: IDs, class 0x060000, nothing else. */
 static uint32_t host_bridge_read(uint32_t reg)
@@ -122,6 +138,69 @@ static void snapshot(const struct pci_pdev *p, uint64_t out[6])
 		out[i] = p->kind[i] == BAR_NONE ? 0 : bar_address(p, i);
 }
 
+static uint32_t msi_shadow(const struct pci_pdev *p, unsigned off, unsigned len)
+{
+	uint32_t v = 0;
+
+	for (unsigned k = len; k-- > 0;)
+		v = v << 8 | p->msi[off + k];
+	return v;
+}
+
+/*
+ * The guest changed the MSI capability: route vector 0 when MSI is enabled
+ * with a message (again when the message changed), unroute it when disabled.
+ */
+static void msi_changed(struct pci_pdev *p)
+{
+	uint16_t ctrl = (uint16_t)msi_shadow(p, PCI_MSI_FLAGS, 2);
+	uint64_t address = msi_shadow(p, PCI_MSI_ADDRESS_LO, 4);
+	uint32_t data;
+	int r;
+
+	if (p->msi_64)
+		address |= (uint64_t)msi_shadow(p, PCI_MSI_ADDRESS_HI, 4) << 32;
+	data = msi_shadow(p, p->msi_64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32, 2);
+	if ((ctrl & PCI_MSI_FLAGS_ENABLE) && address) {
+		if (p->msi_routed && p->msi_address == address && p->msi_data == data)
+			return;
+		r = dp_vdev_route_msi(p->vdev, DP_IRQ_MSI, 0, address, data);
+		if (r < 0) {
+			fprintf(stderr, "minivmm: %s: cannot route MSI to %#llx data %#x: %s\n",
+				dp_vdev_get_bdf(p->vdev), (unsigned long long)address, data,
+				strerror(-r));
+			return;
+		}
+		p->msi_routed = true;
+		p->msi_address = address;
+		p->msi_data = data;
+	} else if (p->msi_routed) {
+		r = dp_vdev_unroute_msi(p->vdev, DP_IRQ_MSI, 0);
+		if (r < 0)
+			fprintf(stderr, "minivmm: %s: cannot unroute MSI: %s\n",
+				dp_vdev_get_bdf(p->vdev), strerror(-r));
+		p->msi_routed = false;
+	}
+}
+
+/* A config write of len bytes of v at off: the bytes inside the MSI capability go to the shadow. */
+static void msi_write(struct pci_pdev *p, uint32_t off, uint32_t v, unsigned len)
+{
+	bool touched = false;
+
+	for (unsigned k = 0; k < len; k++) {
+		uint32_t at = off + k;
+
+		/* The ID and next pointer are read-only. */
+		if (at < p->msi_cap + PCI_MSI_FLAGS || at >= (uint32_t)p->msi_cap + p->msi_len)
+			continue;
+		p->msi[at - p->msi_cap] = (uint8_t)(v >> (8 * k));
+		touched = true;
+	}
+	if (touched)
+		msi_changed(p);
+}
+
 /* Reads the register dword at reg (aligned), virtual or real. */
 static uint32_t pdev_read(struct pci_pdev *p, uint32_t reg)
 {
@@ -209,6 +288,8 @@ static void pdev_write(struct pci_pdev *p, uint32_t off, uint32_t v, unsigned le
 		return; /* read-only here, or not shown */
 	default:
 		real_write(p, off, v, len);
+		if (p->msi_cap)
+			msi_write(p, off, v, len);
 		return;
 	}
 }
@@ -349,6 +430,42 @@ static int pdev_init_bar(struct pci_pdev *p, unsigned i)
 	return 1;
 }
 
+/* Finds the MSI capability in the device's list and fills the shadow from the device. */
+static void pdev_init_msi(struct pci_pdev *p)
+{
+	uint32_t at;
+	uint16_t ctrl;
+
+	p->msi_cap = 0;
+	if (!(real_read(p, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
+		return;
+	at = real_read(p, PCI_CAP_PTR, 1) & 0xfcu;
+	/* At most 48 capabilities fit after the header: a loop in the list ends here. */
+	for (unsigned n = 0; n < 48 && at >= 0x40u; n++) {
+		uint32_t hdr = real_read(p, at, 2);
+
+		if (hdr == 0xffffu || hdr == 0xffffffffu)
+			return;
+		if ((hdr & 0xffu) == PCI_CAP_ID_MSI)
+			break;
+		at = (hdr >> 8) & 0xfcu;
+	}
+	if (at < 0x40u || (real_read(p, at, 1) & 0xffu) != PCI_CAP_ID_MSI)
+		return;
+	ctrl = (uint16_t)real_read(p, at + PCI_MSI_FLAGS, 2);
+	p->msi_cap = (uint8_t)at;
+	p->msi_64 = ctrl & PCI_MSI_FLAGS_64BIT;
+	/* Header, control, address (and its high half), data; then the mask and pending bits. */
+	p->msi_len = (uint8_t)((p->msi_64 ? 14 : 10) + (ctrl & PCI_MSI_FLAGS_MASKBIT ? 10 : 0));
+	for (unsigned k = 0; k < p->msi_len; k += 2) {
+		uint32_t w = real_read(p, at + k, 2);
+
+		p->msi[k] = (uint8_t)w;
+		p->msi[k + 1] = (uint8_t)(w >> 8);
+	}
+	p->msi_routed = false;
+}
+
 int pci_bus_init(struct pci_bus *bus, struct dp_attachment *att)
 {
 	size_t n = att ? dp_attachment_get_vdev_count(att) : 0;
@@ -378,6 +495,7 @@ int pci_bus_init(struct pci_bus *bus, struct dp_attachment *att)
 		real_write(p, PCI_COMMAND, real_read(p, PCI_COMMAND, 2) & ~COMMAND_WRITABLE, 2);
 		for (unsigned i = 0; i < 6;)
 			i += (unsigned)pdev_init_bar(p, i);
+		pdev_init_msi(p);
 		printf("minivmm: 00:%02x.0 is %s (%04x:%04x)\n", p->slot, dp_vdev_get_bdf(p->vdev),
 		       p->vendor_id, p->device_id);
 		bus->n++;

@@ -3,8 +3,9 @@
 # minivmm end to end, run by run-in-guest inside the QEMU guest (its /dev/kvm
 # is nested KVM, edu is bound to vfio-pci): minivmm-edu.sh MINIVMM
 # The guest finds edu on its bus, places BAR0, reads the ID, does the
-# liveness check and a DMA there and back through the trapped path. Run
-# twice: the second attach proves the first detach gave everything back.
+# liveness check, a DMA there and back, then programs edu's MSI and takes it
+# through irqfd in its LAPIC and IDT. Run twice: the second attach proves
+# the first detach gave everything back (GSIs and irqfds included).
 set -u
 # The library's own log would land on stderr, which the cases check is empty.
 unset DIRECTPATH_LOG
@@ -49,6 +50,7 @@ for run in 1 2; do
 	expect 'edu: id 0x010000ed'
 	expect 'edu: liveness 0xa5a55a5a'
 	expect 'edu: DMA of 4000 bytes there and back verified'
+	expect 'MSI OK'
 	expect 'pci: 2 functions on bus 0'
 	grep -qx PASS "$out" || fail "run $run: no PASS line from the guest"
 	expect 'minivmm: the guest passed'

@@ -4,7 +4,8 @@
  * paging, loaded at MINIVMM_LOAD_GPA and entered at guest_start with the
  * stack set by the VMM. It enumerates bus 0 through CF8/CFC, prints what it
  * finds on the serial port, places the BARs in the VMM's window, drives an
- * edu device (1234:11e8) if there is one, and reports through the exit port.
+ * edu device (1234:11e8) if there is one (MMIO, DMA, then an MSI taken
+ * through the LAPIC and an IDT), and reports through the exit port.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +22,9 @@
 #define EDU_DMA_CMD 0x98u
 #define EDU_DMA_START 0x1u
 #define EDU_DMA_TO_RAM 0x2u
+#define EDU_IRQ_STATUS 0x24u
+#define EDU_IRQ_RAISE 0x60u
+#define EDU_IRQ_ACK 0x64u
 #define EDU_BUFFER 0x40000u
 #define DMA_LEN 4000u /* edu takes at most 4095 bytes a transfer */
 
@@ -28,7 +32,30 @@
 #define PCI_COMMAND_IO 0x1u
 #define PCI_COMMAND_MEMORY 0x2u
 #define PCI_COMMAND_MASTER 0x4u
+#define PCI_STATUS 0x06u
+#define PCI_STATUS_CAP_LIST 0x10u
 #define PCI_BAR0 0x10u
+#define PCI_CAP_PTR 0x34u
+#define PCI_CAP_ID_MSI 0x05u
+#define PCI_MSI_ENABLE 0x1u
+#define PCI_MSI_64BIT 0x80u
+
+/* The local APIC (xAPIC, at its reset address: outside RAM and the BAR window). */
+#define LAPIC_BASE 0xfee00000u
+#define LAPIC_EOI (LAPIC_BASE + 0xb0u)
+#define LAPIC_SVR (LAPIC_BASE + 0xf0u)
+#define LAPIC_SVR_ENABLE 0x100u
+#define LAPIC_LVT_TIMER (LAPIC_BASE + 0x320u)
+#define LAPIC_LVT_MASKED 0x10000u
+#define LAPIC_TIMER_INIT (LAPIC_BASE + 0x380u)
+#define LAPIC_TIMER_DIV (LAPIC_BASE + 0x3e0u)
+#define LAPIC_TIMER_DIV_2 0x0u
+
+#define VEC_MSI 0x41u      /* what edu's MSI data asks for */
+#define VEC_WATCHDOG 0x40u /* the LAPIC timer that bounds the wait */
+#define VEC_SPURIOUS 0xffu
+/* KVM's APIC timer counts at 1 GHz: 2e9 ticks divided by 2, about 4 s. */
+#define WATCHDOG_COUNT 2000000000u
 
 void guest_start(void) __attribute__((noreturn, section(".text.start")));
 
@@ -259,6 +286,150 @@ static int edu_dma(uint32_t bar, uint32_t src, uint32_t dst, uint32_t cmd)
 	return edu_dma_wait(bar);
 }
 
+/*
+ * Interrupts: an IDT of 32-bit interrupt gates in the VMM's flat code
+ * segment. The handlers touch no register (the counters are incremented in
+ * memory, EOI is a store of an immediate) and iret restores the flags.
+ */
+volatile uint32_t msi_count, watchdog_fired;
+void isr_msi(void);
+void isr_watchdog(void);
+void isr_spurious(void);
+__asm__(".pushsection .text\n"
+	".globl isr_msi\n"
+	"isr_msi:\n"
+	"	lock incl msi_count\n"
+	"	movl $0, 0xfee000b0\n"
+	"	iret\n"
+	".globl isr_watchdog\n"
+	"isr_watchdog:\n"
+	"	movl $1, watchdog_fired\n"
+	"	movl $0, 0xfee000b0\n"
+	"	iret\n"
+	".globl isr_spurious\n"
+	"isr_spurious:\n" /* no EOI for the spurious vector */
+	"	iret\n"
+	".popsection\n");
+
+struct idt_gate {
+	uint16_t offset_lo, selector;
+	uint8_t zero, type; /* 0x8e: present, ring 0, 32-bit interrupt gate */
+	uint16_t offset_hi;
+};
+
+static struct idt_gate idt[256] __attribute__((aligned(8)));
+
+static void idt_set(unsigned vec, void (*handler)(void))
+{
+	uint32_t a = (uint32_t)(uintptr_t)handler;
+
+	idt[vec] = (struct idt_gate){ .offset_lo = (uint16_t)a, .selector = MINIVMM_CODE_SEL,
+				      .type = 0x8e, .offset_hi = (uint16_t)(a >> 16) };
+}
+
+static void idt_load(void)
+{
+	struct __attribute__((packed)) {
+		uint16_t limit;
+		uint32_t base;
+	} idtr = { sizeof(idt) - 1, (uint32_t)(uintptr_t)idt };
+
+	idt_set(VEC_MSI, isr_msi);
+	idt_set(VEC_WATCHDOG, isr_watchdog);
+	idt_set(VEC_SPURIOUS, isr_spurious);
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+/* The offset of the function's MSI capability, 0 when it has none. */
+static uint32_t find_msi(uint32_t dev, uint32_t fn)
+{
+	uint32_t at;
+
+	if (!((cfg_read32(dev, fn, PCI_COMMAND) >> 16) & PCI_STATUS_CAP_LIST))
+		return 0;
+	at = cfg_read32(dev, fn, PCI_CAP_PTR) & 0xfcu;
+	for (unsigned n = 0; n < 48 && at >= 0x40u; n++) {
+		uint32_t hdr = cfg_read32(dev, fn, at);
+
+		if ((hdr & 0xffu) == PCI_CAP_ID_MSI)
+			return at;
+		at = (hdr >> 8) & 0xfcu;
+	}
+	return 0;
+}
+
+/*
+ * edu's interrupt as an MSI: the VMM routes what the guest programs here to
+ * the LAPIC through irqfd. The wait is bounded by a LAPIC timer, so a lost
+ * interrupt is a FAIL, not a hang.
+ */
+static int edu_msi(uint32_t dev, uint32_t bar)
+{
+	uint32_t cap = find_msi(dev, 0), ctrl, status;
+
+	if (!cap) {
+		puts_serial("edu: no MSI capability\n");
+		return 0;
+	}
+	mmio_write32(LAPIC_SVR, LAPIC_SVR_ENABLE | VEC_SPURIOUS);
+	idt_load();
+
+	ctrl = cfg_read32(dev, 0, cap) >> 16;
+	cfg_write32(dev, 0, cap + 4, LAPIC_BASE); /* destination APIC ID 0, fixed */
+	if (ctrl & PCI_MSI_64BIT) {
+		cfg_write32(dev, 0, cap + 8, 0);
+		cfg_write16(dev, 0, cap + 12, VEC_MSI); /* edge, fixed delivery */
+	} else {
+		cfg_write16(dev, 0, cap + 8, VEC_MSI);
+	}
+	/* One vector (multiple message enable 0), then enable. */
+	cfg_write16(dev, 0, cap + 2, (uint16_t)((ctrl & ~0x70u) | PCI_MSI_ENABLE));
+
+	msi_count = 0;
+	watchdog_fired = 0;
+	mmio_write32(LAPIC_TIMER_DIV, LAPIC_TIMER_DIV_2);
+	mmio_write32(LAPIC_LVT_TIMER, VEC_WATCHDOG); /* one-shot */
+	mmio_write32(LAPIC_TIMER_INIT, WATCHDOG_COUNT);
+	__asm__ volatile("sti");
+	mmio_write32(bar + EDU_IRQ_RAISE, 1);
+	/* sti;hlt has no window: an interrupt between the check and hlt wakes it. */
+	__asm__ volatile("cli");
+	while (!msi_count && !watchdog_fired)
+		__asm__ volatile("sti; hlt; cli" : : : "memory");
+	__asm__ volatile("sti");
+	mmio_write32(LAPIC_TIMER_INIT, 0);
+	mmio_write32(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | VEC_WATCHDOG);
+
+	status = mmio_read32(bar + EDU_IRQ_STATUS);
+	if (!msi_count) {
+		puts_serial("edu: no MSI within the watchdog's time (irq status 0x");
+		puthex(status, 8);
+		puts_serial(")\n");
+		return 0;
+	}
+	if (!(status & 1u)) {
+		puts_serial("edu: MSI taken but irq status 0x");
+		puthex(status, 8);
+		putc_serial('\n');
+		return 0;
+	}
+	mmio_write32(bar + EDU_IRQ_ACK, status);
+	status = mmio_read32(bar + EDU_IRQ_STATUS);
+	if (status) {
+		puts_serial("edu: irq status 0x");
+		puthex(status, 8);
+		puts_serial(" after the ack\n");
+		return 0;
+	}
+	puts_serial("edu: MSI vector 0x");
+	puthex(VEC_MSI, 2);
+	puts_serial(" taken ");
+	putdec(msi_count);
+	puts_serial(msi_count == 1 ? " time\n" : " times\n");
+	puts_serial("MSI OK\n");
+	return 1;
+}
+
 static int drive_edu(uint32_t dev, uint32_t bar)
 {
 	uint32_t id, v;
@@ -301,16 +472,7 @@ static int drive_edu(uint32_t dev, uint32_t bar)
 	puts_serial("edu: DMA of ");
 	putdec(DMA_LEN);
 	puts_serial(" bytes there and back verified\n");
-
-	/*
-	 * MSI goes here once the library routes it (issue 6): enable the LAPIC
-	 * (spurious vector register at 0xfee000f0, bit 8), load an IDT whose
-	 * vector V entry points at a handler that counts and writes EOI
-	 * (0xfee000b0), program edu's MSI capability with address 0xfee00000
-	 * (destination APIC ID 0) and data V (fixed, edge), enable it, sti,
-	 * raise it through edu register 0x60, wait for the count, ack 0x64.
-	 */
-	return 1;
+	return edu_msi(dev, bar);
 }
 
 void guest_start(void)

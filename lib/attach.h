@@ -8,6 +8,7 @@
 #include "inventory.h"
 #include "kvm.h"
 #include "lease.h"
+#include "msix.h"
 #include "vfio.h"
 
 #define DP_VDEV_REGIONS VFIO_PCI_NUM_REGIONS
@@ -51,6 +52,8 @@ struct dp_vdev {
 	uint32_t n_routes[DP_VDEV_IRQS];
 	int intx_efd, intx_resample;  /* -1: INTx not routed through irqfd */
 	uint32_t intx_gsi;
+	uint16_t msix_cap;            /* config offset of the MSI-X capability; 0: none */
+	struct dp_msix msix;          /* the trapped table's shadow */
 };
 
 struct dp_attach_group {

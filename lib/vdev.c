@@ -75,6 +75,42 @@ static int read_region(struct dp_vdev *v, uint32_t index)
 	return r;
 }
 
+static int msix_route(void *opaque, uint32_t vector, uint64_t address, uint32_t data)
+{
+	return dp_vdev_route_msi(opaque, VFIO_PCI_MSIX_IRQ_INDEX, vector, address, data);
+}
+
+static int msix_unroute(void *opaque, uint32_t vector)
+{
+	return dp_vdev_unroute_msi(opaque, VFIO_PCI_MSIX_IRQ_INDEX, vector);
+}
+
+/* Finds the MSI-X capability in config space and sets up the table's shadow. */
+static int msix_open(struct dp_vdev *v)
+{
+	uint8_t cfg[256];
+	unsigned pos, n = 0;
+	const struct dp_vdev_region *reg = &v->regions[VFIO_PCI_CONFIG_REGION_INDEX];
+
+	if (!v->has_msix || reg->size < sizeof(cfg) ||
+	    pread(v->fd, cfg, sizeof(cfg), (off_t)reg->offset) != (ssize_t)sizeof(cfg))
+		return 0;
+	for (pos = cfg[0x34] & 0xfc; pos >= 0x40 && pos < 0xff && n++ < 48; pos = cfg[pos + 1] & 0xfc)
+		if (cfg[pos] == 0x11) {
+			v->msix_cap = (uint16_t)pos;
+			break;
+		}
+	if (!v->msix_cap)
+		return 0;
+	if (v->att->have_kvm && v->att->kvm.gsi_count) {
+		v->msix.route = msix_route;
+		v->msix.unroute = msix_unroute;
+	}
+	v->msix.opaque = v;
+	return dp_msix_init(&v->msix, v->msix_table_size, v->msix_table_bir,
+			    v->msix_table_offset, v->msix_pba_bir, v->msix_pba_offset);
+}
+
 int dp_vdev_open(struct dp_attachment *att, struct dp_vdev *v, int group_fd)
 {
 	struct vfio_device_info info = { .argsz = sizeof(info) };
@@ -117,6 +153,9 @@ int dp_vdev_open(struct dp_attachment *att, struct dp_vdev *v, int group_fd)
 		v->irqs[i].flags = ii.flags;
 		v->irqs[i].count = ii.count;
 	}
+	r = msix_open(v);
+	if (r < 0)
+		goto err;
 	dp_dbg(att->ctx, "%s: %u regions, %u irq indexes%s", v->bdf, v->num_regions,
 	       v->num_irqs, v->flags & VFIO_DEVICE_FLAGS_RESET ? ", resettable" : "");
 	return 0;
@@ -174,6 +213,7 @@ void dp_vdev_close(struct dp_vdev *v)
 		    set_irqs(v, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, i, 0, 0, NULL) < 0)
 			dp_warn(v->att->ctx, "%s: cannot disable irq index %u", v->bdf, i);
 	free_routes(v); /* after the device stops signalling them */
+	dp_msix_fini(&v->msix);
 	if (v->intx_efd >= 0) {
 		dp_kvm_unroute_intx(&v->att->kvm, v->intx_gsi, v->intx_efd);
 		close(v->intx_efd);
@@ -316,7 +356,15 @@ int dp_vdev_config_read(struct dp_vdev *vdev, uint32_t offset, void *buf, size_t
 
 int dp_vdev_config_write(struct dp_vdev *vdev, uint32_t offset, const void *buf, size_t len)
 {
-	return dp_vdev_region_write(vdev, VFIO_PCI_CONFIG_REGION_INDEX, offset, buf, len);
+	int r = dp_vdev_region_write(vdev, VFIO_PCI_CONFIG_REGION_INDEX, offset, buf, len);
+	uint16_t ctrl;
+
+	/* The guest enabling or masking MSI-X: route what its table asks for. */
+	if (r == 0 && vdev->msix_cap && vdev->att->have_kvm && vdev->att->kvm.gsi_count &&
+	    offset < vdev->msix_cap + 4u && offset + len > vdev->msix_cap + 2u &&
+	    dp_vdev_region_read(vdev, VFIO_PCI_CONFIG_REGION_INDEX, vdev->msix_cap + 2u, &ctrl, 2) == 0)
+		r = dp_msix_control(&vdev->msix, ctrl);
+	return r;
 }
 
 int dp_vdev_map_region(struct dp_vdev *vdev, uint32_t index, void **addr)
@@ -748,5 +796,23 @@ int dp_vdev_unroute_intx(struct dp_vdev *vdev)
 	close(vdev->intx_efd);
 	close(vdev->intx_resample);
 	vdev->intx_efd = vdev->intx_resample = -1;
+	return r;
+}
+
+int dp_vdev_msix_access(struct dp_vdev *vdev, uint32_t bar, uint64_t offset, void *buf,
+			size_t len, int write)
+{
+	int r;
+
+	if (!vdev || !buf)
+		return -EINVAL;
+	if (!vdev->msix_cap)
+		return 0;
+	r = dp_msix_access(&vdev->msix, bar, offset, buf, len, write);
+	if (r == -EINVAL)
+		dp_err(vdev->att->ctx, "%s: MSI-X table access of %zu bytes at BAR %u offset %#llx: the table takes aligned 4 or 8 bytes",
+		       vdev->bdf, len, bar, (unsigned long long)offset);
+	else if (r == -EIO)
+		dp_err(vdev->att->ctx, "%s: routing an MSI-X vector the guest unmasked failed", vdev->bdf);
 	return r;
 }

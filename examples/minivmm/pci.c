@@ -380,8 +380,13 @@ bool pci_bus_mmio(struct pci_bus *bus, uint64_t addr, uint8_t *data, unsigned le
 			base = bar_address(p, i);
 			if (!base || addr < base || addr + len > base + p->size[i])
 				continue;
-			r = write ? dp_vdev_region_write(p->vdev, DP_REGION_BAR0 + i, addr - base, data, len)
-				  : dp_vdev_region_read(p->vdev, DP_REGION_BAR0 + i, addr - base, data, len);
+			/* The MSI-X table and PBA are the library's to emulate; the rest, the device's. */
+			r = dp_vdev_msix_access(p->vdev, i, addr - base, data, len, write);
+			if (r == 0)
+				r = write ? dp_vdev_region_write(p->vdev, DP_REGION_BAR0 + i, addr - base,
+								 data, len)
+					  : dp_vdev_region_read(p->vdev, DP_REGION_BAR0 + i, addr - base,
+								data, len);
 			if (r < 0) {
 				if (!p->warned)
 					fprintf(stderr, "minivmm: %s: BAR%u %s at %#llx: %s\n",

@@ -38,7 +38,7 @@ extern "C" {
  * compiled with; dp_version() gives the version of the library it runs with.
  */
 #define DP_VERSION_MAJOR 0
-#define DP_VERSION_MINOR 7
+#define DP_VERSION_MINOR 8
 #define DP_VERSION_MICRO 0
 
 /* True when the header is version major.minor.micro or newer. */
@@ -618,6 +618,14 @@ DP_EXPORT int dp_vdev_unroute_msi(struct dp_vdev *vdev, uint32_t index, uint32_t
  */
 DP_EXPORT int dp_vdev_route_intx(struct dp_vdev *vdev, uint32_t gsi);
 DP_EXPORT int dp_vdev_unroute_intx(struct dp_vdev *vdev);
+/*
+ * The trapped MSI-X table and PBA: a guest access to BAR bar at offset that
+ * exited to the VMM. Returns 1 when it was MSI-X's (emulated: the table is a
+ * shadow, and vectors are routed as the guest unmasks them), 0 when it was
+ * not (forward it with dp_vdev_region_read/write), or a negative errno.
+ */
+DP_EXPORT int dp_vdev_msix_access(struct dp_vdev *vdev, uint32_t bar, uint64_t offset,
+				  void *buf, size_t len, int write);
 
 #ifdef __cplusplus
 }

@@ -34,6 +34,7 @@
 #define MINIVMM_PCI_ADDR_PORT 0xcf8u /* configuration mechanism #1 */
 #define MINIVMM_PCI_DATA_PORT 0xcfcu
 #define MINIVMM_EXIT_PORT 0x501u   /* OUT a byte: 0 PASS, anything else FAIL */
+#define MINIVMM_HOLD_MAGIC 0x5au   /* in the serial scratch register: wait, do not exit */
 
 /* The host bridge the VMM presents at 00:00.0; passthrough devices from 00:01.0. */
 #define MINIVMM_HOST_BRIDGE_VENDOR 0x1b36u

@@ -107,6 +107,8 @@ static void usage(FILE *f)
 		"                        directory's policy.conf, if any)\n"
 		"      --json            print the policy report as JSON\n"
 		"  -t, --timeout SECONDS stop the guest after this long (exit 3)\n"
+		"      --hold            the guest waits after its checks until stopped\n"
+		"                        (a signal or --timeout), to test the teardown\n"
 		"  -h, --help            this text\n",
 		DEFAULT_HW_VERSION);
 }
@@ -213,11 +215,12 @@ struct options {
 	uint64_t memory;
 	unsigned long timeout;
 	bool json;
+	bool hold;
 };
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_HW = 1000, OPT_JSON };
+	enum { OPT_HW = 1000, OPT_JSON, OPT_HOLD };
 	uint32_t domain;
 	uint8_t busno, slot, fn;
 	static const struct option longopts[] = {
@@ -226,6 +229,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "memory", required_argument, NULL, 'm' },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, OPT_JSON },
+		{ "hold", no_argument, NULL, OPT_HOLD },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -260,6 +264,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'p':
 			o->policy = optarg;
+			break;
+		case OPT_HOLD:
+			o->hold = true;
 			break;
 		case OPT_JSON:
 			o->json = true;
@@ -429,6 +436,8 @@ int main(int argc, char **argv)
 	m.bus = &bus;
 	if (machine_load(&m, minivmm_guest, minivmm_guest_size) < 0)
 		goto out;
+	/* --hold: the guest reads this in the serial scratch register and waits to be stopped. */
+	m.serial_scratch = o.hold ? MINIVMM_HOLD_MAGIC : 0;
 
 	printf("minivmm: %" PRIu64 " MiB of RAM, %zu device%s; starting the guest\n",
 	       o.memory >> 20, bus.n, bus.n == 1 ? "" : "s");

@@ -161,6 +161,11 @@ static void putdec(uint32_t v)
 static __attribute__((noreturn)) void finish(int pass)
 {
 	puts_serial(pass ? "PASS\n" : "FAIL\n");
+	if (inb(MINIVMM_SERIAL_PORT + 7) == MINIVMM_HOLD_MAGIC) {
+		puts_serial("holding until the VMM is stopped\n");
+		for (;;) /* minivmm --hold: spin in the guest until a signal ends the VMM */
+			__asm__ volatile("pause");
+	}
 	outb(MINIVMM_EXIT_PORT, pass ? 0 : 1);
 	for (;;) /* the VMM stops at the OUT; this is never reached */
 		__asm__ volatile("cli; hlt");

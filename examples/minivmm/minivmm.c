@@ -41,8 +41,9 @@
  * or ran out of time; 128 + N after signal N.
  *
  * Interrupts: a device's MSI goes straight to the in-kernel LAPIC through
- * irqfd once the guest enables it (pci.c, msi_changed()); MSI-X and INTx
- * are not wired.
+ * irqfd once the guest enables it (pci.c, msi_changed()); MSI-X vectors
+ * likewise, as the library emulates the trapped table (dp_vdev_msix_access
+ * in pci_bus_mmio); INTx is not wired.
  */
 #include <errno.h>
 #include <getopt.h>

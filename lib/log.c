@@ -50,6 +50,10 @@ int dp_log_priority_parse(const char *s)
 	return -EINVAL;
 }
 
+/*
+ * The one place the library writes to stderr: the sink DIRECTPATH_LOG turns
+ * on when the caller installed no log callback (dp_ctx_new, ctx.c).
+ */
 void dp_log_stderr(struct dp_ctx *ctx, int priority, const char *file, int line,
 		   const char *fn, const char *format, va_list args,
 		   void *userdata)

@@ -24,13 +24,7 @@ static struct dp_ctx *ctx;
 
 static void make_ctx(void)
 {
-	char dc[PATH_MAX];
-	struct dp_ctx_opts o = { .sz = sizeof(o), .log_fn = dp_test_log_fn };
-
-	snprintf(dc, sizeof(dc), "%s/driverctl.d", dp_fakesys_scratch(fs));
-	o.driverctl_dir = dc;
-	ck_assert_int_eq(dp_ctx_new(&o, &ctx), 0);
-	ck_assert_int_eq(dp_ctx_set_log_priority(ctx, LOG_DEBUG), 0);
+	ctx = dp_fakesys_ctx(fs);
 }
 
 static void setup_empty(void)

@@ -128,12 +128,8 @@ static const char *dc_entries(void)
 
 static void make_ctx(void)
 {
-	struct dp_ctx_opts o = { .sz = sizeof(o), .log_fn = dp_test_log_fn };
-
-	snprintf(dc, sizeof(dc), "%s/driverctl.d", dp_fakesys_scratch(fs));
-	o.driverctl_dir = dc;
-	ck_assert_int_eq(dp_ctx_new(&o, &ctx), 0);
-	ck_assert_int_eq(dp_ctx_set_log_priority(ctx, LOG_DEBUG), 0);
+	ctx = dp_fakesys_ctx(fs);
+	snprintf(dc, sizeof(dc), "%s", dp_ctx_get_driverctl_dir(ctx));
 }
 
 static void setup_empty(void)

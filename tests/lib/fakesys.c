@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* A synthetic /sys in the kernel's layout, mounted in a private namespace. */
+#include <check.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -18,10 +19,12 @@
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "fakesys.h"
+#include "testlog.h"
 
 #define BDF_LEN 12 /* "0000:03:00.0" */
 
@@ -1848,4 +1851,17 @@ const char *dp_fakesys_kernel_log(struct dp_fakesys *fs)
 	memcpy(k->log_copy, k->sh->log, sizeof(k->log_copy));
 	k->log_copy[sizeof(k->log_copy) - 1] = '\0';
 	return k->log_copy;
+}
+
+struct dp_ctx *dp_fakesys_ctx(const struct dp_fakesys *fs)
+{
+	struct dp_ctx_opts o = { .sz = sizeof(o), .log_fn = dp_test_log_fn };
+	char dc[PATH_MAX];
+	struct dp_ctx *ctx;
+
+	snprintf(dc, sizeof(dc), "%s/driverctl.d", dp_fakesys_scratch(fs));
+	o.driverctl_dir = dc;
+	ck_assert_int_eq(dp_ctx_new(&o, &ctx), 0);
+	ck_assert_int_eq(dp_ctx_set_log_priority(ctx, LOG_DEBUG), 0);
+	return ctx;
 }

@@ -160,6 +160,12 @@ extern const char *const dp_fakesys_preset_names[]; /* NULL-terminated */
  */
 int dp_fakesys_add_many(struct dp_fakesys *fs, unsigned n);
 
+struct dp_ctx;
+/*
+ * A context for tests on the tree: the test log (tests/lib/testlog.h) at
+ * LOG_DEBUG, the driverctl directory in the scratch directory.
+ */
+struct dp_ctx *dp_fakesys_ctx(const struct dp_fakesys *fs);
 /* The directory the tree lives in (what is mounted as /sys). */
 const char *dp_fakesys_root(const struct dp_fakesys *fs);
 /* An empty directory outside the tree, removed with it (NULL for dp_fakesys_new_in). */

@@ -15,11 +15,12 @@
 
 #include <directpath/directpath.h>
 
+#include "guest.h"
 #include "testlog.h"
 
 static struct dp_ctx *ctx;
 static struct dp_policy *policy;
-static char fn0[32], fn1[32];
+static char fn0[DP_GUEST_BDF_MAX], fn1[DP_GUEST_BDF_MAX];
 
 /* Binds bdf to driver (or unbinds it with NULL) the way an administrator would. */
 static void bind_to(const char *bdf, const char *driver)
@@ -46,35 +47,15 @@ static void bind_to(const char *bdf, const char *driver)
 	fclose(f);
 }
 
-static void mark(const char *bdf)
-{
-	struct dp_device *d;
-
-	ck_assert_int_eq(dp_ctx_find_device(ctx, bdf, &d), 0);
-	ck_assert_int_eq(dp_device_set_passthrough(d, 1, DP_MARK_APPLY), 0);
-	dp_device_unref(d);
-}
-
 static void setup(void)
 {
-	DP_OPTS(dp_ctx_opts, o, .log_fn = dp_test_log_fn, .driverctl_dir = "/tmp/dp-driverctl",
-		.run_dir = "/tmp/dp-run", .config_dir = "/tmp/dp-etc", .data_dir = "/nonexistent");
-	size_t n = 0;
+	char bdfs[3][DP_GUEST_BDF_MAX]; /* room for one too many */
 
-	dp_test_log_reset();
-	ck_assert_int_eq(dp_ctx_new(&o, &ctx), 0);
-	ck_assert_int_ge(dp_ctx_scan(ctx), 2);
-	for (size_t i = 0; i < dp_ctx_get_device_count(ctx); i++) {
-		struct dp_device *d = dp_ctx_get_device(ctx, i);
-		struct dp_device_info info = { .sz = sizeof(info) };
-
-		dp_device_get_info(d, &info);
-		if (info.vendor_id == 0x1234 && info.device_id == 0x11e8)
-			snprintf(n++ ? fn1 : fn0, sizeof(fn0), "%s", dp_device_get_bdf(d));
-	}
-	ck_assert_uint_eq(n, 2);
-	ck_assert_int_eq(dp_policy_new(ctx, &policy), 0);
-	ck_assert_int_eq(dp_policy_set(policy, "unlisted_devices", "allow"), 0);
+	ctx = dp_guest_ctx();
+	ck_assert_uint_eq(dp_guest_find_edu(ctx, bdfs, NULL, 3), 2);
+	snprintf(fn0, sizeof(fn0), "%s", bdfs[0]);
+	snprintf(fn1, sizeof(fn1), "%s", bdfs[1]);
+	policy = dp_guest_policy(ctx);
 }
 
 static void teardown(void)
@@ -115,7 +96,7 @@ START_TEST(a_member_on_a_host_driver_is_refused_and_named)
 	const char *errs;
 	char want[128];
 
-	mark(fn0);
+	dp_guest_mark(ctx, fn0);
 	bind_to(fn1, "uio_pci_generic");
 	ck_assert_int_ge(dp_ctx_scan(ctx), 2);
 	vm = vm_of(fn0, NULL);
@@ -148,14 +129,14 @@ START_TEST(an_unbound_member_is_viable_and_both_attach_together)
 	struct dp_vm *vm;
 	struct dp_attachment *att = NULL;
 
-	mark(fn0);
+	dp_guest_mark(ctx, fn0);
 	bind_to(fn1, NULL);
 	ck_assert_int_ge(dp_ctx_scan(ctx), 2);
 	vm = vm_of(fn0, NULL);
 	ck_assert_int_eq(dp_attach(policy, vm, NULL, &att), 0); /* the sibling is unbound: fine */
 	dp_detach(att);
 	dp_vm_unref(vm);
-	mark(fn1);
+	dp_guest_mark(ctx, fn1);
 	vm = vm_of(fn0, fn1);
 	ck_assert_int_eq(dp_attach(policy, vm, NULL, &att), 0);
 	ck_assert_uint_eq(dp_attachment_get_vdev_count(att), 2);
@@ -171,10 +152,7 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	if (geteuid() != 0 || access("/dev/vfio/vfio", F_OK) != 0) {
-		printf("1..0 # SKIP needs VFIO with an IOMMU (run through tests/vm/run-in-guest)\n");
-		return 0;
-	}
+	dp_guest_require_vfio();
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, the_two_functions_share_one_group);

@@ -14,40 +14,29 @@
 
 #include <directpath/directpath.h>
 
+#include "guest.h"
 #include "testlog.h"
 
 START_TEST(two_groups_share_one_container)
 {
-	DP_OPTS(dp_ctx_opts, o, .log_fn = dp_test_log_fn, .driverctl_dir = "/tmp/dp-driverctl",
-		.run_dir = "/tmp/dp-run", .config_dir = "/tmp/dp-etc", .data_dir = "/nonexistent");
-	struct dp_ctx *ctx;
-	struct dp_policy *policy;
+	char bdfs[3][DP_GUEST_BDF_MAX]; /* room for one too many */
+	struct dp_ctx *ctx = dp_guest_ctx();
+	struct dp_policy *policy = dp_guest_policy(ctx);
 	struct dp_vm *vm;
 	struct dp_attachment *att = NULL;
-	int groups[2], n = 0;
+	int groups[3];
+	size_t n = dp_guest_find_edu(ctx, bdfs, groups, 3);
 	uint8_t *mem = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	ck_assert(mem != MAP_FAILED);
-	ck_assert_int_eq(dp_ctx_new(&o, &ctx), 0);
-	ck_assert_int_ge(dp_ctx_scan(ctx), 2);
-	ck_assert_int_eq(dp_policy_new(ctx, &policy), 0);
-	ck_assert_int_eq(dp_policy_set(policy, "unlisted_devices", "allow"), 0);
 	ck_assert_int_eq(dp_vm_new(ctx, "two", &vm), 0);
 	dp_vm_set_hw_version(vm, 7);
 	dp_vm_set_memory(vm, 64 << 20, 64 << 20);
-	for (size_t i = 0; i < dp_ctx_get_device_count(ctx); i++) {
-		struct dp_device *d = dp_ctx_get_device(ctx, i);
-		struct dp_device_info info = { .sz = sizeof(info) };
-
-		dp_device_get_info(d, &info);
-		if (info.vendor_id != 0x1234 || info.device_id != 0x11e8)
-			continue;
-		ck_assert_int_lt(n, 2);
-		groups[n++] = info.iommu_group;
-		ck_assert_int_eq(dp_device_set_passthrough(d, 1, DP_MARK_APPLY), 0);
-		ck_assert_int_eq(dp_vm_add_device(vm, dp_device_get_bdf(d)), 0);
+	for (size_t i = 0; i < n; i++) {
+		dp_guest_mark(ctx, bdfs[i]);
+		ck_assert_int_eq(dp_vm_add_device(vm, bdfs[i]), 0);
 	}
-	ck_assert_int_eq(n, 2);
+	ck_assert_uint_eq(n, 2);
 	ck_assert_int_ne(groups[0], groups[1]);
 	ck_assert_int_eq(dp_attach(policy, vm, NULL, &att), 0);
 	ck_assert_uint_eq(dp_attachment_get_vdev_count(att), 2);
@@ -76,10 +65,7 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	if (geteuid() != 0 || access("/dev/vfio/vfio", F_OK) != 0) {
-		printf("1..0 # SKIP needs VFIO with an IOMMU (run through tests/vm/run-in-guest)\n");
-		return 0;
-	}
+	dp_guest_require_vfio();
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, two_groups_share_one_container);
 	suite_add_tcase(s, tc);

@@ -30,6 +30,7 @@
 #include <directpath/directpath.h>
 
 #include "fault.h"
+#include "guest.h"
 #include "testlog.h"
 
 #define EDU_VENDOR 0x1234
@@ -53,42 +54,17 @@
 static struct dp_ctx *ctx;
 static struct dp_policy *policy;
 static struct dp_vm *vm;
-static char edu[32];
-
-/* The first edu's BDF, from the inventory. */
-static void find_edu(void)
-{
-	ck_assert_int_ge(dp_ctx_scan(ctx), 1);
-	for (size_t i = 0; i < dp_ctx_get_device_count(ctx); i++) {
-		struct dp_device *d = dp_ctx_get_device(ctx, i);
-		struct dp_device_info info = { .sz = sizeof(info) };
-
-		ck_assert_int_eq(dp_device_get_info(d, &info), 0);
-		if (info.vendor_id == EDU_VENDOR && info.device_id == EDU_DEVICE) {
-			snprintf(edu, sizeof(edu), "%s", dp_device_get_bdf(d));
-			return;
-		}
-	}
-	ck_abort_msg("no edu device in the guest");
-}
+static char edu[DP_GUEST_BDF_MAX];
 
 static void setup(void)
 {
-	DP_OPTS(dp_ctx_opts, o, .log_fn = dp_test_log_fn, .driverctl_dir = "/tmp/dp-driverctl",
-		.run_dir = "/tmp/dp-run", .config_dir = "/tmp/dp-etc", .data_dir = "/nonexistent");
-	struct dp_device *dev;
+	char bdfs[1][DP_GUEST_BDF_MAX];
 
-	dp_test_log_reset();
-	ck_assert_int_eq(dp_ctx_new(&o, &ctx), 0);
-	ck_assert_int_eq(dp_ctx_set_log_priority(ctx, LOG_DEBUG), 0);
-	find_edu();
-	/* The library binds it, as an administrator's "directpath mark --now" would. */
-	ck_assert_int_eq(dp_ctx_find_device(ctx, edu, &dev), 0);
-	ck_assert_int_eq(dp_device_set_passthrough(dev, 1, DP_MARK_APPLY), 0);
-	ck_assert_str_eq(dp_device_get_driver(dev), "vfio-pci");
-	dp_device_unref(dev);
-	ck_assert_int_eq(dp_policy_new(ctx, &policy), 0);
-	ck_assert_int_eq(dp_policy_set(policy, "unlisted_devices", "allow"), 0);
+	ctx = dp_guest_ctx();
+	ck_assert_uint_eq(dp_guest_find_edu(ctx, bdfs, NULL, 1), 1);
+	snprintf(edu, sizeof(edu), "%s", bdfs[0]);
+	dp_guest_mark(ctx, edu);
+	policy = dp_guest_policy(ctx);
 	ck_assert_int_eq(dp_vm_new(ctx, "guest-vm", &vm), 0);
 	ck_assert_int_eq(dp_vm_set_hw_version(vm, 7), 0);
 	ck_assert_int_eq(dp_vm_set_memory(vm, 256ULL << 20, 256ULL << 20), 0);
@@ -758,11 +734,7 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
-	if (geteuid() != 0 || access("/dev/vfio/vfio", F_OK) != 0) {
-		/* Only the guest of tests/vm has VFIO; meson runs this program there. */
-		printf("1..0 # SKIP needs VFIO with an IOMMU (run through tests/vm/run-in-guest)\n");
-		return 0;
-	}
+	dp_guest_require_vfio();
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, host_caps_see_the_iommu_and_interrupt_remapping);

@@ -21,7 +21,7 @@ struct dp_vdev_region {
 	struct dp_dma_seg *sparse; /* mmap-able areas (iova unused: offset, size) */
 	uint32_t n_sparse;
 	bool has_sparse;
-	void *map;               /* dp_vdev_mmap_region's mapping */
+	void *map;               /* dp_vdev_map_region's mapping */
 };
 
 struct dp_vdev {
@@ -54,6 +54,7 @@ struct dp_vdev {
 	uint32_t intx_gsi;
 	uint16_t msix_cap;            /* config offset of the MSI-X capability; 0: none */
 	struct dp_msix msix;          /* the trapped table's shadow */
+	struct dp_vpci *vpci;         /* its guest-facing function, if one was made */
 };
 
 struct dp_attach_group {
@@ -81,5 +82,9 @@ struct dp_attachment {
 int dp_vdev_open(struct dp_attachment *att, struct dp_vdev *vdev, int group_fd);
 /* Unmaps, disables interrupts, resets and closes. */
 void dp_vdev_close(struct dp_vdev *vdev);
+/* VFIO unmasks INTx when fd is signalled (a resample eventfd); -1 stops that. */
+int dp_vdev_set_intx_unmask_fd(struct dp_vdev *vdev, int32_t fd);
+/* dp_vdev_map_region with the mapping's start aligned to align (a power of two, or 0). */
+int dp_vdev_map_region_aligned(struct dp_vdev *vdev, uint32_t index, uint64_t align, void **addr);
 
 #endif

@@ -323,3 +323,19 @@ int dp_dma_fini(struct dp_dma *dma)
 	dma->usable = NULL;
 	return first;
 }
+
+bool dp_dma_overlaps(struct dp_dma *dma, uint64_t iova, uint64_t size)
+{
+	bool hit = false;
+
+	if (size == 0)
+		return false;
+	pthread_mutex_lock(&dma->lock);
+	for (size_t i = 0; i < dma->n_maps && !hit; i++) {
+		const struct dp_dma_seg *m = &dma->maps[i];
+
+		hit = m->iova <= iova + (size - 1) && iova <= m->iova + (m->size - 1);
+	}
+	pthread_mutex_unlock(&dma->lock);
+	return hit;
+}

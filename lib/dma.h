@@ -54,5 +54,7 @@ int dp_dma_set_usable(struct dp_dma *dma, const struct dp_iova_range *r, size_t 
 int dp_dma_map_segs(struct dp_dma *dma, const struct dp_dma_seg *segs, size_t n);
 /* Unmaps [iova, iova + size), which must be wholly mapped; mappings cut by it are split. */
 int dp_dma_unmap_range(struct dp_dma *dma, uint64_t iova, uint64_t size);
+/* True when any of [iova, iova + size) is mapped. */
+bool dp_dma_overlaps(struct dp_dma *dma, uint64_t iova, uint64_t size);
 
 #endif

@@ -289,11 +289,55 @@ int dp_kvm_unroute_msi(struct dp_kvm *k, uint32_t gsi)
 
 	if (gsi < k->gsi_base || i >= k->gsi_count || !k->routes[i].used)
 		return -EINVAL;
-	r = irqfd(k, k->routes[i].efd, gsi, KVM_IRQFD_FLAG_DEASSIGN, -1);
+	r = k->routes[i].efd < 0 ? 0 : irqfd(k, k->routes[i].efd, gsi, KVM_IRQFD_FLAG_DEASSIGN, -1);
 	if (r < 0)
 		dp_warn(k->ctx, "KVM: unbinding GSI %u: %s", gsi, strerror(-r));
 	k->routes[i].used = false;
 	return push_routes(k);
+}
+
+int dp_kvm_gsi_route(struct dp_kvm *k, int32_t gsi, uint64_t address, uint32_t data, uint32_t *out)
+{
+	uint32_t i;
+	int r;
+
+	if (gsi >= 0) {
+		r = dp_kvm_reroute_msi(k, (uint32_t)gsi, address, data);
+		if (r == 0 && out)
+			*out = (uint32_t)gsi;
+		return r;
+	}
+	for (i = 0; i < k->gsi_count && k->routes[i].used; i++)
+		;
+	if (i == k->gsi_count) {
+		dp_err(k->ctx, "KVM: all %u GSIs given to the library are in use", k->gsi_count);
+		return -ENOSPC;
+	}
+	k->routes[i] = (struct dp_kvm_route){ true, address, data, -1 };
+	r = push_routes(k);
+	if (r < 0) {
+		k->routes[i].used = false;
+		return r;
+	}
+	*out = k->gsi_base + i;
+	return 0;
+}
+
+int dp_kvm_gsi_unroute(struct dp_kvm *k, uint32_t gsi)
+{
+	return dp_kvm_unroute_msi(k, gsi);
+}
+
+int dp_kvm_irqfd(struct dp_kvm *k, uint32_t gsi, int efd, int resample, bool assign)
+{
+	uint32_t flags = assign ? (resample >= 0 ? KVM_IRQFD_FLAG_RESAMPLE : 0)
+				: KVM_IRQFD_FLAG_DEASSIGN;
+	int r = irqfd(k, efd, gsi, flags, assign ? resample : -1);
+
+	if (r < 0)
+		dp_err(k->ctx, "KVM: KVM_IRQFD %s GSI %u: %s", assign ? "binding" : "unbinding", gsi,
+		       strerror(-r));
+	return r;
 }
 
 int dp_kvm_route_intx(struct dp_kvm *k, uint32_t gsi, int efd, int resample_efd)

@@ -67,6 +67,14 @@ int dp_kvm_route_msi(struct dp_kvm *k, uint64_t address, uint32_t data, int efd,
 int dp_kvm_reroute_msi(struct dp_kvm *k, uint32_t gsi, uint64_t address, uint32_t data);
 /* Unbinds and frees an MSI GSI. */
 int dp_kvm_unroute_msi(struct dp_kvm *k, uint32_t gsi);
+/*
+ * The same pieces one at a time, for the guest-facing function: a route
+ * (gsi -1: a new GSI from the range, in *out; else that GSI updated), its
+ * removal, and an irqfd bound or unbound on its own (resample -1: edge).
+ */
+int dp_kvm_gsi_route(struct dp_kvm *k, int32_t gsi, uint64_t address, uint32_t data, uint32_t *out);
+int dp_kvm_gsi_unroute(struct dp_kvm *k, uint32_t gsi);
+int dp_kvm_irqfd(struct dp_kvm *k, uint32_t gsi, int efd, int resample, bool assign);
 /* Binds efd to an irqchip GSI with a resample eventfd (level-triggered INTx). */
 int dp_kvm_route_intx(struct dp_kvm *k, uint32_t gsi, int efd, int resample_efd);
 int dp_kvm_unroute_intx(struct dp_kvm *k, uint32_t gsi, int efd);

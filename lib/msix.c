@@ -105,9 +105,20 @@ int dp_msix_access(struct dp_msix *m, uint32_t bar, uint64_t offset, void *buf, 
 		return sync_vector(m, v) < 0 ? -EIO : 1;
 	}
 	if (bar == m->pba_bir && within(offset, len, m->pba_offset, pba_bytes)) {
-		if (!write)
-			memset(buf, 0, len); /* nothing is left pending: routed vectors go to KVM */
-		return 1;               /* the PBA is read-only */
+		if ((len != 4 && len != 8) || ((offset - m->pba_offset) % len) != 0)
+			return -EINVAL; /* aligned dwords or qwords, as for the table */
+		if (!write) {
+			uint64_t rel = offset - m->pba_offset, bits = 0;
+
+			for (size_t bit = 0; m->pending && bit < len * 8; bit++) {
+				uint64_t v = rel * 8 + bit;
+
+				if (v < m->size && m->pending(m->opaque, (uint32_t)v))
+					bits |= 1ull << bit;
+			}
+			memcpy(buf, &bits, len); /* little-endian host, as PCI */
+		}
+		return 1; /* the PBA is read-only */
 	}
 	return 0;
 }

@@ -32,6 +32,8 @@ struct dp_msix {
 	/* The routing, behind hooks so the logic runs in unit tests too. */
 	int (*route)(void *opaque, uint32_t vector, uint64_t address, uint32_t data);
 	int (*unroute)(void *opaque, uint32_t vector);
+	/* A vector's pending bit for PBA reads; NULL: nothing pends (routed vectors go to KVM). */
+	bool (*pending)(void *opaque, uint32_t vector);
 	void *opaque;
 };
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "attach.h"
+#include "vpci.h"
 
 /* Region info with its capability chain (sparse mmap areas). */
 static int read_region(struct dp_vdev *v, uint32_t index)
@@ -202,6 +203,10 @@ static void free_routes(struct dp_vdev *v)
 
 void dp_vdev_close(struct dp_vdev *v)
 {
+	/* The guest-facing function goes first: its slots hold the BAR mappings. */
+	if (v->vpci)
+		dp_vpci_orphan(v->vpci);
+	v->vpci = NULL;
 	for (uint32_t i = 0; i < DP_VDEV_REGIONS; i++) {
 		if (v->regions[i].map)
 			dp_vdev_unmap_region(v, i);
@@ -367,7 +372,30 @@ int dp_vdev_config_write(struct dp_vdev *vdev, uint32_t offset, const void *buf,
 	return r;
 }
 
-int dp_vdev_map_region(struct dp_vdev *vdev, uint32_t index, void **addr)
+/*
+ * Reserves size bytes of address space whose start is aligned to align (a
+ * power of two; KVM backs a slot with huge pages only where guest and host
+ * addresses agree modulo the page size).
+ */
+static void *reserve_aligned(uint64_t size, uint64_t align)
+{
+	uint64_t extra = align > 4096 ? align : 0;
+	uintptr_t start, aligned;
+	void *base = mmap(NULL, size + extra, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			  -1, 0);
+
+	if (base == MAP_FAILED || !extra)
+		return base;
+	start = (uintptr_t)base;
+	aligned = (start + align - 1) & ~(uintptr_t)(align - 1);
+	if (aligned > start)
+		munmap(base, aligned - start);
+	if (start + extra > aligned)
+		munmap((char *)aligned + size, start + extra - aligned);
+	return (void *)aligned;
+}
+
+int dp_vdev_map_region_aligned(struct dp_vdev *vdev, uint32_t index, uint64_t align, void **addr)
 {
 	struct dp_vdev_region *reg;
 	int prot, r = need_region(vdev, index);
@@ -386,42 +414,44 @@ int dp_vdev_map_region(struct dp_vdev *vdev, uint32_t index, void **addr)
 		dp_err(vdev->att->ctx, "%s: region %u cannot be mmapped", vdev->bdf, index);
 		return -ENOTSUP;
 	}
+	if (align & (align - 1))
+		return -EINVAL;
 	prot = (reg->flags & VFIO_REGION_INFO_FLAG_READ ? PROT_READ : 0) |
 	       (reg->flags & VFIO_REGION_INFO_FLAG_WRITE ? PROT_WRITE : 0);
-	if (!reg->has_sparse) {
-		base = mmap(NULL, reg->size, prot, MAP_SHARED, vdev->fd, (off_t)reg->offset);
-		if (base == MAP_FAILED) {
-			r = -errno;
-			dp_err(vdev->att->ctx, "%s: mmap of region %u: %s", vdev->bdf, index,
-			       strerror(errno));
-			return r;
-		}
-	} else {
-		/* Reserve the whole range, then map the areas over it; the rest stays trapped. */
-		base = mmap(NULL, reg->size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (base == MAP_FAILED)
-			return -errno;
-		for (uint32_t i = 0; i < reg->n_sparse; i++) {
-			const struct dp_dma_seg *a = &reg->sparse[i];
+	/* Reserve the range, then map the region, or only its sparse areas, over it. */
+	base = reserve_aligned(reg->size, align);
+	if (base == MAP_FAILED) {
+		r = -errno;
+		dp_err(vdev->att->ctx, "%s: reserving %#llx bytes for region %u: %s", vdev->bdf,
+		       (unsigned long long)reg->size, index, strerror(errno));
+		return r;
+	}
+	for (uint32_t i = 0; i < (reg->has_sparse ? reg->n_sparse : 1); i++) {
+		struct dp_dma_seg a = reg->has_sparse ? reg->sparse[i]
+						      : (struct dp_dma_seg){ 0, 0, reg->size };
 
-			if (a->size == 0)
-				continue;
-			if (a->vaddr > reg->size || a->size > reg->size - a->vaddr)
-				r = -EINVAL; /* the kernel's area lies outside its region */
-			else if (mmap((char *)base + a->vaddr, a->size, prot, MAP_SHARED | MAP_FIXED,
-				      vdev->fd, (off_t)(reg->offset + a->vaddr)) == MAP_FAILED)
-				r = -errno;
-			if (r < 0) {
-				dp_err(vdev->att->ctx, "%s: mmap of region %u area %u: %s", vdev->bdf,
-				       index, i, strerror(-r));
-				munmap(base, reg->size);
-				return r;
-			}
+		if (a.size == 0)
+			continue;
+		if (a.vaddr > reg->size || a.size > reg->size - a.vaddr)
+			r = -EINVAL; /* the kernel's area lies outside its region */
+		else if (mmap((char *)base + a.vaddr, a.size, prot, MAP_SHARED | MAP_FIXED, vdev->fd,
+			      (off_t)(reg->offset + a.vaddr)) == MAP_FAILED)
+			r = -errno;
+		if (r < 0) {
+			dp_err(vdev->att->ctx, "%s: mmap of region %u%s: %s", vdev->bdf, index,
+			       reg->has_sparse ? " (a sparse area)" : "", strerror(-r));
+			munmap(base, reg->size);
+			return r;
 		}
 	}
 	reg->map = base;
 	*addr = base;
 	return 0;
+}
+
+int dp_vdev_map_region(struct dp_vdev *vdev, uint32_t index, void **addr)
+{
+	return dp_vdev_map_region_aligned(vdev, index, 0, addr);
 }
 
 int dp_vdev_unmap_region(struct dp_vdev *vdev, uint32_t index)
@@ -507,6 +537,16 @@ static int mask(struct dp_vdev *v, uint32_t index, uint32_t vector, uint32_t act
 		dp_err(v->att->ctx, "%s: %s irq %u.%u: %s", v->bdf,
 		       action == VFIO_IRQ_SET_ACTION_MASK ? "mask" : "unmask", index, vector,
 		       strerror(-r));
+	return r;
+}
+
+int dp_vdev_set_intx_unmask_fd(struct dp_vdev *vdev, int32_t fd)
+{
+	int r = set_irqs(vdev, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK,
+			 VFIO_PCI_INTX_IRQ_INDEX, 0, 1, &fd);
+
+	if (r < 0)
+		dp_err(vdev->att->ctx, "%s: INTx unmask eventfd: %s", vdev->bdf, strerror(-r));
 	return r;
 }
 

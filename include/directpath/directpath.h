@@ -38,7 +38,7 @@ extern "C" {
  * compiled with; dp_version() gives the version of the library it runs with.
  */
 #define DP_VERSION_MAJOR 0
-#define DP_VERSION_MINOR 8
+#define DP_VERSION_MINOR 9
 #define DP_VERSION_MICRO 0
 
 /* True when the header is version major.minor.micro or newer. */
@@ -626,6 +626,148 @@ DP_EXPORT int dp_vdev_unroute_intx(struct dp_vdev *vdev);
  */
 DP_EXPORT int dp_vdev_msix_access(struct dp_vdev *vdev, uint32_t bar, uint64_t offset,
 				  void *buf, size_t len, int write);
+
+/*
+ * The guest-facing PCI function (0.9, DIRECTPATH_1.8): what the guest sees
+ * of an attached device. A dp_vpci owns its config space (IDs, command,
+ * status, BARs with the sizing protocol, the ROM BAR, interrupt line and
+ * pin, the capability chain with SR-IOV, ARI and Resizable BAR hidden), the
+ * placement of its BARs in guest memory (the mmappable parts in memory
+ * slots, the MSI-X table and PBA pages trapped), MSI and MSI-X through
+ * irqfd, INTx through irqfd with a resample eventfd, and reset (a guest
+ * FLR included). Two ways in, one implementation:
+ *  - a function on the VMM's own PCI bus: the VMM forwards config accesses
+ *    and trapped BAR accesses, and may decode the BARs itself;
+ *  - the library's bus (dp_vbus), for a VMM without PCI emulation, built on
+ *    the first way: it answers configuration mechanism #1 and ECAM and
+ *    takes the BAR exits.
+ * A VMM that owns its memory slots and GSI routing table gives callbacks
+ * (dp_vpci_ops); each NULL callback is done by the library on the VM fd
+ * given to dp_attach (DP_ATTACH_KVM, its slot and GSI ranges).
+ */
+struct dp_vpci;
+struct dp_vbus;
+
+/* The VMM's own slots and routes; opaque is dp_vpci_opts.opaque. 0 or -errno. */
+struct dp_vpci_ops {
+	size_t sz;               /* sizeof(struct dp_vpci_ops) */
+	/* Guest memory [gpa, gpa + size) on host memory hva, which is fd at fd_offset. */
+	int (*map_mem)(void *opaque, uint64_t gpa, uint64_t size, void *hva, int32_t fd,
+		       uint64_t fd_offset);
+	int (*unmap_mem)(void *opaque, uint64_t gpa, uint64_t size);
+	/* Routes gsi (-1: a new one, returned in *gsi_out) to the MSI (address, data). */
+	int (*msi_route)(void *opaque, int32_t gsi, uint64_t address, uint32_t data,
+			 uint32_t devid, uint32_t *gsi_out);
+	int (*msi_unroute)(void *opaque, uint32_t gsi);
+	/* Binds (assign 1) or unbinds (0) eventfd fd to gsi; resample_fd -1 for edge. */
+	int (*irqfd)(void *opaque, uint32_t gsi, int32_t fd, int32_t resample_fd, int32_t assign);
+};
+
+/* dp_vpci_opts.flags */
+#define DP_VPCI_INTX (1u << 0)         /* INTx drives intx_gsi */
+#define DP_VPCI_INTX_EOI (1u << 1)     /* no resample eventfd: the VMM calls dp_vpci_intx_eoi */
+#define DP_VPCI_CONVENTIONAL (1u << 2) /* a 256-byte view: no PCIe, no extended capabilities */
+#define DP_VPCI_VMM_DECODES (1u << 3)  /* BARs decode only where dp_vpci_place_bar puts them */
+/* dp_vpci_opts.show_caps: capabilities hidden by default, shown when set */
+#define DP_VPCI_CAP_SRIOV (1u << 0)
+#define DP_VPCI_CAP_ARI (1u << 1)
+#define DP_VPCI_CAP_REBAR (1u << 2)
+#define DP_VPCI_CAP_VF_REBAR (1u << 3)
+
+struct dp_vpci_opts {
+	size_t sz;               /* sizeof(struct dp_vpci_opts) */
+	uint32_t flags;          /* DP_VPCI_* */
+	uint32_t intx_gsi;       /* the GSI the INTx pin drives (DP_VPCI_INTX) */
+	uint32_t show_caps;      /* DP_VPCI_CAP_* to show anyway */
+	uint32_t devid;          /* passed to ops->msi_route: the guest's requester ID */
+	const struct dp_vpci_ops *ops; /* NULL: every job on the VM fd */
+	void *opaque;            /* the ops' first argument */
+};
+
+/* The guest-facing function of vdev, whose attachment must outlive it. */
+DP_EXPORT int dp_vpci_new(struct dp_vdev *vdev, const struct dp_vpci_opts *opts,
+			  struct dp_vpci **out);
+DP_EXPORT struct dp_vpci *dp_vpci_ref(struct dp_vpci *vpci);
+/* The last reference removes its slots, routes and irqfds, and disables its interrupts. */
+DP_EXPORT struct dp_vpci *dp_vpci_unref(struct dp_vpci *vpci);
+DP_EXPORT struct dp_vdev *dp_vpci_get_vdev(const struct dp_vpci *vpci);
+/* The DP_VPCI_* flags it was made with. */
+DP_EXPORT uint32_t dp_vpci_get_flags(const struct dp_vpci *vpci);
+/* The size of its config space as the guest sees it: 256 or up to 4096. */
+DP_EXPORT uint32_t dp_vpci_get_config_size(const struct dp_vpci *vpci);
+
+/* Config space as the guest sees it: any width and alignment within it. */
+DP_EXPORT int dp_vpci_config_read(struct dp_vpci *vpci, uint32_t offset, void *buf, size_t len);
+/* *changed (may be NULL): bit i when BAR i's decode changed, bit 6 the ROM's. */
+DP_EXPORT int dp_vpci_config_write(struct dp_vpci *vpci, uint32_t offset, const void *buf,
+				   size_t len, uint32_t *changed);
+
+#define DP_VPCI_ROM 6u          /* the ROM BAR's index in the BAR calls */
+/* dp_vpci_bar_info.flags */
+#define DP_VPCI_BAR_MEM (1u << 0)
+#define DP_VPCI_BAR_IO (1u << 1)
+#define DP_VPCI_BAR_64 (1u << 2)        /* takes this register and the next */
+#define DP_VPCI_BAR_PREFETCH (1u << 3)
+#define DP_VPCI_BAR_ENABLED (1u << 4)   /* programmed, and the command register decodes it */
+#define DP_VPCI_BAR_PLACED (1u << 5)    /* decodes at .placed */
+#define DP_VPCI_BAR_DIRECT (1u << 6)    /* in memory slots: only the trap ranges exit */
+
+struct dp_vpci_bar_info {
+	size_t sz;               /* sizeof(struct dp_vpci_bar_info) */
+	uint64_t size;           /* 0: no BAR there (or the upper half of a 64-bit one) */
+	uint64_t address;        /* what the guest programmed */
+	uint64_t placed;         /* where it decodes (DP_VPCI_BAR_PLACED) */
+	uint32_t flags;          /* DP_VPCI_BAR_* */
+	uint32_t n_traps;        /* ranges of it that exit (dp_vpci_get_trap) */
+};
+
+DP_EXPORT int dp_vpci_get_bar_info(const struct dp_vpci *vpci, uint32_t bar,
+				   struct dp_vpci_bar_info *info);
+/* The index-th range of BAR bar (offsets) whose guest accesses exit to the VMM. */
+DP_EXPORT int dp_vpci_get_trap(const struct dp_vpci *vpci, uint32_t bar, uint32_t index,
+			       uint64_t *offset, uint64_t *size);
+/* DP_VPCI_VMM_DECODES: BAR bar now decodes at address, or no longer decodes. */
+DP_EXPORT int dp_vpci_place_bar(struct dp_vpci *vpci, uint32_t bar, uint64_t address);
+DP_EXPORT int dp_vpci_unplace_bar(struct dp_vpci *vpci, uint32_t bar);
+/* A trapped guest access at offset into BAR bar: MSI-X table and PBA, the rest, I/O, ROM. */
+DP_EXPORT int dp_vpci_bar_read(struct dp_vpci *vpci, uint32_t bar, uint64_t offset, void *buf,
+			       size_t len);
+DP_EXPORT int dp_vpci_bar_write(struct dp_vpci *vpci, uint32_t bar, uint64_t offset,
+				const void *buf, size_t len);
+/* DP_VPCI_INTX_EOI: the guest ended the INTx interrupt; the device may raise it again. */
+DP_EXPORT int dp_vpci_intx_eoi(struct dp_vpci *vpci);
+/* Resets the device and the guest's view of it, as a VM reset does. */
+DP_EXPORT int dp_vpci_reset(struct dp_vpci *vpci);
+
+/* dp_vbus_opts.flags */
+#define DP_VBUS_CF8 (1u << 0)          /* configuration mechanism #1 on ports 0xcf8-0xcff */
+#define DP_VBUS_HOST_BRIDGE (1u << 1)  /* a host bridge at slot 0 */
+
+struct dp_vbus_opts {
+	size_t sz;               /* sizeof(struct dp_vbus_opts) */
+	uint32_t flags;          /* DP_VBUS_* */
+	uint32_t bus_number;     /* the bus number config accesses name */
+	uint64_t ecam_base;      /* the ECAM window (1 MiB per bus from bus 0); 0: none */
+	uint64_t mmio_base;      /* where BARs may decode below 4 GiB */
+	uint64_t mmio_size;
+	uint64_t mmio64_base;    /* and above */
+	uint64_t mmio64_size;
+	uint64_t io_base;        /* where I/O BARs may decode */
+	uint64_t io_size;
+};
+
+DP_EXPORT int dp_vbus_new(struct dp_ctx *ctx, const struct dp_vbus_opts *opts,
+			  struct dp_vbus **out);
+DP_EXPORT struct dp_vbus *dp_vbus_ref(struct dp_vbus *bus);
+DP_EXPORT struct dp_vbus *dp_vbus_unref(struct dp_vbus *bus);
+/* Puts a function at slot (1..31; 0 too without a host bridge); takes a reference. */
+DP_EXPORT int dp_vbus_add(struct dp_vbus *bus, uint32_t slot, struct dp_vpci *vpci);
+/* A port-I/O or MMIO exit: 1 when the bus took it, 0 when not its, or -errno. */
+DP_EXPORT int dp_vbus_pio(struct dp_vbus *bus, uint16_t port, void *data, size_t len, int write);
+DP_EXPORT int dp_vbus_mmio(struct dp_vbus *bus, uint64_t address, void *data, size_t len,
+			   int write);
+/* dp_vpci_reset on every function. */
+DP_EXPORT int dp_vbus_reset(struct dp_vbus *bus);
 
 #ifdef __cplusplus
 }

@@ -617,6 +617,20 @@ static int msix_update(struct dp_vpci *f)
 		f->msix_on = true;
 	}
 	r = dp_msix_control(&f->msix, ctrl);
+	/*
+	 * MSI-X on in the device even while every vector is masked, as QEMU's vfio
+	 * does: some devices bind a queue's vector only when MSI-X is on as the
+	 * queue is made (QEMU's NVMe does). Vector 0, no eventfd yet.
+	 */
+	if (f->msix_wired == 0 && f->msix_count) {
+		int32_t none = -1;
+		int r2 = f->dops->set_irq_eventfds(f->dev, DP_IRQ_MSIX, 0, 1, &none);
+
+		if (r2 == 0)
+			f->msix_wired = 1;
+		else if (r == 0)
+			r = r2;
+	}
 	return r;
 }
 

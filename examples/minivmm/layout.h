@@ -10,6 +10,7 @@
  *     0x10000   the guest program, entered in 32-bit protected mode
  *     0x9f000   top of the guest's stack (the image must end below 0x90000)
  *   0xc0000000  the window where the guest places memory BARs
+ *   0xe0000000  the PCI bus's ECAM window (bus 0: 1 MiB)
  *   0xfec00000  the in-kernel IOAPIC, then the LAPIC at 0xfee00000
  */
 #ifndef MINIVMM_LAYOUT_H
@@ -23,7 +24,10 @@
 #define MINIVMM_DATA_SEL 0x10u
 
 #define MINIVMM_MMIO_BASE 0xc0000000u
-#define MINIVMM_MMIO_END 0xfec00000u /* exclusive */
+#define MINIVMM_MMIO_END 0xe0000000u /* exclusive */
+#define MINIVMM_ECAM_BASE 0xe0000000u /* bus 0's config space, 4 KiB a function */
+#define MINIVMM_IOAPIC_BASE 0xfec00000u
+#define MINIVMM_LAPIC_BASE 0xfee00000u
 #define MINIVMM_IO_BASE 0xc000u      /* I/O BARs */
 #define MINIVMM_IO_END 0x10000u
 
@@ -40,5 +44,7 @@
 #define MINIVMM_HOST_BRIDGE_VENDOR 0x1b36u
 #define MINIVMM_HOST_BRIDGE_DEVICE 0x0008u
 #define MINIVMM_MAX_DEVICES 31
+/* A device at 00:slot.0 has its INTA# on IOAPIC pin (and GSI) 16 + (slot - 1) % 8. */
+#define MINIVMM_INTX_GSI(slot) (16u + ((slot) - 1u) % 8u)
 
 #endif

@@ -2,9 +2,10 @@
 /*
  * The machine: /dev/kvm with raw ioctls. A VM with the in-kernel irqchip,
  * guest RAM in memory slot 0 (slots from 1 are the library's, see
- * minivmm.c), one vCPU started in 32-bit protected mode, and the run loop
- * that hands port and MMIO exits to the serial port, the exit port and the
- * PCI bus.
+ * minivmm.c), one vCPU started in 32-bit protected mode, and the run loop.
+ * The loop offers every port and MMIO exit to the PCI bus first (the
+ * library's, dp_vbus_pio/dp_vbus_mmio, or minivmm's own with --own-bus),
+ * then to minivmm's devices: the serial port and the exit port.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -231,7 +232,57 @@ static void serial_pio(struct machine *m, unsigned reg, uint8_t *data, bool writ
 	}
 }
 
-/* Every byte of a port exit; 1 with *status set when the guest wrote the exit port. */
+int machine_irq_line(struct machine *m, uint32_t gsi, bool level)
+{
+	struct kvm_irq_level irq = { .irq = gsi, .level = level };
+
+	if (ioctl(m->vm, KVM_IRQ_LINE, &irq) < 0)
+		return fail("KVM_IRQ_LINE");
+	if (level)
+		m->irqs_relayed++;
+	return 0;
+}
+
+/*
+ * The PCI bus's answer to an exit: 1 taken (counted as a config or a BAR
+ * exit), 0 not the bus's. A device error is taken too (reads are all-ones)
+ * and said once.
+ */
+static int pci_exit(struct machine *m, int r, bool config, uint64_t addr, bool write)
+{
+	if (r == 0)
+		return 0;
+	if (config)
+		m->config_exits++;
+	else
+		m->bar_exits++;
+	if (r < 0 && !m->pci_warned) {
+		fprintf(stderr, "minivmm: PCI %s at %#llx failed: %s (further failures not shown)\n",
+			write ? "write" : "read", (unsigned long long)addr, strerror(-r));
+		m->pci_warned = true;
+	}
+	return 1;
+}
+
+static int pci_pio(struct machine *m, uint16_t port, uint8_t *data, unsigned len, bool write)
+{
+	int r = m->vbus ? dp_vbus_pio(m->vbus, port, data, len, write)
+			: own_bus_pio(m->own_bus, port, data, len, write);
+
+	return pci_exit(m, r, port >= MINIVMM_PCI_ADDR_PORT && port < MINIVMM_PCI_DATA_PORT + 4,
+			port, write);
+}
+
+static int pci_mmio(struct machine *m, uint64_t addr, uint8_t *data, unsigned len, bool write)
+{
+	int r = m->vbus ? dp_vbus_mmio(m->vbus, addr, data, len, write)
+			: own_bus_mmio(m->own_bus, addr, data, len, write);
+
+	return pci_exit(m, r, m->vbus && addr >= MINIVMM_ECAM_BASE &&
+			addr < MINIVMM_ECAM_BASE + (1u << 20), addr, write);
+}
+
+/* Every item of a port exit; 1 with *status set when the guest wrote the exit port. */
 static int handle_pio(struct machine *m, int *status)
 {
 	struct kvm_run *run = m->run;
@@ -242,6 +293,8 @@ static int handle_pio(struct machine *m, int *status)
 	for (uint32_t i = 0; i < run->io.count; i++, data += run->io.size) {
 		uint16_t port = run->io.port;
 
+		if (pci_pio(m, port, data, run->io.size, write))
+			continue; /* the PCI bus's */
 		if (port >= MINIVMM_SERIAL_PORT && port < MINIVMM_SERIAL_PORT + 8) {
 			serial_pio(m, port - MINIVMM_SERIAL_PORT, data, write);
 		} else if (port == MINIVMM_EXIT_PORT) {
@@ -251,10 +304,9 @@ static int handle_pio(struct machine *m, int *status)
 			} else {
 				data[0] = 0xff;
 			}
-		} else if (!pci_bus_pio(m->bus, port, data, run->io.size, write)) {
+		} else if (!write) {
 			/* Nothing there: reads float high, writes vanish. */
-			if (!write)
-				memset(data, 0xff, run->io.size);
+			memset(data, 0xff, run->io.size);
 		}
 	}
 	return done;
@@ -286,8 +338,8 @@ int machine_run(struct machine *m, volatile sig_atomic_t *stop)
 			}
 			break;
 		case KVM_EXIT_MMIO:
-			if (!pci_bus_mmio(m->bus, run->mmio.phys_addr, run->mmio.data,
-					  run->mmio.len, run->mmio.is_write) &&
+			if (!pci_mmio(m, run->mmio.phys_addr, run->mmio.data, run->mmio.len,
+				      run->mmio.is_write) &&
 			    !run->mmio.is_write)
 				memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
 			break;

@@ -6,7 +6,7 @@
  * the same order, with nothing hidden behind helpers.
  *
  *   minivmm [--device BDF]... [--hw-version N] [--memory SIZE]
- *           [--policy FILE] [--json] [--timeout SECONDS]
+ *           [--policy FILE] [--json] [--timeout SECONDS] [--own-bus]
  *
  * The flow (main() below):
  *  1. Describe the VM to the library: dp_vm_new, dp_vm_set_hw_version,
@@ -24,26 +24,36 @@
  *  4. dp_attach with DP_ATTACH_KVM and the VM fd: leases, VFIO container,
  *     groups, devices, the KVM-VFIO device. Then dp_dma_map of all guest RAM
  *     with GPA = IOVA, so the device's DMA lands where the guest points it.
- *  5. Present the devices on a virtual PCI bus (pci.c): the guest programs
- *     the BARs; its accesses trap (KVM_EXIT_MMIO) and go to
- *     dp_vdev_region_read/write. pci.c's bar_placed() is where the direct
- *     path (dp_vdev_map_bar into a KVM slot) takes over, and msi_changed()
- *     where the MSI the guest programs is routed (dp_vdev_route_msi: the
- *     device's interrupt reaches the in-kernel LAPIC through irqfd).
+ *  5. Present each device to the guest as a dp_vpci, the guest-facing
+ *     function (config space, BARs, MSI, MSI-X, INTx, FLR), on a PCI bus:
+ *     - by default the library's (pci.c): a dp_vbus answers CF8/CFC and
+ *       ECAM, places the BARs the guest programs (the direct path: memory
+ *       slots from step 3, the MSI-X table and PBA pages trapped) and routes
+ *       MSI, MSI-X and INTx through irqfd in the GSIs of step 3;
+ *     - with --own-bus minivmm's own (ownbus.c), as a VMM with PCI emulation
+ *       does it: it forwards config accesses, decodes the BARs itself
+ *       (dp_vpci_place_bar), and owns the memory slots and GSI routing
+ *       table, which the library uses through dp_vpci_ops callbacks; dp_attach
+ *       then gets no GSI range, so the library never touches the routing.
+ *     Either way machine.c hands every port and MMIO exit to the bus first;
+ *     the trapped BAR accesses end in dp_vpci_bar_read/write.
  *  6. Load the guest (guest/guest.c, built by the project: freestanding,
  *     32-bit, flat binary) and run the vCPU until it writes the exit port.
- *  7. dp_detach on every way out, SIGINT and SIGTERM included: the signal
- *     handler only sets a flag and kicks KVM_RUN (immediate_exit); the
- *     main loop does the teardown.
+ *     Then print what the run cost minivmm: config exits, BAR exits, and
+ *     interrupts it relayed itself (none: irqfd delivers them all).
+ *  7. The bus and its functions go, then dp_detach, on every way out,
+ *     SIGINT and SIGTERM included: the signal handler only sets a flag and
+ *     kicks KVM_RUN (immediate_exit); the main loop does the teardown.
  *
  * Exit status: 0 the guest passed; 1 the policy denied the VM or the
  * machine could not be built; 2 bad options; 3 the guest failed, crashed
  * or ran out of time; 128 + N after signal N.
  *
- * Interrupts: a device's MSI goes straight to the in-kernel LAPIC through
- * irqfd once the guest enables it (pci.c, msi_changed()); MSI-X vectors
- * likewise, as the library emulates the trapped table (dp_vdev_msix_access
- * in pci_bus_mmio); INTx is not wired.
+ * Interrupts: a device's MSI and MSI-X vectors go straight to the in-kernel
+ * LAPIC through irqfd once the guest enables and unmasks them (the library
+ * emulates the MSI capability and the MSI-X table); INTA# of the device at
+ * 00:slot.0 drives IOAPIC pin MINIVMM_INTX_GSI(slot) through irqfd with a
+ * resample eventfd. minivmm's thread relays none of them.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -68,7 +78,7 @@
 /* The library's slots: after the RAM slot, enough for a few BARs split around MSI-X pages. */
 #define MEMSLOT_BASE 1u
 #define MEMSLOT_COUNT 32u
-/* The library's GSIs for MSI routes: above the IOAPIC's 24 pins. */
+/* The library's GSIs for MSI routes: above the IOAPIC's 24 pins (none with --own-bus). */
 #define GSI_BASE 32u
 #define GSI_COUNT 64u
 
@@ -98,7 +108,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: minivmm [--device BDF]... [--hw-version N] [--memory SIZE]\n"
-		"               [--policy FILE] [--json] [--timeout SECONDS]\n"
+		"               [--policy FILE] [--json] [--timeout SECONDS] [--own-bus]\n"
 		"Runs minivmm's guest in a KVM VM with the given host PCI devices passed\n"
 		"through, if the passthrough policy allows it.\n"
 		"  -d, --device BDF      pass this host function through (repeatable)\n"
@@ -110,6 +120,8 @@ static void usage(FILE *f)
 		"  -t, --timeout SECONDS stop the guest after this long (exit 3)\n"
 		"      --hold            the guest waits after its checks until stopped\n"
 		"                        (a signal or --timeout), to test the teardown\n"
+		"      --own-bus         minivmm's own PCI bus, memory slots and GSI routing\n"
+		"                        instead of the library's bus (the VMM-with-a-bus way)\n"
 		"  -h, --help            this text\n",
 		DEFAULT_HW_VERSION);
 }
@@ -217,11 +229,12 @@ struct options {
 	unsigned long timeout;
 	bool json;
 	bool hold;
+	bool own_bus;
 };
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_HW = 1000, OPT_JSON, OPT_HOLD };
+	enum { OPT_HW = 1000, OPT_JSON, OPT_HOLD, OPT_OWN_BUS };
 	uint32_t domain;
 	uint8_t busno, slot, fn;
 	static const struct option longopts[] = {
@@ -231,6 +244,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "hold", no_argument, NULL, OPT_HOLD },
+		{ "own-bus", no_argument, NULL, OPT_OWN_BUS },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -271,6 +285,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case OPT_JSON:
 			o->json = true;
+			break;
+		case OPT_OWN_BUS:
+			o->own_bus = true;
 			break;
 		case 't':
 			if (parse_number(optarg, 86400, &o->timeout) < 0)
@@ -373,7 +390,7 @@ int main(int argc, char **argv)
 	struct dp_policy *policy = NULL;
 	struct dp_attachment *att = NULL;
 	struct machine m = { .kvm = -1, .vm = -1, .vcpu = -1 };
-	static struct pci_bus bus;
+	size_t n_devices;
 	struct sigaction sa = { .sa_handler = on_signal };
 	bool have_machine = false;
 	int r, ret;
@@ -414,9 +431,13 @@ int main(int argc, char **argv)
 	have_machine = true;
 
 	{
+		/*
+		 * --own-bus: no GSIs for the library, whose functions use minivmm's
+		 * callbacks; it still needs a memory slot range (left unused then).
+		 */
 		DP_OPTS(dp_attach_opts, aopts, .flags = DP_ATTACH_KVM, .kvm_vm_fd = m.vm,
 			.memslot_base = MEMSLOT_BASE, .memslot_count = MEMSLOT_COUNT,
-			.gsi_base = GSI_BASE, .gsi_count = GSI_COUNT);
+			.gsi_base = o.own_bus ? 0 : GSI_BASE, .gsi_count = o.own_bus ? 0 : GSI_COUNT);
 
 		r = dp_attach(policy, vm, &aopts, &att);
 		if (r < 0) {
@@ -424,7 +445,8 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (dp_attachment_get_vdev_count(att)) {
+	n_devices = dp_attachment_get_vdev_count(att);
+	if (n_devices) {
 		/* GPA = IOVA: the guest gives devices its physical addresses. */
 		r = dp_dma_map(att, 0, m.ram, m.ram_size);
 		if (r < 0) {
@@ -432,16 +454,16 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (pci_bus_init(&bus, att) < 0)
+	r = o.own_bus ? own_bus_create(att, m.vm, &m.own_bus) : pci_bus_create(ctx, att, &m.vbus);
+	if (r < 0)
 		goto out;
-	m.bus = &bus;
 	if (machine_load(&m, minivmm_guest, minivmm_guest_size) < 0)
 		goto out;
 	/* --hold: the guest reads this in the serial scratch register and waits to be stopped. */
 	m.serial_scratch = o.hold ? MINIVMM_HOLD_MAGIC : 0;
 
 	printf("minivmm: %" PRIu64 " MiB of RAM, %zu device%s; starting the guest\n",
-	       o.memory >> 20, bus.n, bus.n == 1 ? "" : "s");
+	       o.memory >> 20, n_devices, n_devices == 1 ? "" : "s");
 	fflush(stdout);
 	running = &m;
 	if (o.timeout)
@@ -449,6 +471,10 @@ int main(int argc, char **argv)
 	r = machine_run(&m, &stop_signal);
 	alarm(0);
 	running = NULL;
+	printf("minivmm: config exits: %" PRIu64 "\n", m.config_exits);
+	printf("minivmm: BAR exits: %" PRIu64 "\n", m.bar_exits);
+	printf("minivmm: interrupts relayed by minivmm: %" PRIu64 "\n", m.irqs_relayed);
+	fflush(stdout);
 	if (r == MACHINE_STOPPED && stop_signal == SIGALRM) {
 		fprintf(stderr, "minivmm: the guest did not finish in %lu s\n", o.timeout);
 		ret = EXIT_GUEST_FAILED;
@@ -465,6 +491,9 @@ int main(int argc, char **argv)
 		ret = EXIT_GUEST_FAILED;
 	}
 out:
+	/* The functions first (their slots, routes and irqfds), then the devices. */
+	dp_vbus_unref(m.vbus);
+	own_bus_destroy(m.own_bus);
 	/* dp_detach before the VM fd closes: the library's slots and KVM-VFIO device live on it. */
 	dp_detach(att);
 	if (have_machine)

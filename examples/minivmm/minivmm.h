@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* minivmm's parts: the machine (KVM, RAM, vCPU, ports) and the PCI bus. */
+/* minivmm's parts: the machine (KVM, RAM, vCPU, ports) and the PCI bus in its two forms. */
 #ifndef MINIVMM_H
 #define MINIVMM_H
 
@@ -16,50 +16,24 @@
 extern const unsigned char minivmm_guest[];
 extern const size_t minivmm_guest_size;
 
-/* How the guest presents one BAR register. */
-enum bar_kind {
-	BAR_NONE,
-	BAR_MEM32,
-	BAR_MEM64_LO,
-	BAR_MEM64_HI, /* the upper half of the BAR before it */
-	BAR_IO,
-};
+/*
+ * pci.c: the guest-facing function of a device at 00:slot.0 (dp_vpci_new:
+ * the VMM decodes the BARs, INTA# on MINIVMM_INTX_GSI(slot)); ops NULL
+ * leaves memory slots, MSI routes and irqfds to the library on the VM fd.
+ * Prints "00:slot.0 is BDF (vendor:device)".
+ */
+int pci_function_new(struct dp_vdev *vdev, unsigned slot, const struct dp_vpci_ops *ops,
+		     void *opaque, struct dp_vpci **out);
+/* pci.c: the library's bus (the default) with every device of att from 00:01.0. */
+int pci_bus_create(struct dp_ctx *ctx, struct dp_attachment *att, struct dp_vbus **out);
 
-/* A passthrough device as the guest sees it: virtual header, real rest. */
-struct pci_pdev {
-	struct dp_vdev *vdev;        /* borrowed from the attachment */
-	uint8_t slot;                /* 00:slot.0 */
-	uint16_t vendor_id, device_id;
-	uint32_t class_rev;          /* class << 8 | revision */
-	uint16_t command;            /* virtual; decode and master bits forwarded */
-	uint8_t int_line;
-	enum bar_kind kind[6];
-	uint32_t flags[6];           /* the low, read-only bits of each BAR */
-	uint64_t size[6];
-	uint32_t bar[6];             /* what the guest wrote, masked */
-	bool direct[6];              /* in guest memory through the direct path */
-	uint8_t msi_cap;             /* the MSI capability's offset; 0: none */
-	uint8_t msi_len;             /* its length in config space */
-	bool msi_64;                 /* 64-bit message address */
-	uint8_t msi[24];             /* shadow of the capability as the guest wrote it */
-	bool msi_routed;             /* dp_vdev_route_msi holds vector 0 */
-	uint64_t msi_address;        /* the message routed, while msi_routed */
-	uint32_t msi_data;
-	bool warned;                 /* one message per device on config errors */
-};
-
-struct pci_bus {
-	uint32_t address;            /* the last value written to 0xcf8 */
-	size_t n;
-	struct pci_pdev dev[MINIVMM_MAX_DEVICES];
-};
-
-/* Builds the bus from the attachment's devices, in the VM's order. */
-int pci_bus_init(struct pci_bus *bus, struct dp_attachment *att);
-/* Port I/O on 0xcf8-0xcff or a device's I/O BAR; false when not ours. */
-bool pci_bus_pio(struct pci_bus *bus, uint16_t port, uint8_t *data, unsigned len, bool write);
-/* A trapped access to a memory BAR; false when no BAR decodes addr. */
-bool pci_bus_mmio(struct pci_bus *bus, uint64_t addr, uint8_t *data, unsigned len, bool write);
+/* ownbus.c (--own-bus): minivmm's own bus on 0xcf8/0xcfc; its slots and GSI routes. */
+struct own_bus;
+int own_bus_create(struct dp_attachment *att, int vm_fd, struct own_bus **out);
+void own_bus_destroy(struct own_bus *bus);
+/* As dp_vbus_pio/dp_vbus_mmio: 1 taken, 0 not the bus's, -errno the device failed. */
+int own_bus_pio(struct own_bus *bus, uint16_t port, void *data, size_t len, bool write);
+int own_bus_mmio(struct own_bus *bus, uint64_t addr, void *data, size_t len, bool write);
 
 /* The machine: one VM, one vCPU, one RAM slot, the ports minivmm emulates. */
 struct machine {
@@ -68,10 +42,16 @@ struct machine {
 	size_t run_size;
 	uint8_t *ram;
 	uint64_t ram_size;
-	struct pci_bus *bus;
+	struct dp_vbus *vbus;        /* the PCI bus exits go to: the library's, */
+	struct own_bus *own_bus;     /* or minivmm's own (--own-bus) */
 	uint8_t serial_lcr;          /* for DLAB: +0/+1 are the divisor then */
 	uint8_t serial_scratch;
 	bool serial_newline;         /* the guest's last byte was '\n' */
+	bool pci_warned;             /* one message for a failed device access */
+	/* Counted during the run, printed after it. */
+	uint64_t config_exits;       /* CF8/CFC and ECAM accesses */
+	uint64_t bar_exits;          /* trapped accesses to device BARs (MMIO and I/O) */
+	uint64_t irqs_relayed;       /* interrupts minivmm injected itself (machine_irq_line) */
 };
 
 /* Outcomes of machine_run besides a guest status byte (0 = PASS). */
@@ -86,5 +66,11 @@ int machine_run(struct machine *m, volatile sig_atomic_t *stop);
 void machine_destroy(struct machine *m);
 /* Makes a KVM_RUN in progress or about to start return (async-signal-safe). */
 void machine_kick(struct machine *m);
+/*
+ * Sets an interrupt line (a GSI) from minivmm's thread, KVM_IRQ_LINE, and
+ * counts it in irqs_relayed. Passed-through devices never need it: their
+ * interrupts reach KVM through irqfd. It is here for minivmm's own devices.
+ */
+int machine_irq_line(struct machine *m, uint32_t gsi, bool level);
 
 #endif

@@ -4,8 +4,9 @@
 # is nested KVM, edu is bound to vfio-pci): minivmm-edu.sh MINIVMM
 # The guest finds edu on its bus, places BAR0, reads the ID, does the
 # liveness check, a DMA there and back, then programs edu's MSI and takes it
-# through irqfd in its LAPIC and IDT. Run twice: the second attach proves
-# the first detach gave everything back (GSIs and irqfds included).
+# through irqfd in its LAPIC and IDT, then INTx twice through the in-kernel
+# IOAPIC (irqfd and resample). Run twice: the second attach proves the first
+# detach gave everything back (GSIs and irqfds included).
 set -u
 # The library's own log would land on stderr, which the cases check is empty.
 unset DIRECTPATH_LOG
@@ -51,6 +52,9 @@ for run in 1 2; do
 	expect 'edu: liveness 0xa5a55a5a'
 	expect 'edu: DMA of 4000 bytes there and back verified'
 	expect 'MSI OK'
+	expect 'edu: INTx on IOAPIC pin 16'
+	expect 'INTx OK'
+	expect 'guest: 3 interrupts'
 	expect 'pci: 2 functions on bus 0'
 	grep -qx PASS "$out" || fail "run $run: no PASS line from the guest"
 	expect 'minivmm: the guest passed'
@@ -76,4 +80,5 @@ timeout 120 "$minivmm" --policy "$policy" --device "$bdf" --timeout 100 >"$out" 
 rc=$?
 [ $rc -eq 0 ] || fail "after SIGTERM: exit $rc, expected 0 (the device must be free)"
 expect 'MSI OK'
+expect 'INTx OK'
 echo "PASS: edu through minivmm, twice, and again after a SIGTERM mid-run"

@@ -5,12 +5,13 @@
  * stack set by the VMM. It enumerates bus 0 through CF8/CFC, prints what it
  * finds on the serial port, places the BARs in the VMM's window, drives an
  * edu device (1234:11e8) if there is one (MMIO, DMA, then an MSI taken
- * through the LAPIC and an IDT), and reports through the exit port.
+ * through the LAPIC and an IDT, then INTx through the IOAPIC) and an NVMe
+ * controller (nvme.c), and reports through the exit port.
  */
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../layout.h"
+#include "guest.h"
 
 #define EDU_VENDOR 0x1234u
 #define EDU_DEVICE 0x11e8u
@@ -28,21 +29,11 @@
 #define EDU_BUFFER 0x40000u
 #define DMA_LEN 4000u /* edu takes at most 4095 bytes a transfer */
 
-#define PCI_COMMAND 0x04u
-#define PCI_COMMAND_IO 0x1u
-#define PCI_COMMAND_MEMORY 0x2u
-#define PCI_COMMAND_MASTER 0x4u
-#define PCI_STATUS 0x06u
-#define PCI_STATUS_CAP_LIST 0x10u
-#define PCI_BAR0 0x10u
-#define PCI_CAP_PTR 0x34u
-#define PCI_CAP_ID_MSI 0x05u
 #define PCI_MSI_ENABLE 0x1u
 #define PCI_MSI_64BIT 0x80u
 
 /* The local APIC (xAPIC, at its reset address: outside RAM and the BAR window). */
-#define LAPIC_BASE 0xfee00000u
-#define LAPIC_EOI (LAPIC_BASE + 0xb0u)
+#define LAPIC_BASE MINIVMM_LAPIC_BASE
 #define LAPIC_SVR (LAPIC_BASE + 0xf0u)
 #define LAPIC_SVR_ENABLE 0x100u
 #define LAPIC_LVT_TIMER (LAPIC_BASE + 0x320u)
@@ -51,11 +42,22 @@
 #define LAPIC_TIMER_DIV (LAPIC_BASE + 0x3e0u)
 #define LAPIC_TIMER_DIV_2 0x0u
 
+/* The in-kernel IOAPIC: an index register and a data window. */
+#define IOAPIC_REGSEL MINIVMM_IOAPIC_BASE
+#define IOAPIC_WIN (MINIVMM_IOAPIC_BASE + 0x10u)
+#define IOAPIC_PINS 24u
+#define IOAPIC_REDIR_LO(pin) (0x10u + 2u * (pin))
+#define IOAPIC_REDIR_HI(pin) (0x11u + 2u * (pin))
+#define IOAPIC_LEVEL 0x8000u /* trigger mode; active high, fixed, physical: all 0 */
+#define IOAPIC_MASKED 0x10000u
+
 #define VEC_MSI 0x41u      /* what edu's MSI data asks for */
+#define VEC_INTX 0x43u     /* what the IOAPIC pin of edu's INTx delivers */
 #define VEC_WATCHDOG 0x40u /* the LAPIC timer that bounds the wait */
 #define VEC_SPURIOUS 0xffu
-/* KVM's APIC timer counts at 1 GHz: 2e9 ticks divided by 2, about 4 s. */
-#define WATCHDOG_COUNT 2000000000u
+/* KVM's APIC timer counts at 1 GHz: divided by 2, 500000 ticks a millisecond. */
+#define TIMER_TICKS_PER_MS 500000u
+#define WATCHDOG_MS 4000u
 
 void guest_start(void) __attribute__((noreturn, section(".text.start")));
 
@@ -113,31 +115,21 @@ static inline void outw(uint16_t port, uint16_t v)
 	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
 }
 
-static inline uint32_t mmio_read32(uint32_t addr)
-{
-	return *(volatile uint32_t *)(uintptr_t)addr;
-}
-
-static inline void mmio_write32(uint32_t addr, uint32_t v)
-{
-	*(volatile uint32_t *)(uintptr_t)addr = v;
-}
-
 /* Serial output: wait for THR empty (LSR bit 5), then write. */
-static void putc_serial(char c)
+void putc_serial(char c)
 {
 	while (!(inb(MINIVMM_SERIAL_PORT + 5) & 0x20))
 		;
 	outb(MINIVMM_SERIAL_PORT, (uint8_t)c);
 }
 
-static void puts_serial(const char *s)
+void puts_serial(const char *s)
 {
 	while (*s)
 		putc_serial(*s++);
 }
 
-static void puthex(uint32_t v, int digits)
+void puthex(uint32_t v, int digits)
 {
 	static const char hex[] = "0123456789abcdef";
 
@@ -145,7 +137,7 @@ static void puthex(uint32_t v, int digits)
 		putc_serial(hex[(v >> (digits * 4)) & 0xf]);
 }
 
-static void putdec(uint32_t v)
+void putdec(uint32_t v)
 {
 	char buf[12];
 	int i = 0;
@@ -177,19 +169,19 @@ static uint32_t cfg_addr(uint32_t dev, uint32_t fn, uint32_t reg)
 	return 0x80000000u | (dev << 11) | (fn << 8) | (reg & 0xfcu);
 }
 
-static uint32_t cfg_read32(uint32_t dev, uint32_t fn, uint32_t reg)
+uint32_t cfg_read32(uint32_t dev, uint32_t fn, uint32_t reg)
 {
 	outl(MINIVMM_PCI_ADDR_PORT, cfg_addr(dev, fn, reg));
 	return inl(MINIVMM_PCI_DATA_PORT);
 }
 
-static void cfg_write32(uint32_t dev, uint32_t fn, uint32_t reg, uint32_t v)
+void cfg_write32(uint32_t dev, uint32_t fn, uint32_t reg, uint32_t v)
 {
 	outl(MINIVMM_PCI_ADDR_PORT, cfg_addr(dev, fn, reg));
 	outl(MINIVMM_PCI_DATA_PORT, v);
 }
 
-static void cfg_write16(uint32_t dev, uint32_t fn, uint32_t reg, uint16_t v)
+void cfg_write16(uint32_t dev, uint32_t fn, uint32_t reg, uint16_t v)
 {
 	outl(MINIVMM_PCI_ADDR_PORT, cfg_addr(dev, fn, reg));
 	outw((uint16_t)(MINIVMM_PCI_DATA_PORT + (reg & 2u)), v);
@@ -292,19 +284,60 @@ static int edu_dma(uint32_t bar, uint32_t src, uint32_t dst, uint32_t cmd)
 }
 
 /*
- * Interrupts: an IDT of 32-bit interrupt gates in the VMM's flat code
- * segment. The handlers touch no register (the counters are incremented in
- * memory, EOI is a store of an immediate) and iret restores the flags.
+ * Sizes a memory BAR and places it at base, as place_bars does: for a
+ * device whose BARs must be placed again (after a reset), at the same place.
  */
-volatile uint32_t msi_count, watchdog_fired;
+int place_mem_bar(uint32_t dev, uint32_t fn, uint32_t bar, uint32_t base, uint32_t size)
+{
+	uint32_t reg = PCI_BAR0 + 4 * bar, mask;
+	int is64;
+
+	cfg_write32(dev, fn, reg, 0xffffffffu);
+	mask = cfg_read32(dev, fn, reg);
+	if ((mask & 1u) || ~(mask & ~15u) + 1u != size) {
+		puts_serial("    bar");
+		putdec(bar);
+		puts_serial(": sizing read back 0x");
+		puthex(mask, 8);
+		putc_serial('\n');
+		return 0;
+	}
+	is64 = (mask & 6u) == 4u;
+	if (is64) {
+		cfg_write32(dev, fn, reg + 4, 0xffffffffu);
+		(void)cfg_read32(dev, fn, reg + 4);
+		cfg_write32(dev, fn, reg + 4, 0);
+	}
+	cfg_write32(dev, fn, reg, base);
+	return (cfg_read32(dev, fn, reg) & ~15u) == base;
+}
+
+/*
+ * Interrupts: an IDT of 32-bit interrupt gates in the VMM's flat code
+ * segment. The edge-triggered handlers touch no register (the counters are
+ * incremented in memory, EOI is a store of an immediate) and iret restores
+ * the flags; INTx's handler must talk to the device before its EOI, so it
+ * saves the registers and calls C.
+ */
+volatile uint32_t irq_total, msi_count, intx_count, watchdog_fired;
 void isr_msi(void);
+void isr_intx(void);
 void isr_watchdog(void);
 void isr_spurious(void);
+void intx_handler(void);
 __asm__(".pushsection .text\n"
 	".globl isr_msi\n"
 	"isr_msi:\n"
 	"	lock incl msi_count\n"
+	"	lock incl irq_total\n"
 	"	movl $0, 0xfee000b0\n"
+	"	iret\n"
+	".globl isr_intx\n"
+	"isr_intx:\n"
+	"	pushal\n"
+	"	cld\n"
+	"	call intx_handler\n"
+	"	popal\n"
 	"	iret\n"
 	".globl isr_watchdog\n"
 	"isr_watchdog:\n"
@@ -324,7 +357,7 @@ struct idt_gate {
 
 static struct idt_gate idt[256] __attribute__((aligned(8)));
 
-static void idt_set(unsigned vec, void (*handler)(void))
+void idt_set(unsigned vec, void (*handler)(void))
 {
 	uint32_t a = (uint32_t)(uintptr_t)handler;
 
@@ -332,21 +365,67 @@ static void idt_set(unsigned vec, void (*handler)(void))
 				      .type = 0x8e, .offset_hi = (uint16_t)(a >> 16) };
 }
 
-static void idt_load(void)
+/* The LAPIC on, the IDT loaded, interrupts on: once, before any device. */
+static void interrupts_init(void)
 {
 	struct __attribute__((packed)) {
 		uint16_t limit;
 		uint32_t base;
 	} idtr = { sizeof(idt) - 1, (uint32_t)(uintptr_t)idt };
 
+	mmio_write32(LAPIC_SVR, LAPIC_SVR_ENABLE | VEC_SPURIOUS);
+	mmio_write32(LAPIC_TIMER_DIV, LAPIC_TIMER_DIV_2);
+	mmio_write32(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | VEC_WATCHDOG);
 	idt_set(VEC_MSI, isr_msi);
+	idt_set(VEC_INTX, isr_intx);
 	idt_set(VEC_WATCHDOG, isr_watchdog);
 	idt_set(VEC_SPURIOUS, isr_spurious);
-	__asm__ volatile("lidt %0" : : "m"(idtr));
+	__asm__ volatile("lidt %0; sti" : : "m"(idtr));
 }
 
-/* The offset of the function's MSI capability, 0 when it has none. */
-static uint32_t find_msi(uint32_t dev, uint32_t fn)
+/* The LAPIC timer, one-shot, bounds a wait: watchdog_fired says it ran out. */
+void deadline_start(uint32_t ms)
+{
+	watchdog_fired = 0;
+	mmio_write32(LAPIC_LVT_TIMER, VEC_WATCHDOG); /* one-shot */
+	mmio_write32(LAPIC_TIMER_INIT, ms * TIMER_TICKS_PER_MS);
+}
+
+int deadline_passed(void)
+{
+	return watchdog_fired != 0;
+}
+
+void deadline_stop(void)
+{
+	mmio_write32(LAPIC_TIMER_INIT, 0);
+	mmio_write32(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | VEC_WATCHDOG);
+}
+
+/* Sleeps in hlt until *count reaches want, or the watchdog's time is up. */
+int wait_irq(volatile uint32_t *count, uint32_t want)
+{
+	deadline_start(WATCHDOG_MS);
+	/* sti;hlt has no window: an interrupt between the check and hlt wakes it. */
+	__asm__ volatile("cli");
+	while (*count < want && !watchdog_fired)
+		__asm__ volatile("sti; hlt; cli" : : : "memory");
+	__asm__ volatile("sti");
+	deadline_stop();
+	return *count >= want;
+}
+
+void delay_ms(uint32_t ms)
+{
+	deadline_start(ms);
+	__asm__ volatile("cli");
+	while (!watchdog_fired)
+		__asm__ volatile("sti; hlt; cli" : : : "memory");
+	__asm__ volatile("sti");
+	deadline_stop();
+}
+
+uint32_t find_cap(uint32_t dev, uint32_t fn, uint32_t id)
 {
 	uint32_t at;
 
@@ -356,7 +435,7 @@ static uint32_t find_msi(uint32_t dev, uint32_t fn)
 	for (unsigned n = 0; n < 48 && at >= 0x40u; n++) {
 		uint32_t hdr = cfg_read32(dev, fn, at);
 
-		if ((hdr & 0xffu) == PCI_CAP_ID_MSI)
+		if ((hdr & 0xffu) == id)
 			return at;
 		at = (hdr >> 8) & 0xfcu;
 	}
@@ -370,15 +449,12 @@ static uint32_t find_msi(uint32_t dev, uint32_t fn)
  */
 static int edu_msi(uint32_t dev, uint32_t bar)
 {
-	uint32_t cap = find_msi(dev, 0), ctrl, status;
+	uint32_t cap = find_cap(dev, 0, PCI_CAP_ID_MSI), ctrl, status;
 
 	if (!cap) {
 		puts_serial("edu: no MSI capability\n");
 		return 0;
 	}
-	mmio_write32(LAPIC_SVR, LAPIC_SVR_ENABLE | VEC_SPURIOUS);
-	idt_load();
-
 	ctrl = cfg_read32(dev, 0, cap) >> 16;
 	cfg_write32(dev, 0, cap + 4, LAPIC_BASE); /* destination APIC ID 0, fixed */
 	if (ctrl & PCI_MSI_64BIT) {
@@ -391,19 +467,8 @@ static int edu_msi(uint32_t dev, uint32_t bar)
 	cfg_write16(dev, 0, cap + 2, (uint16_t)((ctrl & ~0x70u) | PCI_MSI_ENABLE));
 
 	msi_count = 0;
-	watchdog_fired = 0;
-	mmio_write32(LAPIC_TIMER_DIV, LAPIC_TIMER_DIV_2);
-	mmio_write32(LAPIC_LVT_TIMER, VEC_WATCHDOG); /* one-shot */
-	mmio_write32(LAPIC_TIMER_INIT, WATCHDOG_COUNT);
-	__asm__ volatile("sti");
 	mmio_write32(bar + EDU_IRQ_RAISE, 1);
-	/* sti;hlt has no window: an interrupt between the check and hlt wakes it. */
-	__asm__ volatile("cli");
-	while (!msi_count && !watchdog_fired)
-		__asm__ volatile("sti; hlt; cli" : : : "memory");
-	__asm__ volatile("sti");
-	mmio_write32(LAPIC_TIMER_INIT, 0);
-	mmio_write32(LAPIC_LVT_TIMER, LAPIC_LVT_MASKED | VEC_WATCHDOG);
+	wait_irq(&msi_count, 1);
 
 	status = mmio_read32(bar + EDU_IRQ_STATUS);
 	if (!msi_count) {
@@ -432,6 +497,87 @@ static int edu_msi(uint32_t dev, uint32_t bar)
 	putdec(msi_count);
 	puts_serial(msi_count == 1 ? " time\n" : " times\n");
 	puts_serial("MSI OK\n");
+	/* Off again: with MSI disabled, edu raises its INTx line instead. */
+	cfg_write16(dev, 0, cap + 2, (uint16_t)(ctrl & ~(0x70u | PCI_MSI_ENABLE)));
+	return 1;
+}
+
+static void ioapic_write(uint32_t reg, uint32_t v)
+{
+	mmio_write32(IOAPIC_REGSEL, reg);
+	mmio_write32(IOAPIC_WIN, v);
+}
+
+/*
+ * INTx: the handler runs with the line still asserted (level-triggered), so
+ * it acks edu first and EOIs after; the EOI, broadcast to the IOAPIC, is what
+ * resamples the line (KVM's resampler unmasks the host's INTx through VFIO).
+ */
+static uint32_t intx_bar;
+static volatile uint32_t intx_status;
+
+void intx_handler(void)
+{
+	uint32_t status = mmio_read32(intx_bar + EDU_IRQ_STATUS);
+
+	intx_status = status;
+	mmio_write32(intx_bar + EDU_IRQ_ACK, status);
+	intx_count++;
+	irq_total++;
+	mmio_write32(LAPIC_EOI, 0);
+}
+
+/*
+ * edu's interrupt on its INTx line: the VMM presets the interrupt line
+ * register to the IOAPIC pin (GSI) it routed the line to. Twice, so that the
+ * second proves the line was unmasked after the first EOI.
+ */
+static int edu_intx(uint32_t dev, uint32_t bar)
+{
+	uint32_t pin = cfg_read32(dev, 0, PCI_INTERRUPT_LINE) & 0xffu;
+	uint32_t cmd = cfg_read32(dev, 0, PCI_COMMAND) & 0xffffu;
+	int ok = 1;
+
+	puts_serial("edu: INTx on IOAPIC pin ");
+	putdec(pin);
+	putc_serial('\n');
+	if (pin >= IOAPIC_PINS) {
+		puts_serial("edu: the interrupt line is not an IOAPIC pin\n");
+		return 0;
+	}
+	intx_bar = bar;
+	intx_count = 0;
+	ioapic_write(IOAPIC_REDIR_HI(pin), 0); /* destination APIC ID 0 */
+	ioapic_write(IOAPIC_REDIR_LO(pin), IOAPIC_LEVEL | VEC_INTX);
+	if (cmd & PCI_COMMAND_INTX_DISABLE)
+		cfg_write16(dev, 0, PCI_COMMAND, (uint16_t)(cmd & ~PCI_COMMAND_INTX_DISABLE));
+
+	/* edu ORs what is written here into its status: 1, then 2, tells the two apart. */
+	for (uint32_t n = 1; n <= 2 && ok; n++) {
+		mmio_write32(bar + EDU_IRQ_RAISE, n);
+		if (!wait_irq(&intx_count, n)) {
+			puts_serial("edu: INTx ");
+			putdec(n);
+			puts_serial(" not taken within the watchdog's time (irq status 0x");
+			puthex(mmio_read32(bar + EDU_IRQ_STATUS), 8);
+			puts_serial(")\n");
+			ok = 0;
+		} else if (intx_status != n) {
+			puts_serial("edu: INTx handler saw irq status 0x");
+			puthex(intx_status, 8);
+			putc_serial('\n');
+			ok = 0;
+		}
+	}
+	ioapic_write(IOAPIC_REDIR_LO(pin), IOAPIC_MASKED | IOAPIC_LEVEL | VEC_INTX);
+	if (!ok)
+		return 0;
+	puts_serial("edu: INTx vector 0x");
+	puthex(VEC_INTX, 2);
+	puts_serial(" taken ");
+	putdec(intx_count);
+	puts_serial(" times\n");
+	puts_serial("INTx OK\n");
 	return 1;
 }
 
@@ -477,7 +623,7 @@ static int drive_edu(uint32_t dev, uint32_t bar)
 	puts_serial("edu: DMA of ");
 	putdec(DMA_LEN);
 	puts_serial(" bytes there and back verified\n");
-	return edu_msi(dev, bar);
+	return edu_msi(dev, bar) && edu_intx(dev, bar);
 }
 
 void guest_start(void)
@@ -486,6 +632,7 @@ void guest_start(void)
 	int pass = 1, edus = 0;
 
 	puts_serial("minivmm guest: 32-bit protected mode, enumerating PCI bus 0\n");
+	interrupts_init();
 	for (uint32_t dev = 0; dev < 32; dev++) {
 		uint32_t nfn = 1;
 
@@ -519,6 +666,11 @@ void guest_start(void)
 				edus++;
 				if (!drive_edu(dev, bar0))
 					pass = 0;
+			} else if ((id & 0xffffu) == NVME_VENDOR && (id >> 16) == NVME_DEVICE) {
+				/* The controller reads and writes its queues in guest RAM. */
+				cfg_write16(dev, fn, PCI_COMMAND, (uint16_t)(cmd | PCI_COMMAND_MASTER));
+				if (!drive_nvme(dev, bar0))
+					pass = 0;
 			} else {
 				cfg_write16(dev, fn, PCI_COMMAND, (uint16_t)cmd);
 			}
@@ -530,5 +682,8 @@ void guest_start(void)
 	puts_serial(" on bus 0\n");
 	if (!edus)
 		puts_serial("no edu device: nothing to drive\n");
+	puts_serial("guest: ");
+	putdec(irq_total);
+	puts_serial(irq_total == 1 ? " interrupt\n" : " interrupts\n");
 	finish(pass);
 }

@@ -119,10 +119,11 @@ static uint32_t get(const uint8_t *b, uint32_t off, unsigned len)
 	return v;
 }
 
+/* len may pass 4: the bytes beyond v's four are zeroed. */
 static void put(uint8_t *b, uint32_t off, uint32_t v, unsigned len)
 {
 	for (unsigned k = 0; k < len; k++)
-		b[off + k] = (uint8_t)(v >> (8 * k));
+		b[off + k] = k < 4 ? (uint8_t)(v >> (8 * k)) : 0;
 }
 
 static void set_kind(struct dp_vpci *f, uint32_t off, uint32_t len, uint8_t kind, uint8_t wmask)

@@ -205,13 +205,12 @@ static int push_routes(struct dp_kvm *k)
 		t->entries[n++] = (struct kvm_irq_routing_entry){
 			.gsi = pin, .type = KVM_IRQ_ROUTING_IRQCHIP,
 			.u.irqchip = { .irqchip = KVM_IRQCHIP_IOAPIC, .pin = pin } };
-	for (uint32_t pin = 0; pin < 16; pin++)
-		if (pin != 2) /* the cascade, as KVM's default table has it */
-			t->entries[n++] = (struct kvm_irq_routing_entry){
-				.gsi = pin, .type = KVM_IRQ_ROUTING_IRQCHIP,
-				.u.irqchip = { .irqchip = pin < 8 ? KVM_IRQCHIP_PIC_MASTER
-								  : KVM_IRQCHIP_PIC_SLAVE,
-					       .pin = pin % 8 } };
+	for (uint32_t pin = 0; pin < 16; pin++) /* all 16, as KVM's default table has them */
+		t->entries[n++] = (struct kvm_irq_routing_entry){
+			.gsi = pin, .type = KVM_IRQ_ROUTING_IRQCHIP,
+			.u.irqchip = { .irqchip = pin < 8 ? KVM_IRQCHIP_PIC_MASTER
+							  : KVM_IRQCHIP_PIC_SLAVE,
+				       .pin = pin % 8 } };
 	for (uint32_t i = 0; i < k->gsi_count; i++)
 		if (k->routes[i].used)
 			t->entries[n++] = (struct kvm_irq_routing_entry){

@@ -221,7 +221,10 @@ static int push_routes(struct dp_kvm *k)
 	t->nr = (uint32_t)n;
 	if (ioctl(k->vm_fd, KVM_SET_GSI_ROUTING, t) < 0) {
 		r = -errno;
+		k->routes_stale = true; /* retried by the next push, at the latest dp_kvm_fini's */
 		dp_err(k->ctx, "KVM: KVM_SET_GSI_ROUTING (%zu routes): %s", n, strerror(errno));
+	} else {
+		k->routes_stale = false;
 	}
 	free(t);
 	return r;
@@ -362,6 +365,8 @@ void dp_kvm_fini(struct dp_kvm *k)
 	for (uint32_t i = 0; k->routes && i < k->gsi_count; i++)
 		if (k->routes[i].used)
 			dp_kvm_unroute_msi(k, k->gsi_base + i);
+	if (k->routes && k->routes_stale)
+		push_routes(k);
 	free(k->routes);
 	k->routes = NULL;
 	for (uint32_t i = 0; k->slot_used && i < k->slot_count; i++)

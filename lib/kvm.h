@@ -29,6 +29,7 @@ struct dp_kvm {
 	uint8_t *slot_used;     /* one byte per slot of the range */
 	int vfio_dev_fd;        /* KVM_DEV_TYPE_VFIO, or -1 */
 	uint32_t gsi_base, gsi_count;
+	bool routes_stale;      /* the kernel's table still holds routes we freed */
 	struct dp_kvm_route *routes; /* gsi_count of them */
 };
 

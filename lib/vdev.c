@@ -681,9 +681,12 @@ static int wire_routes(struct dp_vdev *v, uint32_t index)
 	for (uint32_t n = 0; n < v->n_routes[index]; n++)
 		if (v->routes[index][n].efd >= 0)
 			count = n + 1;
-	if (count == 0)
-		return set_irqs(v, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, index, 0, 0,
-				NULL);
+	if (count == 0) {
+		r = set_irqs(v, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, index, 0, 0, NULL);
+		if (r == 0)
+			v->irqs[index].enabled = 0;
+		return r;
+	}
 	fds = malloc(count * sizeof(*fds));
 	if (!fds)
 		return -ENOMEM;
@@ -725,8 +728,12 @@ int dp_vdev_route_msi(struct dp_vdev *vdev, uint32_t index, uint32_t vector, uin
 	if (rt->efd >= 0) /* the guest reprogrammed it */
 		return dp_kvm_reroute_msi(&vdev->att->kvm, rt->gsi, address, data);
 	rt->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (rt->efd < 0)
-		return -errno;
+	if (rt->efd < 0) {
+		r = -errno;
+		dp_err(vdev->att->ctx, "%s: irq %u.%u: eventfd: %s", vdev->bdf, index, vector,
+		       strerror(-r));
+		return r;
+	}
 	r = dp_kvm_route_msi(&vdev->att->kvm, address, data, rt->efd, &rt->gsi);
 	if (r == 0) {
 		r = wire_routes(vdev, index);
@@ -788,6 +795,7 @@ int dp_vdev_route_intx(struct dp_vdev *vdev, uint32_t gsi)
 	res = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (trig < 0 || res < 0) {
 		r = -errno;
+		dp_err(vdev->att->ctx, "%s: INTx: eventfd: %s", vdev->bdf, strerror(-r));
 		goto err;
 	}
 	r = set_irqs(vdev, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER,

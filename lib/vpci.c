@@ -315,10 +315,9 @@ static void intx_close(struct dp_vpci *f)
 }
 
 /* INTx comes back when neither MSI nor MSI-X is on. */
-static void intx_maybe_on(struct dp_vpci *f)
+static int intx_maybe_on(struct dp_vpci *f)
 {
-	if (!f->msi_n && !f->msix_on)
-		intx_on(f);
+	return !f->msi_n && !f->msix_on ? intx_on(f) : 0;
 }
 
 /* ---- MSI ---- */
@@ -387,16 +386,17 @@ static int vec_sync(struct dp_vpci *f, struct msi_vec *m, uint64_t address, uint
 	return 0;
 }
 
-static void msi_disable(struct dp_vpci *f)
+/* MSI off; the error is INTx's, which comes back on. */
+static int msi_disable(struct dp_vpci *f)
 {
 	if (!f->msi_n)
-		return;
+		return 0;
 	if (f->dops->set_irq_eventfds(f->dev, DP_IRQ_MSI, 0, 0, NULL) < 0)
 		dp_warn(f->ctx, "%s: cannot switch MSI off", f->name);
 	for (uint32_t i = 0; i < MSI_MAX; i++)
 		vec_release(f, &f->msi[i]);
 	f->msi_n = 0;
-	intx_maybe_on(f);
+	return intx_maybe_on(f);
 }
 
 static uint32_t msi_vector_data(const struct dp_vpci *f, uint32_t n, uint32_t i)
@@ -453,10 +453,8 @@ static int msi_update(struct dp_vpci *f)
 
 	if (n > f->msi_count)
 		n = f->msi_count;
-	if (!on) {
-		msi_disable(f);
-		return 0;
-	}
+	if (!on)
+		return msi_disable(f);
 	if (!f->msi_n)
 		return msi_enable(f);
 	if (n != f->msi_n || !in_msi_window(address)) {
@@ -586,7 +584,8 @@ static bool msix_pending_hook(void *opaque, uint32_t v)
 	return !f->msix_vec[v].bound && efd_pending(f->msix_vec[v].efd);
 }
 
-static void msix_teardown(struct dp_vpci *f)
+/* MSI-X off; the error is INTx's, which comes back on. */
+static int msix_teardown(struct dp_vpci *f)
 {
 	if (f->msix_wired && f->dops->set_irq_eventfds(f->dev, DP_IRQ_MSIX, 0, 0, NULL) < 0)
 		dp_warn(f->ctx, "%s: cannot switch MSI-X off", f->name);
@@ -596,10 +595,10 @@ static void msix_teardown(struct dp_vpci *f)
 		if (f->msix.is_routed)
 			f->msix.is_routed[v] = false;
 	}
-	if (f->msix_on) {
-		f->msix_on = false;
-		intx_maybe_on(f);
-	}
+	if (!f->msix_on)
+		return 0;
+	f->msix_on = false;
+	return intx_maybe_on(f);
 }
 
 static int msix_update(struct dp_vpci *f)
@@ -610,8 +609,7 @@ static int msix_update(struct dp_vpci *f)
 	if (!(ctrl & DP_MSIX_CTRL_ENABLE)) {
 		f->msix.enabled = false;
 		f->msix.maskall = ctrl & DP_MSIX_CTRL_MASKALL;
-		msix_teardown(f);
-		return 0;
+		return msix_teardown(f);
 	}
 	if (!f->msix_on) {
 		intx_off(f);
@@ -826,12 +824,17 @@ static int place(struct dp_vpci *f, uint32_t i, uint64_t address)
 	}
 	b->placed = true;
 	b->placed_at = address;
+	b->warned = false;
 	r = map_pieces(f, i);
+	if (r < 0 && (f->opts.flags & DP_VPCI_VMM_DECODES)) {
+		unplace(f, i); /* the VMM asked: it hears why, and nothing changed */
+		return r;
+	}
+	/* Decoding on its own, the function keeps the BAR, trapped: the guest still reaches it. */
 	if (r < 0)
-		unplace(f, i);
-	else
-		b->warned = false;
-	return r;
+		dp_warn(f->ctx, "%s: BAR %u at %#llx stays trapped: every access exits", f->name, i,
+			(unsigned long long)address);
+	return 0;
 }
 
 /* Follows the decode state of every BAR after a write; *changed gets the bits. */
@@ -1373,6 +1376,8 @@ int dp_vpci_new_backend(struct dp_ctx *ctx, const struct dp_vpci_dev_ops *dev_op
 	r = layout(f);
 	if (r < 0)
 		goto err;
+	if (!f->msix_cap) /* vectors VFIO offers without a capability the guest could use */
+		f->msix_count = 0;
 	if (f->msix_cap) {
 		uint32_t ctrl = get(f->cfg, f->msix_cap + 2u, 2), table = get(f->cfg, f->msix_cap + 4u, 4);
 		uint32_t pba = get(f->cfg, f->msix_cap + 8u, 4), n = (ctrl & 0x7ffu) + 1;

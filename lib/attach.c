@@ -57,6 +57,15 @@ static int add_group(struct dp_attachment *att, int num)
 	return 0;
 }
 
+/* A device of the group, to name it in messages. */
+static const char *group_bdf(const struct dp_attachment *att, int num)
+{
+	for (size_t i = 0; i < att->n_vdevs; i++)
+		if (att->vdevs[i]->group == num)
+			return att->vdevs[i]->bdf;
+	return "?";
+}
+
 static int group_fd(const struct dp_attachment *att, int num)
 {
 	for (size_t i = 0; i < att->n_groups; i++)
@@ -200,10 +209,11 @@ int dp_attach(struct dp_policy *policy, struct dp_vm *vm, const struct dp_attach
 	for (size_t i = 0; i < att->n_groups; i++) {
 		struct dp_attach_group *g = &att->groups[i];
 
-		r = dp_vfio_group_open(ctx, g->num, &g->fd);
+		r = dp_vfio_group_open(ctx, g->num, group_bdf(att, g->num), &g->fd);
 		if (r < 0)
 			goto err;
-		r = dp_vfio_group_set_container(&att->container, g->fd, g->num);
+		r = dp_vfio_group_set_container(&att->container, g->fd, g->num,
+						group_bdf(att, g->num));
 		if (r < 0)
 			goto err;
 		g->in_container = true;

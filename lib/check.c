@@ -10,39 +10,13 @@
 #include "inventory.h"
 #include "lease.h"
 #include "policy.h"
+#include "quote.h"
 #include "report.h"
+#include "sysfs.h"
 #include "vm.h"
 
 /* Everything a plain passthrough device costs: its state lives in the hardware. */
 #define DP_PLAIN_DEVICE_LOSSES DP_FEATURE_ALL
-
-static struct dp_device *lookup(const struct dp_ctx *ctx, const char *bdf)
-{
-	for (size_t lo = 0, hi = ctx->n_devices; lo < hi;) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(ctx->devices[mid]->bdf, bdf);
-
-		if (c == 0)
-			return ctx->devices[mid];
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-/* "03:00.0" -> "0000:03:00.0"; false if malformed. */
-static bool normalize(const char *in, char out[DP_BDF_LEN])
-{
-	uint32_t d;
-	uint8_t b, s, f;
-
-	if (dp_bdf_parse(in, &d, &b, &s, &f) < 0)
-		return false;
-	snprintf(out, DP_BDF_LEN, "%04x:%02x:%02x.%x", (unsigned)d, b, s, f);
-	return true;
-}
 
 static uint32_t sev(int64_t action)
 {
@@ -148,9 +122,9 @@ static int check_group(const struct dp_policy *p, const struct dp_ctx *ctx,
 
 		if (strcmp(m, dev->bdf) == 0 || in_vm(bdfs, n, m))
 			continue;
-		md = lookup(ctx, m);
+		md = dp_inventory_lookup(ctx, m);
 		if (md && ((md->info.flags & DP_DEVICE_BRIDGE) || !md->driver ||
-			   strcmp(md->driver, "vfio-pci") == 0 || strcmp(md->driver, "pci-stub") == 0))
+			   strcmp(md->driver, DP_VFIO_PCI_DRIVER) == 0 || strcmp(md->driver, "pci-stub") == 0))
 			continue;
 		r |= dp_report_add(rep, DP_FINDING_GROUP_NOT_VIABLE, severity, dev->bdf,
 				   "require_viable_group",
@@ -192,6 +166,15 @@ static int check_device(const struct dp_policy *p, const struct dp_ctx *ctx,
 		r |= dp_report_add(rep, DP_FINDING_BOOT_VGA, DP_SEVERITY_ERROR, b, "deny_boot_vga",
 				   "%s: is the host's boot console (deny_boot_vga); use another display adapter for the VM",
 				   b);
+	if (dev->info.flags & DP_DEVICE_CONFIG_UNREADABLE)
+		r |= dp_report_add(rep, DP_FINDING_CONFIG_UNREADABLE, DP_SEVERITY_ERROR, b, NULL,
+				   "%s: its config space could not be read (%u bytes), so whether it is a bridge and how it resets are unknown; make sure it is present and powered (lspci -vv -s %s as root), then check again",
+				   b, dev->info.config_size, b);
+	if ((dev->info.flags & DP_DEVICE_MARKED) &&
+	    (!dev->driver || strcmp(dev->driver, DP_VFIO_PCI_DRIVER) != 0))
+		r |= dp_report_add(rep, DP_FINDING_NOT_BOUND, DP_SEVERITY_ERROR, b, NULL,
+				   "%s: marked for passthrough but bound to %s, not %s (the mark was not applied, or the host rebound it), so VFIO cannot open it; bind it with: directpath mark --now %s",
+				   b, dev->driver ? dev->driver : "no driver", DP_VFIO_PCI_DRIVER, b);
 	if (dev->info.iommu_group < 0) {
 		if (ctx->caps.flags & DP_HOST_IOMMU_GROUPS)
 			r |= dp_report_add(rep, DP_FINDING_NO_IOMMU_GROUP,
@@ -238,7 +221,7 @@ static int check_device(const struct dp_policy *p, const struct dp_ctx *ctx,
 static int check_lease(struct dp_ctx *ctx, const struct dp_vm *vm, const char *bdf,
 		       struct dp_report *rep)
 {
-	char owner[256];
+	char owner[256], q[DP_QUOTE_SIZE(64)];
 	pid_t pid = 0;
 	int r = dp_lease_query(ctx, bdf, owner, sizeof(owner), &pid);
 
@@ -246,7 +229,7 @@ static int check_lease(struct dp_ctx *ctx, const struct dp_vm *vm, const char *b
 		return 0; /* free, or unknowable: dp_attach's own lease decides */
 	return dp_report_add(rep, DP_FINDING_DEVICE_LEASED, DP_SEVERITY_ERROR, bdf, NULL,
 			     "%s: in use by VM \"%s\" (pid %ld); stop that VM or choose another device%s",
-			     bdf, owner, (long)pid,
+			     bdf, dp_quote(q, sizeof(q), owner), (long)pid,
 			     strcmp(owner, vm->name) == 0 ? " (a VM of the same name is already running)" : "");
 }
 
@@ -314,7 +297,7 @@ int dp_policy_check(struct dp_policy *policy, const struct dp_vm *vm,
 		if (!bdfs)
 			r = -ENOMEM;
 		for (size_t i = 0; bdfs && i < vm->n_devices; i++)
-			if (normalize(vm->devices[i], bdfs[nb]))
+			if (dp_bdf_normalize(vm->devices[i], bdfs[nb]) == 0)
 				nb++;
 	}
 	for (size_t i = 0, k = 0; bdfs && i < vm->n_devices; i++) {
@@ -322,9 +305,13 @@ int dp_policy_check(struct dp_policy *policy, const struct dp_vm *vm,
 		const struct dp_device *dev;
 		char bdf[DP_BDF_LEN];
 
-		if (!normalize(given, bdf)) {
-			r |= dp_report_add(rep, DP_FINDING_NO_SUCH_DEVICE, DP_SEVERITY_ERROR, given, NULL,
-					   "%.64s: not a PCI address (DDDD:BB:DD.F); correct it", given);
+		if (dp_bdf_normalize(given, bdf) < 0) {
+			char q[DP_QUOTE_SIZE(64)];
+
+			/* Quoted in subject and message alike: both may reach a terminal. */
+			dp_quote(q, sizeof(q), given);
+			r |= dp_report_add(rep, DP_FINDING_NO_SUCH_DEVICE, DP_SEVERITY_ERROR, q, NULL,
+					   "%s: not a PCI address (DDDD:BB:DD.F); correct it", q);
 			continue;
 		}
 		k++;
@@ -333,7 +320,7 @@ int dp_policy_check(struct dp_policy *policy, const struct dp_vm *vm,
 					   "%s: listed more than once; remove the duplicate", bdf);
 			continue;
 		}
-		dev = lookup(ctx, bdf);
+		dev = dp_inventory_lookup(ctx, bdf);
 		if (!dev) {
 			r |= dp_report_add(rep, DP_FINDING_NO_SUCH_DEVICE, DP_SEVERITY_ERROR, bdf, NULL,
 					   "%s: no such PCI function on this host; check the address with directpath list",

@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
+#include "inifile.h"
 #include "inventory.h"
 #include "policy.h"
 #include "sysfs.h"
@@ -135,32 +135,17 @@ static int parse_line(struct dp_policy *p, char *line, const char **why,
 
 int dp_policy_load_compat_file(struct dp_policy *policy, const char *path)
 {
-	char line[COMPAT_LINE_MAX + 2];
-	const char *source;
-	size_t before;
+	char line[COMPAT_LINE_MAX + 1], *buf = NULL;
+	const char *source, *text;
+	size_t before, len, pos = 0, n;
 	unsigned lineno = 0;
-	struct stat st;
-	FILE *f;
 	int r = 0;
 
 	if (!policy || dp_bug_on(policy->ctx, !path))
 		return -EINVAL;
-	f = fopen(path, "re");
-	if (!f) {
-		r = -errno;
-		dp_err(policy->ctx, "%s: %s", path, strerror(errno));
+	r = dp_read_text_file(policy->ctx, path, COMPAT_FILE_MAX, &buf, &len);
+	if (r < 0)
 		return r;
-	}
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		dp_err(policy->ctx, "%s: not a regular file", path);
-		fclose(f);
-		return -EINVAL;
-	}
-	if (st.st_size > COMPAT_FILE_MAX) {
-		dp_err(policy->ctx, "%s: larger than %d bytes", path, COMPAT_FILE_MAX);
-		fclose(f);
-		return -EFBIG;
-	}
 	before = policy->n_compat;
 	{
 		char **p = realloc(policy->sources, (policy->n_sources + 1) * sizeof(*p));
@@ -168,26 +153,32 @@ int dp_policy_load_compat_file(struct dp_policy *policy, const char *path)
 		if (p)
 			policy->sources = p;
 		if (!p || !(policy->sources[policy->n_sources] = strdup(path))) {
-			fclose(f);
+			free(buf);
 			return -ENOMEM;
 		}
 		source = policy->sources[policy->n_sources++];
 	}
-	while (r == 0 && fgets(line, sizeof(line), f)) {
-		size_t len = strlen(line);
+	while (r == 0 && dp_next_line(buf, len, &pos, &text, &n)) {
 		const char *why = NULL;
 		char *s = line;
 
 		lineno++;
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+		/* The raw line, before anything is stripped, as directpath-compat(5) counts it. */
+		if (memchr(text, '\0', n)) {
+			dp_err(policy->ctx, "%s:%u: a NUL byte (this is not a text file)", path, lineno);
+			r = -EINVAL;
+			break;
+		}
+		if (n > COMPAT_LINE_MAX) {
 			dp_err(policy->ctx, "%s:%u: line longer than %d characters", path, lineno,
 			       COMPAT_LINE_MAX);
 			r = -EINVAL;
 			break;
 		}
-		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r' ||
-			       line[len - 1] == ' ' || line[len - 1] == '\t'))
-			line[--len] = '\0';
+		memcpy(line, text, n);
+		line[n] = '\0';
+		while (n && (line[n - 1] == '\r' || line[n - 1] == ' ' || line[n - 1] == '\t'))
+			line[--n] = '\0';
 		while (*s == ' ' || *s == '\t')
 			s++;
 		if (*s == '\0' || *s == '#')
@@ -199,7 +190,7 @@ int dp_policy_load_compat_file(struct dp_policy *policy, const char *path)
 			dp_err(policy->ctx, "%s:%u: more than %d entries", path, lineno,
 			       COMPAT_ENTRIES_MAX);
 	}
-	fclose(f);
+	free(buf);
 	if (r < 0) {
 		/* All or nothing: drop what this file added. */
 		for (size_t i = before; i < policy->n_compat; i++)

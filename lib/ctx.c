@@ -6,6 +6,7 @@
 #include "config.h"
 #include "internal.h"
 #include "inventory.h"
+#include "quote.h"
 
 const char *dp_version(void)
 {
@@ -19,7 +20,9 @@ static int dp_ctx_set_dir(struct dp_ctx *ctx, char **dst, const char *what,
 	if (!value)
 		value = dflt;
 	if (value[0] != '/') {
-		dp_err(ctx, "%s \"%s\" is not an absolute path", what, value);
+		char q[DP_QUOTE_SIZE(64)];
+
+		dp_err(ctx, "%s \"%s\" is not an absolute path", what, dp_quote(q, sizeof(q), value));
 		return -EINVAL;
 	}
 	if (strnlen(value, PATH_MAX) >= PATH_MAX) {
@@ -42,8 +45,10 @@ static void dp_ctx_apply_env(struct dp_ctx *ctx)
 	if (!ctx->log_fn)
 		ctx->log_fn = dp_log_stderr;
 	if (prio < 0) {
+		char q[DP_QUOTE_SIZE(16)];
+
 		dp_err(ctx, "DIRECTPATH_LOG=\"%s\" is not a priority (err, warning, info, debug or 0-7); ignored",
-		       env);
+		       dp_quote(q, sizeof(q), env));
 		return;
 	}
 	ctx->log_priority = prio;

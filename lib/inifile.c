@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <fcntl.h>
 #include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -6,55 +7,220 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "inifile.h"
+#include "quote.h"
 
 struct dp_inifile {
 	struct dp_ctx *ctx;
 	const char *path;
-	FILE *fp;
+	char *buf;       /* the whole file */
+	size_t len, pos;
 	unsigned line;
 	unsigned err_line;
 	int err;
 	char msg[512];
+	const char *const *sections; /* NULL: any */
 	dp_inifile_fn fn;
 	void *userdata;
 	char **seen;     /* "section\nkey" */
 	size_t n_seen;
 };
 
-/* Reads one line for libinih, counting lines and refusing overlong ones. */
+int dp_read_text_file(struct dp_ctx *ctx, const char *path, size_t max, char **out,
+		      size_t *out_len)
+{
+	size_t len = 0, size;
+	struct stat st;
+	char *buf = NULL;
+	int fd, r;
+
+	/* O_NONBLOCK: a FIFO must not hang us before fstat() says what it is. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		r = -errno;
+		dp_err(ctx, "%s: %s", path, strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		dp_err(ctx, "%s: %s", path, strerror(-r));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = -EINVAL;
+		dp_err(ctx, "%s: not a regular file", path);
+		goto out;
+	}
+	if ((uint64_t)st.st_size > max) {
+		r = -EFBIG;
+		dp_err(ctx, "%s: larger than %zu bytes", path, max);
+		goto out;
+	}
+	/* A regular file ignores O_NONBLOCK; it may still grow while we read. */
+	size = (size_t)st.st_size + 1;
+	for (;;) {
+		ssize_t n;
+
+		if (len == size) {
+			char *p;
+
+			if (size > max) {
+				r = -EFBIG;
+				dp_err(ctx, "%s: larger than %zu bytes", path, max);
+				goto out;
+			}
+			size = size * 2 > max + 1 ? max + 1 : size * 2;
+			p = realloc(buf, size);
+			if (!p) {
+				r = -ENOMEM;
+				goto out;
+			}
+			buf = p;
+		} else if (!buf && !(buf = malloc(size))) {
+			r = -ENOMEM;
+			goto out;
+		}
+		n = read(fd, buf + len, size - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			dp_err(ctx, "%s: %s", path, strerror(-r));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	*out = buf;
+	*out_len = len;
+	buf = NULL;
+	r = 0;
+out:
+	free(buf);
+	close(fd);
+	return r;
+}
+
+bool dp_next_line(const char *buf, size_t len, size_t *pos, const char **line,
+		  size_t *line_len)
+{
+	const char *start = buf + *pos, *nl;
+	size_t n;
+
+	if (*pos >= len)
+		return false;
+	nl = memchr(start, '\n', len - *pos);
+	n = nl ? (size_t)(nl - start) : len - *pos;
+	*pos += n + (nl ? 1 : 0);
+	if (nl && n > 0 && start[n - 1] == '\r')
+		n--; /* CR LF */
+	*line = start;
+	*line_len = n;
+	return true;
+}
+
+/* What libinih would call a syntax error, found here so that the first error is the one reported. */
+static const char *syntax_error(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || s[0] == ';' || s[0] == '#')
+		return NULL;
+	/* libinih's rule: a ';' after white space starts a comment. */
+	for (i = s[0] == '[' ? 1 : 0; i < len; i++) {
+		if (s[i] == ';' && i > 0 && (s[i - 1] == ' ' || s[i - 1] == '\t'))
+			break;
+		if (s[0] == '[' ? s[i] == ']' : s[i] == '=' || s[i] == ':')
+			break;
+	}
+	if (i == len || s[i] == ';')
+		return s[0] == '[' ? "no ']' to end the section header"
+				   : "not a [section] or key = value line";
+	if (s[0] != '[')
+		return NULL;
+	/* After "[name]", only white space, then perhaps a comment after it. */
+	for (i++; i < len && (s[i] == ' ' || s[i] == '\t'); i++)
+		;
+	if (i < len && !(s[i] == ';' && (s[i - 1] == ' ' || s[i - 1] == '\t')))
+		return "text after the section header";
+	return NULL;
+}
+
+/* Is "name]..." (size bytes, a ']' among them) a known section? If not, the error lists them. */
+static bool known_section(struct dp_inifile *f, const char *name, size_t size)
+{
+	const char *close = memchr(name, ']', size);
+	size_t n = (size_t)(close - name), len = 0;
+	char list[256] = "";
+
+	for (size_t i = 0; f->sections[i]; i++) {
+		if (strlen(f->sections[i]) == n && memcmp(f->sections[i], name, n) == 0)
+			return true;
+		if (len < sizeof(list))
+			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+						i ? ", " : "", f->sections[i]);
+	}
+	{
+		char raw[DP_INIFILE_MAX_LINE + 1], q[DP_QUOTE_SIZE(DP_INIFILE_MAX_LINE)];
+
+		snprintf(raw, sizeof(raw), "%.*s", (int)n, name);
+		dp_inifile_error(f, "unknown section [%s] (%s)", dp_quote(q, sizeof(q), raw), list);
+	}
+	return false;
+}
+
+/*
+ * Gives libinih one line of the file, counting lines and enforcing the rules
+ * of directpath-policy(5) on the raw line, before anything is stripped: at
+ * most DP_INIFILE_MAX_LINE bytes without its LF or CR LF, no NUL byte. The
+ * first error ends the file for libinih: nothing after it is applied.
+ */
 static char *reader(char *str, int num, void *stream)
 {
 	struct dp_inifile *f = stream;
-	char buf[DP_INIFILE_MAX_LINE + 2];
-	size_t len;
+	size_t len, skip, max = DP_INIFILE_MAX_LINE;
+	const char *line, *why;
 
-	if (!fgets(buf, sizeof(buf), f->fp))
+	if (f->err || !dp_next_line(f->buf, f->len, &f->pos, &line, &len))
 		return NULL;
 	f->line++;
-	len = strlen(buf);
-	if (len == sizeof(buf) - 1 && buf[len - 1] != '\n') {
-		int c;
-
-		while ((c = fgetc(f->fp)) != EOF && c != '\n')
-			;
-		dp_inifile_error(f, "line longer than %d characters", DP_INIFILE_MAX_LINE);
-		buf[0] = '\0';
-		len = 0;
+	if (f->line == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+		line += 3; /* a byte order mark is not part of the line */
+		len -= 3;
+	}
+	if (memchr(line, '\0', len)) {
+		dp_inifile_error(f, "a NUL byte (this is not a text file)");
+		return NULL;
+	}
+	if (num > 0 && (size_t)num - 1 < max)
+		max = (size_t)num - 1; /* a libinih built with a smaller INI_MAX_LINE */
+	if (len > max) {
+		dp_inifile_error(f, "line longer than %zu characters", max);
+		return NULL;
 	}
 	/* An indented line would be a continuation for libinih: we have none. */
-	{
-		size_t skip = strspn(buf, " \t");
-
-		memmove(buf, buf + skip, len - skip + 1);
-		len -= skip;
+	for (skip = 0; skip < len && (line[skip] == ' ' || line[skip] == '\t'); skip++)
+		;
+	line += skip;
+	len -= skip;
+	while (len && (line[len - 1] == ' ' || line[len - 1] == '\t' || line[len - 1] == '\r'))
+		len--;
+	/* libinih would drop a mark here too, and see a line that is not the file's. */
+	if (f->line == 1 && len >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) {
+		dp_inifile_error(f, "a byte order mark after white space");
+		return NULL;
 	}
-	if (len >= (size_t)num) {
-		dp_inifile_error(f, "line longer than %d characters", num - 2);
-		len = 0;
+	why = syntax_error(line, len);
+	if (why) {
+		dp_inifile_error(f, "%s", why);
+		return NULL;
 	}
-	memcpy(str, buf, len);
+	if (len && line[0] == '[' && f->sections && !known_section(f, line + 1, len - 1))
+		return NULL;
+	memcpy(str, line, len);
 	str[len] = '\0';
 	return str;
 }
@@ -118,29 +284,22 @@ static int handler(void *user, const char *section, const char *key,
 int dp_inifile_parse(struct dp_ctx *ctx, const char *path, dp_inifile_fn fn,
 		     void *userdata)
 {
-	struct dp_inifile f = { .ctx = ctx, .path = path, .fn = fn, .userdata = userdata };
-	struct stat st;
+	return dp_inifile_parse_sections(ctx, path, NULL, fn, userdata);
+}
+
+int dp_inifile_parse_sections(struct dp_ctx *ctx, const char *path,
+			      const char *const *sections, dp_inifile_fn fn, void *userdata)
+{
+	struct dp_inifile f = { .ctx = ctx, .path = path, .sections = sections, .fn = fn,
+				.userdata = userdata };
 	int r;
 
-	f.fp = fopen(path, "re");
-	if (!f.fp) {
-		r = -errno;
-		dp_err(ctx, "%s: %s", path, strerror(errno));
+	r = dp_read_text_file(ctx, path, DP_INIFILE_MAX_SIZE, &f.buf, &f.len);
+	if (r < 0)
 		return r;
-	}
-	if (fstat(fileno(f.fp), &st) < 0 || !S_ISREG(st.st_mode)) {
-		dp_err(ctx, "%s: not a regular file", path);
-		fclose(f.fp);
-		return -EINVAL;
-	}
-	if (st.st_size > DP_INIFILE_MAX_SIZE) {
-		dp_err(ctx, "%s: larger than %d bytes", path, DP_INIFILE_MAX_SIZE);
-		fclose(f.fp);
-		return -EFBIG;
-	}
 	r = ini_parse_stream(reader, &f, handler, &f);
 	if (f.err == 0 && r > 0) {
-		/* libinih's own syntax error: a line that is neither section nor key. */
+		/* A syntax error of libinih's that syntax_error() did not foresee. */
 		f.err = -EINVAL;
 		f.err_line = (unsigned)r;
 		snprintf(f.msg, sizeof(f.msg), "not a [section] or key = value line");
@@ -150,7 +309,7 @@ int dp_inifile_parse(struct dp_ctx *ctx, const char *path, dp_inifile_fn fn,
 	}
 	if (f.err)
 		dp_err(ctx, "%s:%u: %s", path, f.err_line, f.msg);
-	fclose(f.fp);
+	free(f.buf);
 	for (size_t i = 0; i < f.n_seen; i++)
 		free(f.seen[i]);
 	free(f.seen);

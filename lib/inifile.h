@@ -7,8 +7,11 @@
 
 #include "internal.h"
 
+#include <stdbool.h>
+
 #define DP_INIFILE_MAX_SIZE (1024 * 1024)
-#define DP_INIFILE_MAX_LINE 1024 /* what we read; libinih takes less (INI_MAX_LINE) */
+/* Bytes of a line, without its LF or CR LF: directpath-policy(5), directpath-vm(5). */
+#define DP_INIFILE_MAX_LINE 198
 
 struct dp_inifile;
 
@@ -23,11 +26,30 @@ typedef int (*dp_inifile_fn)(struct dp_inifile *f, const char *section,
 int dp_inifile_parse(struct dp_ctx *ctx, const char *path, dp_inifile_fn fn,
 		     void *userdata);
 
+/*
+ * The same, and a section header not in sections (NULL-terminated) is an
+ * error of its own line, even with no key under it.
+ */
+int dp_inifile_parse_sections(struct dp_ctx *ctx, const char *path,
+			      const char *const *sections, dp_inifile_fn fn, void *userdata);
+
 /* Records the error of the current line (the first one wins); returns -EINVAL. */
 int dp_inifile_error(struct dp_inifile *f, const char *format, ...) DP_PRINTF(2, 3);
 
 /* Has this key been seen before in this section? Records it. */
 int dp_inifile_seen(struct dp_inifile *f, const char *section, const char *key);
+
+/*
+ * Reads a regular file of at most max bytes whole, without waiting on a FIFO;
+ * the buffer (not NUL-terminated) is the caller's to free. Logs "path: why";
+ * -EINVAL when it is not a regular file, -EFBIG when larger than max.
+ */
+int dp_read_text_file(struct dp_ctx *ctx, const char *path, size_t max, char **out,
+		      size_t *len);
+
+/* The next line of buf at *pos, without the LF or CR LF that ends it; false after the last. */
+bool dp_next_line(const char *buf, size_t len, size_t *pos, const char **line,
+		  size_t *line_len);
 
 /* yes/no/true/false/on/off/1/0; -EINVAL otherwise. */
 int dp_parse_bool(const char *s);

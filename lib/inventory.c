@@ -12,6 +12,7 @@
 
 #include "inventory.h"
 #include "pciconf.h"
+#include "quote.h"
 #include "sysfs.h"
 
 /* libpciaccess keeps its state in globals: one scan at a time per process. */
@@ -220,6 +221,28 @@ static void ids_from_config(struct dp_ctx *ctx, struct dp_device *dev,
 			dev->bdf, pd->device_class & 0xffffff, class_code);
 }
 
+/* What the parsed config space says: IDs, header, capabilities. */
+static void config_facts(struct dp_ctx *ctx, struct dp_device *dev,
+			 const struct pci_device *pd, const uint8_t *cfg,
+			 const struct dp_pciconf *pc)
+{
+	ids_from_config(ctx, dev, pd, cfg);
+	dev->info.flags |= pc->flags;
+	dev->info.header_type = pc->header_type;
+	dev->info.msi_vectors = pc->msi_vectors;
+	dev->info.msix_table_size = pc->msix_table_size;
+	dev->info.msix_table_bir = pc->msix_table_bir;
+	dev->info.msix_table_offset = pc->msix_table_offset;
+	dev->info.msix_pba_bir = pc->msix_pba_bir;
+	dev->info.msix_pba_offset = pc->msix_pba_offset;
+	if (pc->cap_loop)
+		dp_warn(ctx, "%s: capability list loops or is too long; walk stopped",
+			dev->bdf);
+	if (pc->ext_cap_loop)
+		dp_warn(ctx, "%s: extended capability list loops or is too long; walk stopped",
+			dev->bdf);
+}
+
 /* What libpciaccess knows: IDs, config space, BARs, names. */
 static struct dp_device *device_from_pci(struct dp_ctx *ctx,
 					 struct pci_device *pd, bool *short_warned)
@@ -228,7 +251,7 @@ static struct dp_device *device_from_pci(struct dp_ctx *ctx,
 	struct dp_pciconf pc;
 	pciaddr_t got = 0;
 	struct dp_device *dev = calloc(1, sizeof(*dev));
-	int probe_err;
+	int probe_err, read_err;
 
 	if (!dev)
 		return NULL;
@@ -245,38 +268,29 @@ static struct dp_device *device_from_pci(struct dp_ctx *ctx,
 	dev->info.numa_node = -1;
 
 	probe_err = pci_device_probe(pd);
-	if (pci_device_cfg_read(pd, cfg, 0, sizeof(cfg), &got) != 0 && got == 0)
-		got = 0;
+	read_err = pci_device_cfg_read(pd, cfg, 0, sizeof(cfg), &got);
 	dev->info.config_size = (uint32_t)got;
-	if (got < DP_PCI_CFG_HEADER || dp_pciconf_parse(cfg, got, &pc) < 0) {
-		dev->info.flags |= DP_DEVICE_CONFIG_SHORT;
-		dp_warn(ctx, "%s: only %u bytes of config space readable; capabilities unknown",
-			dev->bdf, (unsigned)got);
-		return dev;
+	if (read_err || got < DP_PCI_CFG_HEADER || dp_pciconf_parse(cfg, got, &pc) < 0) {
+		/*
+		 * Less than the header, or a read that failed (part-way too): not
+		 * to be trusted. Unknown is not eligible: the flag makes the
+		 * policy and mark refuse it; IDs and class come from sysfs.
+		 */
+		dev->info.flags |= DP_DEVICE_CONFIG_SHORT | DP_DEVICE_CONFIG_UNREADABLE;
+		dp_warn(ctx, "%s: config space unreadable (%u bytes read%s%s); what it is and how it resets are unknown",
+			dev->bdf, (unsigned)got, read_err ? ", then " : "",
+			read_err ? strerror(read_err) : "");
+	} else {
+		if (got < DP_PCI_CFG_SPACE) {
+			/* Unprivileged readers get the header alone: capabilities are unknown, not absent. */
+			dev->info.flags |= DP_DEVICE_CONFIG_SHORT;
+			if (!*short_warned)
+				dp_warn(ctx, "%s: only %u bytes of config space readable (not root?); capabilities unknown",
+					dev->bdf, (unsigned)got);
+			*short_warned = true;
+		}
+		config_facts(ctx, dev, pd, cfg, &pc);
 	}
-	if (got < DP_PCI_CFG_SPACE) {
-		/* Unprivileged readers get the header alone: capabilities are unknown, not absent. */
-		dev->info.flags |= DP_DEVICE_CONFIG_SHORT;
-		if (!*short_warned)
-			dp_warn(ctx, "%s: only %u bytes of config space readable (not root?); capabilities unknown",
-				dev->bdf, (unsigned)got);
-		*short_warned = true;
-	}
-	ids_from_config(ctx, dev, pd, cfg);
-	dev->info.flags |= pc.flags;
-	dev->info.header_type = pc.header_type;
-	dev->info.msi_vectors = pc.msi_vectors;
-	dev->info.msix_table_size = pc.msix_table_size;
-	dev->info.msix_table_bir = pc.msix_table_bir;
-	dev->info.msix_table_offset = pc.msix_table_offset;
-	dev->info.msix_pba_bir = pc.msix_pba_bir;
-	dev->info.msix_pba_offset = pc.msix_pba_offset;
-	if (pc.cap_loop)
-		dp_warn(ctx, "%s: capability list loops or is too long; walk stopped",
-			dev->bdf);
-	if (pc.ext_cap_loop)
-		dp_warn(ctx, "%s: extended capability list loops or is too long; walk stopped",
-			dev->bdf);
 
 	if (probe_err == 0) {
 		for (int i = 0; i < 6; i++) {
@@ -327,8 +341,19 @@ static int complete_from_sysfs(struct dp_ctx *ctx, int devices_fd,
 	}
 	if (dev->info.flags & DP_DEVICE_CONFIG_SHORT)
 		ids_from_attrs(ctx, dfd, dev);
-	if ((dev->info.class_code >> 8) == 0x0600)
+	/* The class says "bridge" even where the header type is unknown (config unreadable). */
+	switch (dev->info.class_code >> 8) {
+	case 0x0600: /* host bridge */
 		dev->info.flags |= DP_DEVICE_HOST_BRIDGE;
+		break;
+	case 0x0604: /* PCI-to-PCI */
+	case 0x0607: /* CardBus */
+	case 0x0609: /* semi-transparent PCI-to-PCI */
+		dev->info.flags |= DP_DEVICE_BRIDGE;
+		break;
+	default:
+		break;
+	}
 
 	r = dp_sysfs_readlink_base(dfd, "driver", buf, sizeof(buf));
 	if (r >= 0 && !(dev->driver = strdup(buf)))
@@ -394,21 +419,71 @@ oom:
 	return -ENOMEM;
 }
 
+/* The inventory's order: domain, bus, device, function, as numbers (not as text). */
+static uint64_t bdf_key(uint32_t domain, uint8_t bus, uint8_t dev, uint8_t func)
+{
+	return (uint64_t)domain << 16 | (uint64_t)bus << 8 | (uint64_t)dev << 3 | func;
+}
+
+static uint64_t dev_key(const struct dp_device *d)
+{
+	return bdf_key(d->info.domain, d->info.bus, d->info.dev, d->info.func);
+}
+
 static int cmp_bdf(const void *a, const void *b)
 {
-	const struct dp_device *x = *(struct dp_device *const *)a;
-	const struct dp_device *y = *(struct dp_device *const *)b;
-	uint64_t kx = (uint64_t)x->info.domain << 16 | x->info.bus << 8 |
-		      x->info.dev << 3 | x->info.func;
-	uint64_t ky = (uint64_t)y->info.domain << 16 | y->info.bus << 8 |
-		      y->info.dev << 3 | y->info.func;
+	uint64_t kx = dev_key(*(struct dp_device *const *)a);
+	uint64_t ky = dev_key(*(struct dp_device *const *)b);
 
 	return kx < ky ? -1 : kx > ky;
 }
 
-static int cmp_str(const void *a, const void *b)
+/* Group members: normalised BDF strings, in the same numeric order. */
+static int cmp_member(const void *a, const void *b)
 {
-	return strcmp(a, b);
+	uint32_t d[2] = { 0, 0 };
+	uint8_t bus[2] = { 0, 0 }, dev[2] = { 0, 0 }, fn[2] = { 0, 0 };
+	uint64_t kx, ky;
+
+	dp_bdf_parse(a, &d[0], &bus[0], &dev[0], &fn[0]);
+	dp_bdf_parse(b, &d[1], &bus[1], &dev[1], &fn[1]);
+	kx = bdf_key(d[0], bus[0], dev[0], fn[0]);
+	ky = bdf_key(d[1], bus[1], dev[1], fn[1]);
+	return kx < ky ? -1 : kx > ky;
+}
+
+int dp_bdf_normalize(const char *in, char out[DP_BDF_LEN])
+{
+	uint32_t d;
+	uint8_t b, s, f;
+
+	if (dp_bdf_parse(in, &d, &b, &s, &f) < 0)
+		return -EINVAL;
+	snprintf(out, DP_BDF_LEN, "%04x:%02x:%02x.%x", (unsigned)d, b, s, f);
+	return 0;
+}
+
+struct dp_device *dp_inventory_lookup(const struct dp_ctx *ctx, const char *bdf)
+{
+	uint32_t d;
+	uint8_t b, s, f;
+	uint64_t want;
+
+	if (!ctx || dp_bdf_parse(bdf, &d, &b, &s, &f) < 0)
+		return NULL;
+	want = bdf_key(d, b, s, f);
+	for (size_t lo = 0, hi = ctx->n_devices; lo < hi;) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint64_t k = dev_key(ctx->devices[mid]);
+
+		if (k == want)
+			return ctx->devices[mid];
+		if (k < want)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
 }
 
 static int cmp_name_ptr(const void *a, const void *b)
@@ -438,10 +513,9 @@ static int read_group(struct dp_ctx *ctx, int groups_fd, struct dp_device *dev)
 		return -ENOMEM;
 	}
 	while ((de = readdir(d))) {
-		size_t len = strlen(de->d_name);
+		char bdf[DP_BDF_LEN];
 
-		if (len >= DP_BDF_LEN || len < 12 ||
-		    dp_bdf_parse(de->d_name, NULL, NULL, NULL, NULL) < 0)
+		if (dp_bdf_normalize(de->d_name, bdf) < 0)
 			continue;
 		if (dev->group_size == cap) {
 			size_t ncap = cap ? cap * 2 : 4;
@@ -454,11 +528,11 @@ static int read_group(struct dp_ctx *ctx, int groups_fd, struct dp_device *dev)
 			dev->group = p;
 			cap = ncap;
 		}
-		memcpy(dev->group[dev->group_size++], de->d_name, len + 1);
+		memcpy(dev->group[dev->group_size++], bdf, sizeof(bdf));
 	}
 	closedir(d);
 	if (dev->group_size)
-		qsort(dev->group, dev->group_size, sizeof(*dev->group), cmp_str);
+		qsort(dev->group, dev->group_size, sizeof(*dev->group), cmp_member);
 	return 0;
 }
 
@@ -727,16 +801,15 @@ struct dp_device *dp_ctx_get_device(const struct dp_ctx *ctx, size_t index)
 int dp_ctx_find_device(struct dp_ctx *ctx, const char *bdf,
 		       struct dp_device **out)
 {
-	char want[DP_BDF_LEN];
-	uint32_t domain;
-	uint8_t bus, dev, func;
+	char want[DP_BDF_LEN], q[DP_QUOTE_SIZE(64)];
+	struct dp_device *dev;
 	int r;
 
 	if (dp_bug_on(ctx, !ctx) || dp_bug_on(ctx, !out))
 		return -EINVAL;
-	if (!bdf || dp_bdf_parse(bdf, &domain, &bus, &dev, &func) < 0) {
-		dp_err(ctx, "\"%.64s\" is not a PCI address (DDDD:BB:DD.F or BB:DD.F)",
-		       bdf ? bdf : "(null)");
+	if (!bdf || dp_bdf_normalize(bdf, want) < 0) {
+		dp_err(ctx, "\"%s\" is not a PCI address (DDDD:BB:DD.F or BB:DD.F)",
+		       dp_quote(q, sizeof(q), bdf));
 		return -EINVAL;
 	}
 	if (!ctx->scanned) {
@@ -744,23 +817,13 @@ int dp_ctx_find_device(struct dp_ctx *ctx, const char *bdf,
 		if (r < 0)
 			return r;
 	}
-	snprintf(want, sizeof(want), "%04x:%02x:%02x.%x", (unsigned)domain, bus,
-		 dev, func);
-	for (size_t lo = 0, hi = ctx->n_devices; lo < hi;) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(ctx->devices[mid]->bdf, want);
-
-		if (c == 0) {
-			*out = dp_device_ref(ctx->devices[mid]);
-			return 0;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
+	dev = dp_inventory_lookup(ctx, want);
+	if (!dev) {
+		dp_err(ctx, "%s: no such PCI function on this host", want);
+		return -ENODEV;
 	}
-	dp_err(ctx, "%s: no such PCI function on this host", want);
-	return -ENODEV;
+	*out = dp_device_ref(dev);
+	return 0;
 }
 
 struct dp_ctx *dp_device_get_ctx(const struct dp_device *dev)

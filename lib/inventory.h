@@ -30,6 +30,20 @@ struct dp_device {
 /* Drops the ctx's whole device list (rescan, ctx end). */
 void dp_inventory_clear(struct dp_ctx *ctx);
 
+/*
+ * The one BDF normalisation: "03:00.0" or "0000:03:00.0" (any case) into the
+ * kernel's lower-case "0000:03:00.0", domains of 5 to 8 digits kept as such.
+ * 0, or -EINVAL (nothing written) when malformed.
+ */
+int dp_bdf_normalize(const char *in, char out[DP_BDF_LEN]);
+
+/*
+ * The one BDF lookup: the function of the last scan with this address (any
+ * form dp_bdf_normalize takes), found in the scan's numeric order; borrowed.
+ * NULL when malformed or absent; logs nothing.
+ */
+struct dp_device *dp_inventory_lookup(const struct dp_ctx *ctx, const char *bdf);
+
 /* The driverctl file name of a device: "pci-0000:03:00.0". */
 #define DP_DRIVERCTL_PREFIX "pci-"
 

@@ -1,4 +1,31 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * Why a reader always names the live holder (issue 13):
+ *
+ *  - A lease file is complete before anyone can see it, and never changes
+ *    after. A claimer writes its record into a temporary file of its own,
+ *    takes an OFD write lock on byte 0 of it (the ownership lock, held for
+ *    the lease's life), and only then publishes it as lease-BDF: link()
+ *    when there is no lease file, rename() over a stale one.
+ *  - So byte 0 of a lease file is write-locked only by the process that
+ *    wrote its record, and only while that process lives and holds it.
+ *    Readers (a loser, dp_lease_query) take no lock: F_OFD_GETLK on byte 0
+ *    tells whether a write lock is held, and if so the record names its
+ *    holder. A read lock (anyone may take one) means nothing.
+ *  - A stale file (no write lock on byte 0: its writer died) is replaced by
+ *    the claimer that holds the write lock on RUN_DIR/.lease.lock, and only
+ *    after it checked, under that lock, that the name still leads to that
+ *    file and that the file is still not held. The lock file is mode 0600,
+ *    so that no other user can stall a takeover with a lock of their own
+ *    (anyone can read-lock a lease file); readers never look at it.
+ *  - The holder removes the file before it drops the lock (close).
+ *
+ * OFD locks rather than flock(): a lock can be tested without being taken,
+ * so a reader never makes a claimer believe the lease is held, and the
+ * lock belongs to the open file, not the process, as flock's does. The
+ * holder takes an flock() too, which is all that a libdirectpath from
+ * before issue 13 looks at.
+ */
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -6,12 +33,16 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lease.h"
 
 #define LEASE_PREFIX "lease-"
 #define LEASE_MAX 512
+#define TAKEOVER_LOCK ".lease.lock"
+#define OWNER_BYTE 0 /* write-locked by the file's writer while it holds the lease */
+#define ATTEMPTS 200 /* each after a pause of up to 10 ms: seconds in all */
 
 struct dp_lease {
 	struct dp_ctx *ctx;
@@ -26,6 +57,54 @@ static int lease_path(struct dp_ctx *ctx, const char *bdf, char *path, size_t si
 	if ((size_t)snprintf(path, size, "%s/" LEASE_PREFIX "%s", ctx->run_dir, bdf) >= size)
 		return -ENAMETOOLONG;
 	return 0;
+}
+
+/*
+ * Opens an existing lease file without waiting on a FIFO (O_NONBLOCK, which
+ * changes nothing for the regular file it must be); -ENOENT unlogged.
+ */
+static int open_lease(struct dp_ctx *ctx, const char *bdf, const char *path, int flags)
+{
+	struct stat st;
+	int fd, r;
+
+	fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0600);
+	if (fd < 0) {
+		r = -errno;
+		if (r != -ENOENT)
+			dp_err(ctx, "%s: cannot open the lease %s: %s", bdf, path,
+			       r == -ELOOP ? "a symbolic link" : strerror(-r));
+		return r;
+	}
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		dp_err(ctx, "%s: %s: %s", bdf, path, strerror(-r));
+		close(fd);
+		return r;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		dp_err(ctx, "%s: %s: not a regular file", bdf, path);
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
+static int lock_byte(int fd, off_t byte)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1 };
+
+	return fcntl(fd, F_OFD_SETLK, &fl) < 0 ? -errno : 0;
+}
+
+/* 1 when some open file other than fd's holds the ownership lock, 0 when none does. */
+static int held(int fd)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = OWNER_BYTE, .l_len = 1 };
+
+	if (fcntl(fd, F_OFD_GETLK, &fl) < 0)
+		return -errno;
+	return fl.l_type == F_WRLCK;
 }
 
 /* "vm=NAME\npid=N\n" -> owner, pid; tolerant of junk (a lease file is only advisory text). */
@@ -50,22 +129,131 @@ static void parse_owner(int fd, char *owner, size_t size, pid_t *pid)
 	}
 }
 
+static bool same_file(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_ino == b.st_ino &&
+	       a.st_dev == b.st_dev;
+}
+
 static int make_run_dir(struct dp_ctx *ctx)
 {
 	if (mkdir(ctx->run_dir, 0755) < 0 && errno != EEXIST) {
 		int r = -errno;
 
-		dp_err(ctx, "%s: cannot create the run directory: %s", ctx->run_dir, strerror(errno));
+		dp_err(ctx, "%s: cannot create the run directory: %s", ctx->run_dir, strerror(-r));
 		return r;
 	}
 	return 0;
 }
 
+/* The whole record, or -errno; a write that makes no progress is -EIO, never errno's leftover. */
+static int write_record(int fd, const char *text, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pwrite(fd, text + done, len - done, (off_t)done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno ? -errno : -EIO;
+		if (n == 0)
+			return -EIO;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Publishes tmp (complete, ownership-locked) as path: 0 linked, 1 renamed
+ * over a stale file, -EBUSY (the live holder logged), -EAGAIN when path
+ * changed under us (try again), or another -errno, logged.
+ */
+static int publish(struct dp_ctx *ctx, const char *bdf, const char *path, const char *tmp)
+{
+	char lock[PATH_MAX];
+	int fd, lk = -1, r;
+
+	if (link(tmp, path) == 0)
+		return 0;
+	if (errno != EEXIST) {
+		r = -errno;
+		dp_err(ctx, "%s: cannot create the lease %s: %s", bdf, path, strerror(-r));
+		return r;
+	}
+	fd = open_lease(ctx, bdf, path, O_RDONLY);
+	if (fd == -ENOENT)
+		return -EAGAIN; /* released since */
+	if (fd < 0)
+		return fd;
+	r = held(fd);
+	if (r > 0) {
+		char owner[256];
+		pid_t pid;
+
+		parse_owner(fd, owner, sizeof(owner), &pid);
+		dp_err(ctx, "%s: already leased by VM \"%s\" (pid %ld)", bdf, owner, (long)pid);
+		r = -EBUSY;
+		goto out;
+	}
+	if (r < 0) {
+		dp_err(ctx, "%s: cannot test the lock of %s: %s", bdf, path, strerror(-r));
+		goto out;
+	}
+	/* Stale: its writer died holding it. Replace it, alone among claimers. */
+	if ((size_t)snprintf(lock, sizeof(lock), "%s/" TAKEOVER_LOCK, ctx->run_dir) >= sizeof(lock)) {
+		r = -ENAMETOOLONG;
+		dp_err(ctx, "%s: %s/" TAKEOVER_LOCK ": path too long", bdf, ctx->run_dir);
+		goto out;
+	}
+	lk = open_lease(ctx, bdf, lock, O_RDWR | O_CREAT);
+	if (lk < 0) {
+		r = lk;
+		goto out;
+	}
+	r = lock_byte(lk, 0);
+	if (r == -EAGAIN || r == -EACCES) {
+		r = -EAGAIN; /* another claimer is at it */
+		goto out;
+	}
+	if (r < 0) {
+		dp_err(ctx, "%s: cannot lock %s: %s", bdf, lock, strerror(-r));
+		goto out;
+	}
+	if (!same_file(fd, path) || held(fd) != 0) {
+		r = -EAGAIN;
+		goto out;
+	}
+	if (rename(tmp, path) < 0) {
+		r = -errno;
+		dp_err(ctx, "%s: cannot replace the stale lease %s: %s", bdf, path, strerror(-r));
+		goto out;
+	}
+	{
+		char owner[256];
+		pid_t pid;
+
+		parse_owner(fd, owner, sizeof(owner), &pid);
+		dp_info(ctx, "%s: took over the stale lease of VM \"%s\" (pid %ld, gone)", bdf,
+			owner, (long)pid);
+	}
+	r = 1;
+out:
+	if (lk >= 0)
+		close(lk);
+	close(fd);
+	return r;
+}
+
 int dp_lease_acquire(struct dp_ctx *ctx, const char *bdf, const char *vm_name,
 		     struct dp_lease **out)
 {
+	char tmp[PATH_MAX], text[LEASE_MAX];
 	struct dp_lease *l;
-	char text[LEASE_MAX];
+	bool have_tmp = false;
 	int r, len;
 
 	l = calloc(1, sizeof(*l));
@@ -78,51 +266,56 @@ int dp_lease_acquire(struct dp_ctx *ctx, const char *bdf, const char *vm_name,
 	r = make_run_dir(ctx);
 	if (r < 0)
 		goto err;
-	for (int attempt = 0; attempt < 16; attempt++) {
-		struct stat a, b;
-
-		l->fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-		if (l->fd < 0) {
-			r = -errno;
-			dp_err(ctx, "%s: cannot open the lease %s: %s", bdf, l->path, strerror(errno));
-			goto err;
-		}
-		if (flock(l->fd, LOCK_EX | LOCK_NB) < 0) {
-			char owner[256];
-			pid_t pid;
-
-			r = errno == EWOULDBLOCK ? -EBUSY : -errno;
-			parse_owner(l->fd, owner, sizeof(owner), &pid);
-			if (r == -EBUSY)
-				dp_err(ctx, "%s: already leased by VM \"%s\" (pid %ld)", bdf, owner, (long)pid);
-			else
-				dp_err(ctx, "%s: cannot lock %s: %s", bdf, l->path, strerror(-r));
-			goto err;
-		}
-		/* The holder before us may have unlinked the file after we opened it. */
-		if (fstat(l->fd, &a) == 0 && stat(l->path, &b) == 0 && a.st_ino == b.st_ino &&
-		    a.st_dev == b.st_dev)
-			break;
-		close(l->fd);
-		l->fd = -1;
-	}
-	if (l->fd < 0) {
-		r = -EAGAIN;
-		dp_err(ctx, "%s: the lease file keeps changing under us", bdf);
-		goto err;
-	}
 	len = snprintf(text, sizeof(text), "vm=%s\npid=%ld\n", vm_name, (long)getpid());
-	if (ftruncate(l->fd, 0) < 0 || pwrite(l->fd, text, (size_t)len, 0) != len) {
-		r = -errno;
-		dp_err(ctx, "%s: cannot write the lease %s: %s", bdf, l->path, strerror(errno));
-		unlink(l->path);
+	if (len < 0 || (size_t)len >= sizeof(text) ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s/." LEASE_PREFIX "%s.XXXXXX", ctx->run_dir,
+			     bdf) >= sizeof(tmp)) {
+		r = -ENAMETOOLONG;
+		dp_err(ctx, "%s: the lease record or its path is too long", bdf);
 		goto err;
 	}
+	l->fd = mkostemp(tmp, O_CLOEXEC);
+	if (l->fd < 0) {
+		r = -errno;
+		dp_err(ctx, "%s: cannot create a lease in %s: %s", bdf, ctx->run_dir, strerror(-r));
+		goto err;
+	}
+	have_tmp = true;
+	/* Locked while still 0600: nobody else can have a lock on it. */
+	if ((r = lock_byte(l->fd, OWNER_BYTE)) < 0 || flock(l->fd, LOCK_EX | LOCK_NB) < 0 ||
+	    fchmod(l->fd, 0644) < 0) {
+		r = r < 0 ? r : -errno;
+		dp_err(ctx, "%s: cannot prepare the lease %s: %s", bdf, tmp, strerror(-r));
+		goto err;
+	}
+	r = write_record(l->fd, text, (size_t)len);
+	if (r < 0) {
+		dp_err(ctx, "%s: cannot write the lease %s: %s", bdf, tmp, strerror(-r));
+		goto err;
+	}
+	for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+		if (attempt > 0) {
+			struct timespec ts = { 0, (attempt < 10 ? attempt : 10) * 1000000L };
+
+			nanosleep(&ts, NULL);
+		}
+		r = publish(ctx, bdf, l->path, tmp);
+		if (r != -EAGAIN)
+			break;
+	}
+	if (r == -EAGAIN)
+		dp_err(ctx, "%s: the lease file %s keeps changing under us", bdf, l->path);
+	if (r < 0)
+		goto err;
+	if (r == 0)
+		unlink(tmp); /* linked: the file has two names (renamed: only the lease's) */
 	l->ctx = dp_ctx_ref(ctx);
 	dp_dbg(ctx, "%s: leased to %s", bdf, vm_name);
 	*out = l;
 	return 0;
 err:
+	if (have_tmp)
+		unlink(tmp);
 	if (l->fd >= 0)
 		close(l->fd);
 	free(l);
@@ -133,7 +326,7 @@ void dp_lease_release(struct dp_lease *l)
 {
 	if (!l)
 		return;
-	/* Unlink while locked: a waiter that opened the old file sees the inode change. */
+	/* Remove, then unlock: a lease file at the path always has a live writer or a dead one. */
 	if (unlink(l->path) < 0)
 		dp_warn(l->ctx, "%s: %s", l->path, strerror(errno));
 	close(l->fd);
@@ -150,16 +343,16 @@ int dp_lease_query(struct dp_ctx *ctx, const char *bdf, char *owner, size_t size
 	r = lease_path(ctx, bdf, path, sizeof(path));
 	if (r < 0)
 		return r;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
-		close(fd); /* a dead owner's file: free */
+	fd = open_lease(ctx, bdf, path, O_RDONLY);
+	if (fd == -ENOENT)
 		return 0;
-	}
-	r = errno == EWOULDBLOCK ? 1 : -errno;
-	if (r == 1)
+	if (fd < 0)
+		return fd;
+	r = held(fd);
+	if (r > 0)
 		parse_owner(fd, owner, size, pid);
+	else if (r < 0)
+		dp_err(ctx, "%s: cannot test the lock of %s: %s", bdf, path, strerror(-r));
 	close(fd);
-	return r;
+	return r; /* 0: no file, or a dead owner's */
 }

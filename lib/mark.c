@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "inventory.h"
+#include "quote.h"
 #include "sysfs.h"
 
 #define MARK_CONTENT DP_VFIO_PCI_DRIVER "\n"
@@ -74,7 +75,7 @@ int dp_mark_read(struct dp_ctx *ctx, int dirfd, const char *bdf, char *other,
 		 size_t other_size)
 {
 	char name[DP_BDF_LEN + sizeof(DP_DRIVERCTL_PREFIX)];
-	char buf[MARK_FILE_MAX + 2];
+	char buf[MARK_FILE_MAX + 2], q[DP_QUOTE_SIZE(64)];
 	size_t len;
 	int r;
 
@@ -98,8 +99,8 @@ int dp_mark_read(struct dp_ctx *ctx, int dirfd, const char *bdf, char *other,
 		dp_warn(ctx, "%s/%s: empty (truncated?); not a passthrough mark",
 			ctx->driverctl_dir, name);
 	else
-		dp_warn(ctx, "%s/%s: overrides the driver to \"%.64s\", not %s; not a passthrough mark",
-			ctx->driverctl_dir, name, buf, DP_VFIO_PCI_DRIVER);
+		dp_warn(ctx, "%s/%s: overrides the driver to \"%s\", not %s; not a passthrough mark",
+			ctx->driverctl_dir, name, dp_quote(q, sizeof(q), buf), DP_VFIO_PCI_DRIVER);
 	if (other && other_size)
 		snprintf(other, other_size, "%s", buf);
 	return 0;
@@ -273,10 +274,11 @@ static int apply_binding(struct dp_ctx *ctx, struct dp_device *dev, int devfd,
 /* Looks up a BDF's driver in the inventory, for messages. */
 static const char *driver_of(const struct dp_ctx *ctx, const char *bdf)
 {
-	for (size_t i = 0; i < ctx->n_devices; i++)
-		if (strcmp(ctx->devices[i]->bdf, bdf) == 0)
-			return ctx->devices[i]->driver ? ctx->devices[i]->driver : "no driver";
-	return "not scanned";
+	const struct dp_device *d = dp_inventory_lookup(ctx, bdf);
+
+	if (!d)
+		return "not scanned";
+	return d->driver ? d->driver : "no driver";
 }
 
 /* Only a whole group can go to a VM: name the members that must follow. */
@@ -307,6 +309,12 @@ static int refuse(struct dp_ctx *ctx, const struct dp_device *dev)
 			   : dev->info.flags & DP_DEVICE_BOOT_VGA ? "the boot VGA device"
 								  : NULL;
 
+	if (!what && (dev->info.flags & DP_DEVICE_CONFIG_UNREADABLE)) {
+		/* Unknown is not eligible: it may be a bridge or the host's own device. */
+		dp_err(ctx, "%s: its config space could not be read, so what it is cannot be known; passing it through may take a bridge or a device from the host (force to override)",
+		       dev->bdf);
+		return -EPERM;
+	}
 	if (!what)
 		return 0;
 	dp_err(ctx, "%s: is %s; passing it through takes it from the host (force to override)",
@@ -373,7 +381,7 @@ int dp_device_set_passthrough(struct dp_device *dev, int enable, uint32_t flags)
 		r = write_atomic(dirfd, name, MARK_CONTENT, strlen(MARK_CONTENT));
 		file_changed = true;
 	} else {
-		char other[256];
+		char other[256], q[DP_QUOTE_SIZE(64)];
 
 		if (dp_mark_read(ctx, dirfd, dev->bdf, other, sizeof(other)) == 1) {
 			r = remove_file(dirfd, name);
@@ -382,7 +390,8 @@ int dp_device_set_passthrough(struct dp_device *dev, int enable, uint32_t flags)
 			r = 0;
 			if (other[0])
 				dp_warn(ctx, "%s: %s/%s belongs to driverctl's override to %s; left alone",
-					dev->bdf, ctx->driverctl_dir, name, other);
+					dev->bdf, ctx->driverctl_dir, name,
+					dp_quote(q, sizeof(q), other));
 		}
 	}
 	if (r < 0) {

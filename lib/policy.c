@@ -9,6 +9,7 @@
 #include "inifile.h"
 #include "sysfs.h"
 #include "policy.h"
+#include "quote.h"
 
 enum rule_kind { KIND_COUNT, KIND_BOOL, KIND_RESERVATION, KIND_ACTION, KIND_RESET_ACTION };
 
@@ -161,14 +162,16 @@ int64_t dp_policy_get_rule(const struct dp_policy *policy, enum dp_rule rule)
 static int parse_value(int rule, const char *text, int64_t *out, char *msg, size_t size)
 {
 	const struct rule_def *d = &rule_defs[rule];
+	char q[44]; /* 40 bytes of the value, or fewer escaped, then "..." */
 	uint64_t u;
 	int b;
 
+	dp_quote(q, sizeof(q), text);
 	switch (d->kind) {
 	case KIND_COUNT:
 		if (dp_parse_u64(text, 10, RULE_COUNT_MAX, &u) < 0) {
-			snprintf(msg, size, "%s takes a number from 0 to %d, not \"%.40s\"",
-				 d->name, RULE_COUNT_MAX, text);
+			snprintf(msg, size, "%s takes a number from 0 to %d, not \"%s\"",
+				 d->name, RULE_COUNT_MAX, q);
 			return -EINVAL;
 		}
 		*out = (int64_t)u;
@@ -176,7 +179,7 @@ static int parse_value(int rule, const char *text, int64_t *out, char *msg, size
 	case KIND_BOOL:
 		b = dp_parse_bool(text);
 		if (b < 0) {
-			snprintf(msg, size, "%s takes yes or no, not \"%.40s\"", d->name, text);
+			snprintf(msg, size, "%s takes yes or no, not \"%s\"", d->name, q);
 			return -EINVAL;
 		}
 		*out = b;
@@ -187,7 +190,7 @@ static int parse_value(int rule, const char *text, int64_t *out, char *msg, size
 				*out = i;
 				return 0;
 			}
-		snprintf(msg, size, "%s takes full or none, not \"%.40s\"", d->name, text);
+		snprintf(msg, size, "%s takes full or none, not \"%s\"", d->name, q);
 		return -EINVAL;
 	case KIND_ACTION:
 	case KIND_RESET_ACTION:
@@ -196,8 +199,8 @@ static int parse_value(int rule, const char *text, int64_t *out, char *msg, size
 				*out = i;
 				return 0;
 			}
-		snprintf(msg, size, "%s takes %s, not \"%.40s\"", d->name,
-			 d->kind == KIND_ACTION ? "allow, warn or deny" : "warn or deny", text);
+		snprintf(msg, size, "%s takes %s, not \"%s\"", d->name,
+			 d->kind == KIND_ACTION ? "allow, warn or deny" : "warn or deny", q);
 		return -EINVAL;
 	}
 	return -EINVAL;
@@ -213,7 +216,7 @@ static int rule_by_name(const char *key)
 
 int dp_policy_set(struct dp_policy *policy, const char *key, const char *value)
 {
-	char msg[160];
+	char msg[160], q[68];
 	int64_t v;
 	int rule;
 
@@ -221,7 +224,7 @@ int dp_policy_set(struct dp_policy *policy, const char *key, const char *value)
 		return -EINVAL;
 	rule = rule_by_name(key);
 	if (rule < 0) {
-		dp_err(policy->ctx, "policy: unknown rule \"%.64s\"", key);
+		dp_err(policy->ctx, "policy: unknown rule \"%s\"", dp_quote(q, sizeof(q), key));
 		return -ENOENT;
 	}
 	if (parse_value(rule, value, &v, msg, sizeof(msg)) < 0) {
@@ -242,21 +245,23 @@ static int policy_key(struct dp_inifile *f, const char *section, const char *key
 		      const char *value, void *userdata)
 {
 	struct policy_file *pf = userdata;
-	char msg[160];
+	char msg[160], q[DP_QUOTE_SIZE(64)];
 	int rule, r;
 
 	if (section[0] == '\0')
-		return dp_inifile_error(f, "\"%s\" outside a section; put it under [policy]", key);
+		return dp_inifile_error(f, "\"%s\" outside a section; put it under [policy]",
+					dp_quote(q, sizeof(q), key));
 	if (strcmp(section, "policy") != 0)
-		return dp_inifile_error(f, "unknown section [%s] (policy)", section);
+		return dp_inifile_error(f, "unknown section [%s] (policy)",
+					dp_quote(q, sizeof(q), section));
 	rule = rule_by_name(key);
 	if (rule < 0)
-		return dp_inifile_error(f, "unknown key \"%s\"", key);
+		return dp_inifile_error(f, "unknown key \"%s\"", dp_quote(q, sizeof(q), key));
 	r = dp_inifile_seen(f, section, key);
 	if (r < 0)
 		return r;
 	if (r > 0)
-		return dp_inifile_error(f, "duplicate key \"%s\"", key);
+		return dp_inifile_error(f, "duplicate key \"%s\"", dp_quote(q, sizeof(q), key));
 	if (parse_value(rule, value, &pf->rules[rule], msg, sizeof(msg)) < 0)
 		return dp_inifile_error(f, "%s", msg);
 	pf->set[rule] = true;
@@ -279,7 +284,8 @@ int dp_policy_load_file(struct dp_policy *policy, const char *path)
 			return 0;
 		}
 	}
-	r = dp_inifile_parse(policy->ctx, path, policy_key, &pf);
+	r = dp_inifile_parse_sections(policy->ctx, path, (const char *const[]){ "policy", NULL },
+				      policy_key, &pf);
 	if (r < 0)
 		return r; /* all or nothing: the policy is unchanged */
 	for (int i = 1; i < DP_RULE_COUNT; i++)

@@ -30,6 +30,8 @@ static const char *const code_names[] = {
 	[DP_FINDING_MEMORY_NOT_RESERVED] = "memory-not-reserved",
 	[DP_FINDING_FEATURE_LOST] = "feature-lost",
 	[DP_FINDING_DEVICE_LEASED] = "device-leased",
+	[DP_FINDING_CONFIG_UNREADABLE] = "config-unreadable",
+	[DP_FINDING_NOT_BOUND] = "not-bound",
 };
 
 static const char *const severity_names[] = { "info", "warning", "error" };

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -51,7 +52,8 @@ int dp_parse_u64(const char *s, int base, uint64_t max, uint64_t *out)
 	unsigned long long v;
 	char *end;
 
-	if (!s || !*s || *s == '-' || *s == '+' || *s == ' ')
+	/* strtoull would skip any white space and take a sign: neither is a sysfs number. */
+	if (!s || !isxdigit((unsigned char)*s))
 		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, base);
@@ -85,6 +87,8 @@ int dp_sysfs_read_long(int dirfd, const char *name, long min, long max,
 		return -EINVAL;
 	if (r < 0)
 		return r;
+	if (!isdigit((unsigned char)buf[buf[0] == '-']))
+		return -EINVAL; /* a digit first, after an optional minus: no white space, no plus */
 	errno = 0;
 	v = strtol(buf, &end, 10);
 	if (errno || end == buf || *end != '\0' || v < min || v > max)

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/vfio.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +9,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "quote.h"
 #include "vfio.h"
+
+#define DP_PROC "/proc"
 
 int dp_vfio_container_open(struct dp_ctx *ctx, struct dp_vfio_container *c)
 {
@@ -50,7 +55,67 @@ void dp_vfio_container_close(struct dp_vfio_container *c)
 	c->n_ranges = 0;
 }
 
-int dp_vfio_group_open(struct dp_ctx *ctx, int group, int *fd_out)
+/*
+ * Who holds path open, as fuser finds out: the first process with a
+ * /proc/PID/fd link to it. Its pid, with its name quoted into comm; 0 when
+ * none can be seen (another user's process without privilege, or gone).
+ */
+static pid_t find_holder(const char *path, char *comm, size_t size)
+{
+	DIR *proc = opendir(DP_PROC);
+	struct dirent *de;
+	pid_t found = 0;
+
+	if (!proc)
+		return 0;
+	while (!found && (de = readdir(proc))) {
+		char fddir[64], link[PATH_MAX], target[PATH_MAX];
+		struct dirent *fe;
+		DIR *fds;
+		char *end;
+		long pid = strtol(de->d_name, &end, 10);
+
+		if (pid <= 0 || *end)
+			continue;
+		snprintf(fddir, sizeof(fddir), DP_PROC "/%ld/fd", pid);
+		fds = opendir(fddir);
+		if (!fds)
+			continue; /* gone, or not ours to see */
+		while ((fe = readdir(fds))) {
+			ssize_t n;
+
+			if (fe->d_name[0] == '.')
+				continue;
+			snprintf(link, sizeof(link), "%s/%s", fddir, fe->d_name);
+			n = readlink(link, target, sizeof(target) - 1);
+			if (n <= 0)
+				continue;
+			target[n] = '\0';
+			if (strcmp(target, path) == 0) {
+				found = (pid_t)pid;
+				break;
+			}
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	if (found) {
+		char file[64], name[64] = "";
+		FILE *f;
+
+		snprintf(file, sizeof(file), DP_PROC "/%ld/comm", (long)found);
+		f = fopen(file, "re");
+		if (f) {
+			if (fgets(name, sizeof(name), f))
+				name[strcspn(name, "\n")] = '\0';
+			fclose(f);
+		}
+		dp_quote(comm, size, name[0] ? name : "?");
+	}
+	return found;
+}
+
+int dp_vfio_group_open(struct dp_ctx *ctx, int group, const char *bdf, int *fd_out)
 {
 	struct vfio_group_status st = { .argsz = sizeof(st) };
 	char path[64];
@@ -59,20 +124,31 @@ int dp_vfio_group_open(struct dp_ctx *ctx, int group, int *fd_out)
 	snprintf(path, sizeof(path), DP_DEV_VFIO_GROUP_FMT, group);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
+		char comm[DP_QUOTE_SIZE(16)];
+		pid_t holder = 0;
+
 		r = -errno;
-		dp_err(ctx, "IOMMU group %d: %s: %s%s", group, path, strerror(errno),
-		       errno == ENOENT ? " (is the device bound to vfio-pci?)" : "");
+		if (r == -EBUSY) /* a group is opened once: someone has it */
+			holder = find_holder(path, comm, sizeof(comm));
+		if (holder)
+			dp_err(ctx, "%s: IOMMU group %d: %s: %s; held by pid %ld (%s)", bdf, group,
+			       path, strerror(-r), (long)holder, comm);
+		else
+			dp_err(ctx, "%s: IOMMU group %d: %s: %s%s", bdf, group, path, strerror(-r),
+			       r == -ENOENT ? " (is the device bound to vfio-pci?)"
+			       : r == -EBUSY ? " (another process holds it)" : "");
 		return r;
 	}
 	if (ioctl(fd, VFIO_GROUP_GET_STATUS, &st) < 0) {
 		r = -errno;
-		dp_err(ctx, "IOMMU group %d: VFIO_GROUP_GET_STATUS: %s", group, strerror(errno));
+		dp_err(ctx, "%s: IOMMU group %d: VFIO_GROUP_GET_STATUS: %s", bdf, group,
+		       strerror(errno));
 		close(fd);
 		return r;
 	}
 	if (!(st.flags & VFIO_GROUP_FLAGS_VIABLE)) {
-		dp_err(ctx, "IOMMU group %d: not viable: a member is bound to a host driver",
-		       group);
+		dp_err(ctx, "%s: IOMMU group %d: not viable: a member is bound to a host driver",
+		       bdf, group);
 		close(fd);
 		return -EPERM;
 	}
@@ -148,13 +224,14 @@ static int read_iommu_info(struct dp_vfio_container *c)
 	return r;
 }
 
-int dp_vfio_group_set_container(struct dp_vfio_container *c, int group_fd, int group)
+int dp_vfio_group_set_container(struct dp_vfio_container *c, int group_fd, int group,
+				const char *bdf)
 {
 	int r;
 
 	if (ioctl(group_fd, VFIO_GROUP_SET_CONTAINER, &c->fd) < 0) {
 		r = -errno;
-		dp_err(c->ctx, "IOMMU group %d: VFIO_GROUP_SET_CONTAINER: %s%s", group,
+		dp_err(c->ctx, "%s: IOMMU group %d: VFIO_GROUP_SET_CONTAINER: %s%s", bdf, group,
 		       strerror(errno), errno == EPERM ? " (the group is not viable)" : "");
 		return r;
 	}
@@ -162,7 +239,7 @@ int dp_vfio_group_set_container(struct dp_vfio_container *c, int group_fd, int g
 		return 0;
 	if (ioctl(c->fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) < 0) {
 		r = -errno;
-		dp_err(c->ctx, "IOMMU group %d: VFIO_SET_IOMMU type1v2: %s%s", group,
+		dp_err(c->ctx, "%s: IOMMU group %d: VFIO_SET_IOMMU type1v2: %s%s", bdf, group,
 		       strerror(errno),
 		       errno == EPERM ? " (no interrupt remapping; vfio_iommu_type1 allow_unsafe_interrupts=1 overrides)"
 				      : "");

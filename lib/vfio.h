@@ -27,10 +27,14 @@ struct dp_vfio_container {
 int dp_vfio_container_open(struct dp_ctx *ctx, struct dp_vfio_container *c);
 void dp_vfio_container_close(struct dp_vfio_container *c);
 
-/* Opens /dev/vfio/N, checks viability; -EPERM naming the group when not viable. */
-int dp_vfio_group_open(struct dp_ctx *ctx, int group, int *fd_out);
+/*
+ * Opens /dev/vfio/N for bdf (a device of the group, for messages), checks
+ * viability; -EPERM when not viable, -EBUSY naming the process that holds it.
+ */
+int dp_vfio_group_open(struct dp_ctx *ctx, int group, const char *bdf, int *fd_out);
 /* Puts the group in the container; the first one also sets the IOMMU and reads its info. */
-int dp_vfio_group_set_container(struct dp_vfio_container *c, int group_fd, int group);
+int dp_vfio_group_set_container(struct dp_vfio_container *c, int group_fd, int group,
+				const char *bdf);
 int dp_vfio_group_unset_container(struct dp_ctx *ctx, int group_fd, int group);
 /* The device fd for bdf from its group. */
 int dp_vfio_device_open(struct dp_ctx *ctx, int group_fd, const char *bdf, int *fd_out);

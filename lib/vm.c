@@ -9,7 +9,11 @@
 
 #include "inifile.h"
 #include "sysfs.h"
+#include "quote.h"
 #include "vm.h"
+
+/* What a message quotes from the file, made safe to print (q is the caller's buffer). */
+#define Q(text) dp_quote(q, sizeof(q), (text))
 
 static const char *const dp_feature_names[] = {
 	"vmotion", "storage_vmotion", "fault_tolerance", "hot_add",
@@ -38,6 +42,7 @@ int dp_parse_size(const char *text, uint64_t *out)
 {
 	const char *p = text;
 	uint64_t v = 0, mult = 1;
+	size_t spaces;
 	int digits = 0;
 
 	if (!text || !out)
@@ -52,8 +57,8 @@ int dp_parse_size(const char *text, uint64_t *out)
 	}
 	if (!digits)
 		return -EINVAL;
-	while (*p == ' ')
-		p++;
+	spaces = strspn(p, " ");
+	p += spaces;
 	switch (toupper((unsigned char)*p)) {
 	case 'K': mult = UINT64_C(1) << 10; p++; break;
 	case 'M': mult = UINT64_C(1) << 20; p++; break;
@@ -61,6 +66,8 @@ int dp_parse_size(const char *text, uint64_t *out)
 	case 'T': mult = UINT64_C(1) << 40; p++; break;
 	default: break;
 	}
+	if (spaces && mult == 1) /* spaces only before a unit (dp_parse_size(3)): "16 " is no size */
+		return -EINVAL;
 	if (mult > 1 && (p[0] == 'i' || p[0] == 'I') && (p[1] == 'B' || p[1] == 'b'))
 		p += 2;
 	else if (*p == 'B' || *p == 'b')
@@ -163,13 +170,13 @@ int dp_vm_set_features(struct dp_vm *vm, uint32_t features, int on)
 
 int dp_vm_add_device(struct dp_vm *vm, const char *bdf)
 {
-	char **p, *copy;
+	char **p, *copy, q[36]; /* 32 characters and "..." */
 
 	if (!vm || dp_bug_on(vm->ctx, !bdf))
 		return -EINVAL;
 	if (strnlen(bdf, 64) >= 64) {
-		dp_err(vm->ctx, "%s: device \"%.32s...\" is far too long for a PCI address",
-		       vm->name, bdf);
+		dp_err(vm->ctx, "%s: device \"%s\" is far too long for a PCI address",
+		       vm->name, dp_quote(q, sizeof(q), bdf));
 		return -EINVAL;
 	}
 	if (vm->n_devices >= DP_VM_DEVICES_MAX) {
@@ -240,6 +247,7 @@ static int vm_key(struct dp_inifile *f, const char *section, const char *key,
 		  const char *value, void *userdata)
 {
 	struct vm_file *vf = userdata;
+	char q[DP_QUOTE_SIZE(DP_INIFILE_MAX_LINE)];
 	uint64_t v;
 	int r;
 
@@ -247,9 +255,12 @@ static int vm_key(struct dp_inifile *f, const char *section, const char *key,
 		char **p;
 
 		if (strcmp(key, "device") != 0)
-			return dp_inifile_error(f, "unknown key \"%s\" in [passthrough] (device)", key);
+			return dp_inifile_error(f, "unknown key \"%s\" in [passthrough] (device)", Q(key));
 		if (vf->n_devices >= DP_VM_DEVICES_MAX)
 			return dp_inifile_error(f, "more than %d devices", DP_VM_DEVICES_MAX);
+		if (strlen(value) >= 64) /* as dp_vm_add_device() would say, but with the line */
+			return dp_inifile_error(f, "device \"%s\" is far too long for a PCI address",
+						dp_quote(q, 36, value)); /* 32 characters and "..." */
 		p = realloc(vf->devices, (vf->n_devices + 1) * sizeof(*p));
 		if (!p)
 			return -ENOMEM;
@@ -260,14 +271,14 @@ static int vm_key(struct dp_inifile *f, const char *section, const char *key,
 		return 0;
 	}
 	if (section[0] == '\0')
-		return dp_inifile_error(f, "\"%s\" outside a section; put it under [vm]", key);
+		return dp_inifile_error(f, "\"%s\" outside a section; put it under [vm]", Q(key));
 	if (strcmp(section, "vm") != 0)
-		return dp_inifile_error(f, "unknown section [%s] (vm, passthrough)", section);
+		return dp_inifile_error(f, "unknown section [%s] (vm, passthrough)", Q(section));
 	r = dp_inifile_seen(f, section, key);
 	if (r < 0)
 		return r;
 	if (r > 0)
-		return dp_inifile_error(f, "duplicate key \"%s\"", key);
+		return dp_inifile_error(f, "duplicate key \"%s\"", Q(key));
 	if (strcmp(key, "name") == 0) {
 		if (!valid_name(value))
 			return dp_inifile_error(f, "name must be 1 to %d printable characters",
@@ -276,7 +287,7 @@ static int vm_key(struct dp_inifile *f, const char *section, const char *key,
 	}
 	if (strcmp(key, "hw_version") == 0) {
 		if (dp_parse_u64(value, 10, UINT32_MAX, &v) < 0)
-			return dp_inifile_error(f, "hw_version \"%s\" is not a number", value);
+			return dp_inifile_error(f, "hw_version \"%s\" is not a number", Q(value));
 		vf->hw = (uint32_t)v;
 		vf->has_hw = true;
 		return 0;
@@ -285,7 +296,7 @@ static int vm_key(struct dp_inifile *f, const char *section, const char *key,
 		r = dp_parse_size(value, &v);
 		if (r < 0)
 			return dp_inifile_error(f, "%s \"%s\" is not a size (such as 4096M or 4G)%s",
-						key, value, r == -ERANGE ? ": too large" : "");
+						key, Q(value), r == -ERANGE ? ": too large" : "");
 		if (key[0] == 'm') {
 			vf->mem = v;
 			vf->has_mem = true;
@@ -303,13 +314,13 @@ static int vm_key(struct dp_inifile *f, const char *section, const char *key,
 			uint32_t bit = dp_feature_from_name(w);
 
 			if (!bit)
-				return dp_inifile_error(f, "unknown feature \"%s\"", w);
+				return dp_inifile_error(f, "unknown feature \"%s\"", Q(w));
 			vf->features |= bit;
 		}
 		return 0;
 	}
 	return dp_inifile_error(f, "unknown key \"%s\" in [vm] (name, hw_version, memory, reservation, features)",
-				key);
+				Q(key));
 }
 
 int dp_vm_new_from_file(struct dp_ctx *ctx, const char *path, struct dp_vm **out)
@@ -320,7 +331,8 @@ int dp_vm_new_from_file(struct dp_ctx *ctx, const char *path, struct dp_vm **out
 
 	if (dp_bug_on(ctx, !ctx) || dp_bug_on(ctx, !path) || dp_bug_on(ctx, !out))
 		return -EINVAL;
-	r = dp_inifile_parse(ctx, path, vm_key, &vf);
+	r = dp_inifile_parse_sections(ctx, path, (const char *const[]){ "vm", "passthrough", NULL },
+				      vm_key, &vf);
 	if (r < 0)
 		goto out;
 	if (!vf.name) {

@@ -5,7 +5,7 @@
 #include "internal.h"
 
 #define DP_VM_NAME_MAX 128
-#define DP_VM_DEVICES_MAX 4096 /* the largest max_devices_per_vm; bounds hostile files */
+#define DP_VM_DEVICES_MAX 1024 /* directpath-vm(5), dp_vm_new(3) */
 
 struct dp_vm {
 	int refcount;

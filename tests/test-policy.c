@@ -32,6 +32,30 @@ static const char *file(const char *name, const char *text)
 	return path;
 }
 
+/* Writes len bytes (NULs included) to a file in the test's directory; returns its path. */
+static const char *file_bytes(const char *name, const char *data, size_t len)
+{
+	static char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	fclose(f);
+	return path;
+}
+
+/* A FIFO in the test's directory; returns its path. */
+static const char *fifo(const char *name)
+{
+	static char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	ck_assert_int_eq(mkfifo(path, 0644), 0);
+	return path;
+}
+
 static void setup(void)
 {
 	DP_OPTS(dp_ctx_opts, o, .log_fn = dp_test_log_fn, .data_dir = "/nonexistent",
@@ -184,7 +208,8 @@ START_TEST(policy_file_errors_name_file_and_line_and_change_nothing)
 		{ "[policy]\nrequire_iommu = perhaps\n", ":2: require_iommu takes yes or no, not \"perhaps\"" },
 		{ "[policy]\nmax_devices_per_vm = 99999\n", ":2: max_devices_per_vm takes a number from 0 to 4096" },
 		{ "max_devices_per_vm = 3\n", ":1: \"max_devices_per_vm\" outside a section" },
-		{ "[polcy]\nmax_devices_per_vm = 3\n", ":2: unknown section [polcy]" },
+		{ "[polcy]\nmax_devices_per_vm = 3\n", ":1: unknown section [polcy] (policy)" },
+		{ "[policy]\nmax_devices_per_vm = 3\n[polcy]\n", ":3: unknown section [polcy] (policy)" },
 		{ "[policy]\nmax_devices_per_vm 3\n", ":2: not a [section] or key = value line" },
 		{ "[policy]\n# fine\nunlisted_devices = sometimes\n", ":3: unlisted_devices takes allow, warn or deny" },
 	};
@@ -280,7 +305,11 @@ START_TEST(vm_file_errors_name_file_and_line)
 		{ "[vm]\nname = a\nfeatures = vmotion teleport\n", ":3: unknown feature \"teleport\"" },
 		{ "[vm]\nname = a\n[passthrough]\ndevices = 03:00.0\n", ":4: unknown key \"devices\"" },
 		{ "[vm]\nname = a\ncpus = 4\n", ":3: unknown key \"cpus\"" },
-		{ "[machine]\nname = a\n", ":2: unknown section [machine]" },
+		{ "[machine]\nname = a\n", ":1: unknown section [machine] (vm, passthrough)" },
+		{ "[vm]\nname = a\n[extra]\n", ":3: unknown section [extra] (vm, passthrough)" },
+		{ "[vm]\nname = a\n[]\n", ":3: unknown section [] (vm, passthrough)" },
+		{ "[vm]\nname = a\n[passthrough]\ndevice = 0000:00:00.0000000000000000000000000000000000000000000000000000000000000\n",
+		  ":4: device \"0000:00:00.000000000000000000000...\" is far too long" },
 		{ "[vm]\nname = a\"b\n", ":2: name must be" },
 		{ "[vm]\nhw_version = 7\n", "no name in [vm]" },
 	};
@@ -517,6 +546,298 @@ START_TEST(a_broken_installed_list_fails_policy_new)
 }
 END_TEST
 
+/* Nothing may block on a FIFO: each is refused at once, by name, as mark.c refuses one. */
+START_TEST(fifos_are_refused_not_waited_on)
+{
+	DP_OPTS(dp_ctx_opts, o, .log_fn = dp_test_log_fn, .data_dir = dir, .config_dir = dir);
+	struct dp_policy *p = policy(), *q = (struct dp_policy *)0x1;
+	struct dp_vm *vm = (struct dp_vm *)0x1;
+	char sub[128], want[160];
+	struct dp_ctx *c;
+	const char *path;
+
+	alarm(20); /* a hang fails here, not at the suite's timeout */
+	path = fifo("policy.conf"); /* also CONFIG_DIR/policy.conf of c */
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_load_file(p, path), path), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(dp_test_log_all(), "not a regular file"));
+	path = fifo("db01.vm");
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_vm_new_from_file(ctx, path, &vm), path), -EINVAL);
+	ck_assert_ptr_eq(vm, (struct dp_vm *)0x1);
+	path = fifo("site.list");
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_load_compat_file(p, path), path), -EINVAL);
+	ck_assert_uint_eq(dp_policy_get_compat_count(p), 0);
+	dp_policy_unref(p);
+
+	ck_assert_int_eq(dp_ctx_new(&o, &c), 0);
+	ck_assert_int_eq(dp_policy_new(c, &p), 0); /* no compat.d yet */
+	snprintf(want, sizeof(want), "%s/policy.conf: not a regular file", dir);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_load_file(p, NULL), want), -EINVAL);
+	dp_policy_unref(p);
+	snprintf(sub, sizeof(sub), "%s/compat.d", dir);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	file("compat.d/00-good.list", "8086:10fb supported\n");
+	fifo("compat.d/50-fifo.list");
+	snprintf(want, sizeof(want), "%s/compat.d/50-fifo.list: not a regular file", dir);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_new(c, &q), want), -EINVAL);
+	ck_assert_ptr_eq(q, (struct dp_policy *)0x1);
+	dp_ctx_unref(c);
+	alarm(0);
+}
+END_TEST
+
+/* The attack of issue 13: a NUL hides a line's length, and its tail became a line of its own. */
+START_TEST(a_nul_byte_is_an_error_naming_file_and_line)
+{
+	char attack[2048];
+	size_t n = 0;
+	struct dp_policy *p = policy();
+	struct dp_vm *vm = (struct dp_vm *)0x1;
+	const char *path;
+
+	n += (size_t)sprintf(attack + n, "[policy]\n#");
+	attack[n++] = '\0';
+	memset(attack + n, 'A', 1023); /* to the end of the old 1026-byte fgets() buffer */
+	n += 1023;
+	n += (size_t)sprintf(attack + n, "require_iommu = no\n");
+	path = file_bytes("nul.conf", attack, n);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_load_file(p, path), ":2: a NUL byte"), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(dp_test_log_all(), path));
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_REQUIRE_IOMMU), 1);
+
+	/* Text after a NUL is not silently dropped: "a\0b" is not "a". */
+	path = file_bytes("nul.vm", "[vm]\nhw_version = 7\nname = a\0b\n", 29);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_vm_new_from_file(ctx, path, &vm), ":3: a NUL byte"), -EINVAL);
+	ck_assert_ptr_eq(vm, (struct dp_vm *)0x1);
+	path = file_bytes("nul2.conf", "[policy]\nmax_devices_per_vm = 3\0 junk\n", 38);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_load_file(p, path), ":2: a NUL byte"), -EINVAL);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MAX_DEVICES_PER_VM), 2);
+
+	/* The same trick against the compatibility list, with its 514-byte buffer. */
+	n = 0;
+	attack[n++] = '#';
+	attack[n++] = '\0';
+	memset(attack + n, 'A', 511);
+	n += 511;
+	n += (size_t)sprintf(attack + n, "8086:10fb supported injected\n");
+	path = file_bytes("nul.list", attack, n);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_load_compat_file(p, path), ":1: a NUL byte"), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(dp_test_log_all(), path));
+	ck_assert_uint_eq(dp_policy_get_compat_count(p), 0);
+	path = file_bytes("nul2.list", "8086:10fb supported Intel\0 X520\n", 32);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_load_compat_file(p, path), ":1: a NUL byte"), -EINVAL);
+	ck_assert_uint_eq(dp_policy_get_compat_count(p), 0);
+	dp_policy_unref(p);
+}
+END_TEST
+
+/* "max_devices_per_vm = 3 ;xxx...": a line of exactly len bytes that sets the rule to 3. */
+static void rule_line(char *buf, size_t len)
+{
+	static const char head[] = "max_devices_per_vm = 3 ;";
+
+	memset(buf, 'x', len);
+	memcpy(buf, head, strlen(head));
+	buf[len] = '\0';
+}
+
+/* 198 bytes a line, not counting LF or CR LF, counted before anything is stripped. */
+START_TEST(policy_line_length_is_counted_as_the_page_says)
+{
+	static const struct {
+		size_t len;
+		const char *end;
+		size_t indent;
+		bool ok;
+	} cases[] = {
+		{ 198, "\n", 0, true },    { 198, "\r\n", 0, true },  { 198, "", 0, true },
+		{ 199, "\n", 0, false },   { 199, "\r\n", 0, false }, { 199, "", 0, false },
+		{ 199, "\n", 100, false }, { 198, "\n", 100, true },  { 922, "\n", 900, false },
+	};
+	char text[1200], line[1000];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct dp_policy *p = policy();
+		struct dp_vm *vm = NULL;
+		const char *path;
+		char name[32];
+
+		memset(line, ' ', cases[i].indent);
+		rule_line(line + cases[i].indent, cases[i].len - cases[i].indent);
+		snprintf(text, sizeof(text), "[policy]\n%s%s", line, cases[i].end);
+		snprintf(name, sizeof(name), "len%zu.conf", i);
+		path = file(name, text);
+		if (cases[i].ok) {
+			ck_assert_msg(dp_policy_load_file(p, path) == 0, "case %zu", i);
+			ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MAX_DEVICES_PER_VM), 3);
+		} else {
+			ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_load_file(p, path),
+							    ":2: line longer than 198 characters"), -EINVAL);
+			ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MAX_DEVICES_PER_VM), 2);
+		}
+		dp_policy_unref(p);
+
+		/* A VM file counts the same way. */
+		memset(line, ' ', cases[i].indent);
+		memset(line + cases[i].indent, 'x', cases[i].len - cases[i].indent);
+		memcpy(line + cases[i].indent, "name = db01 ;", 13);
+		line[cases[i].len] = '\0';
+		snprintf(text, sizeof(text), "[vm]\n%s%s", line, cases[i].end);
+		snprintf(name, sizeof(name), "len%zu.vm", i);
+		path = file(name, text);
+		if (cases[i].ok) {
+			dp_test_log_reset();
+			ck_assert_msg(dp_vm_new_from_file(ctx, path, &vm) == 0, "case %zu", i);
+			ck_assert_str_eq(dp_vm_get_name(vm), "db01");
+			dp_vm_unref(vm);
+		} else {
+			ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_vm_new_from_file(ctx, path, &vm),
+							    ":2: line longer than 198 characters"), -EINVAL);
+		}
+	}
+	/* A byte order mark is not counted; it and CR LF are taken together. */
+	{
+		struct dp_policy *p = policy();
+
+		rule_line(line, 198);
+		snprintf(text, sizeof(text), "\xef\xbb\xbf[policy]\r\n%s\r\n", line);
+		ck_assert_int_eq(dp_policy_load_file(p, file("bom.conf", text)), 0);
+		ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MAX_DEVICES_PER_VM), 3);
+		rule_line(line, 199);
+		snprintf(text, sizeof(text), "\xef\xbb\xbf%s\r\n[policy]\n", line);
+		ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_load_file(p, file("bom2.conf", text)),
+						    ":1: line longer than 198"), -EINVAL);
+		dp_policy_unref(p);
+	}
+}
+END_TEST
+
+/* 512 bytes a line, not counting LF or CR LF, counted before anything is stripped. */
+START_TEST(compat_line_length_is_counted_as_the_page_says)
+{
+	static const struct {
+		size_t len;
+		const char *end;
+		size_t indent;
+		bool ok;
+	} cases[] = {
+		{ 512, "\n", 0, true },    { 512, "\r\n", 0, true },  { 512, "", 0, true },
+		{ 513, "\n", 0, false },   { 513, "\r\n", 0, false }, { 513, "", 0, false },
+		{ 512, "\n", 100, true },  { 600, "\n", 580, false },
+	};
+	char text[1200], line[1000];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct dp_policy *p = policy();
+		const char *path, *name = NULL;
+		char fname[32];
+
+		memset(line, ' ', cases[i].indent);
+		memset(line + cases[i].indent, 'n', cases[i].len - cases[i].indent);
+		memcpy(line + cases[i].indent, "8086:10fb supported ", 20);
+		line[cases[i].len] = '\0';
+		snprintf(text, sizeof(text), "%s%s", line, cases[i].end);
+		snprintf(fname, sizeof(fname), "len%zu.list", i);
+		path = file(fname, text);
+		if (cases[i].ok) {
+			ck_assert_msg(dp_policy_load_compat_file(p, path) == 0, "case %zu", i);
+			ck_assert_int_eq(dp_compat_lookup(p, 0x8086, 0x10fb, 1, 1, &name), DP_SUPPORT_SUPPORTED);
+			ck_assert_uint_eq(strlen(name), cases[i].len - cases[i].indent - 20);
+		} else {
+			ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_load_compat_file(p, path),
+							    ":1: line longer than 512 characters"), -EINVAL);
+			ck_assert_uint_eq(dp_policy_get_compat_count(p), 0);
+		}
+		dp_policy_unref(p);
+	}
+}
+END_TEST
+
+START_TEST(section_headers_take_nothing_after_them)
+{
+	static const struct {
+		const char *text;
+		const char *want; /* NULL: accepted */
+	} cases[] = {
+		{ "[policy] trailing junk\nmax_devices_per_vm = 3\n", ":1: text after the section header" },
+		{ "[policy]]]\nmax_devices_per_vm = 3\n", ":1: text after the section header" },
+		{ "[policy]x\nmax_devices_per_vm = 3\n", ":1: text after the section header" },
+		{ "[policy] # not a comment here\nmax_devices_per_vm = 3\n", ":1: text after the section header" },
+		{ "[policy];x\nmax_devices_per_vm = 3\n", ":1: text after the section header" },
+		{ "max_devices_per_vm = 3\n[policy\n", ":1: \"max_devices_per_vm\" outside a section" },
+		{ "[policy]\nmax_devices_per_vm = 3\n[policy ; x]\n", ":3: no ']' to end the section header" },
+		{ "[policy]\nmax_devices_per_vm = 3\n[policy\n", ":3: no ']' to end the section header" },
+		{ "[policy]   ; a comment\nmax_devices_per_vm = 3\n", NULL },
+		{ "[policy]\t\nmax_devices_per_vm = 3\n", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct dp_policy *p = policy();
+		char name[32];
+		const char *path;
+
+		snprintf(name, sizeof(name), "sec%zu.conf", i);
+		path = file(name, cases[i].text);
+		if (cases[i].want) {
+			ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_load_file(p, path), cases[i].want), -EINVAL);
+			ck_assert_msg(strstr(dp_test_log_all(), path), "message lacks the path");
+			ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MAX_DEVICES_PER_VM), 2);
+		} else {
+			ck_assert_msg(dp_policy_load_file(p, path) == 0, "case %zu", i);
+			ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MAX_DEVICES_PER_VM), 3);
+		}
+		dp_policy_unref(p);
+	}
+	{
+		struct dp_vm *vm = (struct dp_vm *)0x1;
+		const char *path = file("sec.vm", "[vm] junk\nname = a\n");
+
+		ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_vm_new_from_file(ctx, path, &vm),
+						    ":1: text after the section header"), -EINVAL);
+		ck_assert_ptr_eq(vm, (struct dp_vm *)0x1);
+	}
+}
+END_TEST
+
+/* The first error is the one reported, whoever finds it. */
+START_TEST(the_first_error_of_a_file_is_reported)
+{
+	struct dp_policy *p = policy();
+	static const char text[] = "[policy]\nmax_devices_per_vm 3\nmax_devices_per_vm = 3\0\n";
+	const char *path = file_bytes("first.conf", text, sizeof(text) - 1);
+
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_load_file(p, path),
+					    ":2: not a [section] or key = value line"), -EINVAL);
+	dp_policy_unref(p);
+}
+END_TEST
+
+START_TEST(a_vm_has_at_most_1024_devices)
+{
+	size_t size = 64 + 1025 * 24, n;
+	char *text = malloc(size);
+	struct dp_vm *vm = NULL, *keep = (struct dp_vm *)0x1;
+	const char *path;
+
+	n = (size_t)snprintf(text, size, "[vm]\nname = big\n[passthrough]\n");
+	for (unsigned i = 0; i < 1024; i++)
+		n += (size_t)snprintf(text + n, size - n, "device = 0000:%02x:%02x.%u\n", i / 32,
+				      i % 32, 0);
+	path = file("1024.vm", text);
+	ck_assert_int_eq(dp_vm_new_from_file(ctx, path, &vm), 0);
+	ck_assert_uint_eq(dp_vm_get_device_count(vm), 1024);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_vm_add_device(vm, "0001:00:00.0"),
+					    "more than 1024 passthrough devices"), -E2BIG);
+	ck_assert_uint_eq(dp_vm_get_device_count(vm), 1024);
+	dp_vm_unref(vm);
+	snprintf(text + n, size - n, "device = 0001:00:00.0\n");
+	path = file("1025.vm", text);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_vm_new_from_file(ctx, path, &keep),
+					    ":1028: more than 1024 devices"), -EINVAL);
+	ck_assert_ptr_eq(keep, (struct dp_vm *)0x1);
+	free(text);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("policy");
@@ -541,6 +862,13 @@ int main(void)
 	tcase_add_test(tc, compat_file_errors_name_line_and_add_nothing);
 	tcase_add_test(tc, shipped_list_loads_from_the_data_dir);
 	tcase_add_test(tc, a_broken_installed_list_fails_policy_new);
+	tcase_add_test(tc, fifos_are_refused_not_waited_on);
+	tcase_add_test(tc, a_nul_byte_is_an_error_naming_file_and_line);
+	tcase_add_test(tc, policy_line_length_is_counted_as_the_page_says);
+	tcase_add_test(tc, compat_line_length_is_counted_as_the_page_says);
+	tcase_add_test(tc, section_headers_take_nothing_after_them);
+	tcase_add_test(tc, the_first_error_of_a_file_is_reported);
+	tcase_add_test(tc, a_vm_has_at_most_1024_devices);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

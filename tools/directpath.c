@@ -18,6 +18,8 @@
 
 #include <directpath/directpath.h>
 
+#include "quote.h"
+
 /* Exit codes, documented in directpath(8). */
 enum {
 	EXIT_OK = 0,
@@ -114,6 +116,27 @@ static const char *const prio_names[] = {
 	"emerg", "alert", "crit", "error", "warning", "notice", "info", "debug",
 };
 
+/*
+ * A message to stderr with what it quotes made printable (dp_quote, the
+ * library's own helper): an argument never drives the terminal.
+ */
+static void put_quoted(const char *format, va_list args) DP_PRINTF(1, 0);
+static void put_quoted(const char *format, va_list args)
+{
+	char *text = NULL, *safe;
+	size_t size;
+
+	if (vasprintf(&text, format, args) < 0) {
+		fputs("(out of memory)", stderr);
+		return;
+	}
+	size = DP_QUOTE_SIZE(strlen(text));
+	safe = malloc(size);
+	fputs(safe ? dp_quote(safe, size, text) : "(out of memory)", stderr);
+	free(safe);
+	free(text);
+}
+
 /* The library's messages, in the tool's voice; errors carry the reason. */
 static void cli_log(struct dp_ctx *ctx, int priority, const char *file,
 		    int line, const char *fn, const char *format, va_list args,
@@ -136,7 +159,7 @@ static void cli_log(struct dp_ctx *ctx, int priority, const char *file,
 		fprintf(stderr, "%s: ", prio_names[priority]);
 	if (priority == LOG_DEBUG)
 		fprintf(stderr, "%s: ", fn);
-	vfprintf(stderr, format, args);
+	put_quoted(format, args);
 	fputc('\n', stderr);
 }
 
@@ -147,7 +170,7 @@ static void err_msg(const char *format, ...)
 
 	fputs("directpath: ", stderr);
 	va_start(args, format);
-	vfprintf(stderr, format, args);
+	put_quoted(format, args);
 	va_end(args);
 	fputc('\n', stderr);
 }
@@ -220,6 +243,7 @@ static const struct {
 	{ DP_DEVICE_ROM, "rom" },
 	{ DP_DEVICE_MARKED, "marked" },
 	{ DP_DEVICE_CONFIG_SHORT, "config-short" },
+	{ DP_DEVICE_CONFIG_UNREADABLE, "config-unreadable" },
 };
 
 #define N_DEVICE_FLAGS (sizeof(device_flags) / sizeof(device_flags[0]))
@@ -255,6 +279,8 @@ static const char *device_status(const struct dp_device_info *info,
 		return "bridge";
 	if (info->flags & DP_DEVICE_BOOT_VGA)
 		return "boot-vga";
+	if (info->flags & DP_DEVICE_CONFIG_UNREADABLE)
+		return "config-unreadable";
 	if (!(caps->flags & DP_HOST_IOMMU))
 		return "no-iommu";
 	if (info->iommu_group < 0)
@@ -270,6 +296,8 @@ static const char *status_meaning(const char *status)
 		return "a bridge; marking it needs --force";
 	if (strcmp(status, "boot-vga") == 0)
 		return "the boot console; marking it needs --force";
+	if (strcmp(status, "config-unreadable") == 0)
+		return "its config space could not be read, so what it is is unknown; marking it needs --force";
 	if (strcmp(status, "no-iommu") == 0)
 		return "this host has no IOMMU";
 	if (strcmp(status, "no-group") == 0)
@@ -1003,7 +1031,7 @@ static int passthrough_failed(const struct dp_device *dev,
 	const char *what = enable ? "mark" : "unmark";
 
 	const uint64_t guarded = DP_DEVICE_HOST_BRIDGE | DP_DEVICE_BRIDGE |
-				 DP_DEVICE_BOOT_VGA;
+				 DP_DEVICE_BOOT_VGA | DP_DEVICE_CONFIG_UNREADABLE;
 
 	switch (r) {
 	case -EPERM:
@@ -1016,7 +1044,8 @@ static int passthrough_failed(const struct dp_device *dev,
 				bdf,
 				info->flags & DP_DEVICE_HOST_BRIDGE ? "a host bridge" :
 				info->flags & DP_DEVICE_BRIDGE ? "a PCI bridge" :
-				"the boot VGA device");
+				info->flags & DP_DEVICE_BOOT_VGA ? "the boot VGA device" :
+				"a function whose config space could not be read");
 		}
 		return EXIT_DENIED;
 	case -EACCES:
@@ -1184,7 +1213,7 @@ static int usage_error(const char *cmd, const char *format, ...)
 
 	fprintf(stderr, "directpath: %s: ", cmd);
 	va_start(args, format);
-	vfprintf(stderr, format, args);
+	put_quoted(format, args);
 	va_end(args);
 	fprintf(stderr, "\nTry \"directpath %s --help\".\n", cmd);
 	return EXIT_USAGE;
@@ -1905,7 +1934,8 @@ static const struct command commands[] = {
 	{ "list", "[--json]", "list the host's PCI functions",
 	  "Lists every PCI function: address, vendor:device, class, driver,\n"
 	  "IOMMU group, passthrough mark and an eligibility hint (eligible,\n"
-	  "bridge, boot-vga, no-iommu, no-group, shared-group), then the names.\n"
+	  "bridge, boot-vga, config-unreadable, no-iommu, no-group, shared-group),\n"
+	  "then the names.\n"
 	  "\n"
 	  "  --json                      print a JSON array, one object per function\n",
 	  OPT_JSON, 0, cmd_list },

@@ -146,7 +146,7 @@ DP_EXPORT struct dp_device *dp_device_unref(struct dp_device *dev);
 DP_EXPORT struct dp_ctx *dp_device_get_ctx(const struct dp_device *dev);
 
 /* dp_device_info.flags */
-#define DP_DEVICE_BRIDGE          (UINT64_C(1) << 0)  /* header type 1 or 2 */
+#define DP_DEVICE_BRIDGE          (UINT64_C(1) << 0)  /* header type 1 or 2, or class 0x0604/07/09 */
 #define DP_DEVICE_HOST_BRIDGE     (UINT64_C(1) << 1)  /* class 0x0600 */
 #define DP_DEVICE_BOOT_VGA        (UINT64_C(1) << 2)  /* boot_vga is 1 */
 #define DP_DEVICE_MULTIFUNCTION   (UINT64_C(1) << 3)  /* header bit 7 */
@@ -162,6 +162,7 @@ DP_EXPORT struct dp_ctx *dp_device_get_ctx(const struct dp_device *dev);
 #define DP_DEVICE_ROM             (UINT64_C(1) << 13) /* expansion ROM BAR */
 #define DP_DEVICE_MARKED          (UINT64_C(1) << 14) /* marked for passthrough */
 #define DP_DEVICE_CONFIG_SHORT    (UINT64_C(1) << 15) /* config < 256 bytes read */
+#define DP_DEVICE_CONFIG_UNREADABLE (UINT64_C(1) << 16) /* not even its 64-byte header read */
 
 /* dp_device_info.bar_flags[] */
 #define DP_BAR_PRESENT  (1u << 0)
@@ -417,6 +418,8 @@ enum dp_finding_code {
 	DP_FINDING_MEMORY_NOT_RESERVED = 19,  /* reservation below memory */
 	DP_FINDING_FEATURE_LOST = 20,         /* a VM feature passthrough takes away */
 	DP_FINDING_DEVICE_LEASED = 21,        /* another running VM holds it */
+	DP_FINDING_CONFIG_UNREADABLE = 22,    /* its config space header could not be read */
+	DP_FINDING_NOT_BOUND = 23,            /* marked, but not bound to vfio-pci */
 	_DP_FINDING_PAD = INT_MAX
 };
 #define DP_SEVERITY_INFO 0

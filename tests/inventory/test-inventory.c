@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 
 #include <directpath/directpath.h>
@@ -572,6 +573,7 @@ START_TEST(config_shorter_than_the_header_is_listed_with_ids_from_sysfs)
 	i = info_of("0000:02:00.0");
 	ck_assert(i.flags & DP_DEVICE_CONFIG_SHORT);
 	ck_assert_uint_eq(i.config_size, 40);
+	ck_assert(i.flags & DP_DEVICE_CONFIG_UNREADABLE); /* unknown, so never eligible */
 	ck_assert_uint_eq(i.vendor_id, 0x8086);
 	ck_assert_uint_eq(i.device_id, 0x10d3);
 	ck_assert_uint_eq(i.subsystem_vendor_id, 0x8086);
@@ -581,7 +583,53 @@ START_TEST(config_shorter_than_the_header_is_listed_with_ids_from_sysfs)
 	ck_assert(!(i.flags & (DP_DEVICE_PCIE | DP_DEVICE_MSIX)));
 	ck_assert_int_eq(i.iommu_group, 2);
 	ck_assert_msg(dp_test_logged(LOG_WARNING, "0000:02:00.0", "config"), "%s", dp_test_log_all());
-	ck_assert(!(info_of("0000:00:00.0").flags & DP_DEVICE_CONFIG_SHORT));
+	ck_assert(!(info_of("0000:00:00.0").flags &
+		    (DP_DEVICE_CONFIG_SHORT | DP_DEVICE_CONFIG_UNREADABLE)));
+	ck_assert(!(i.flags & (DP_DEVICE_BRIDGE | DP_DEVICE_HOST_BRIDGE)));
+}
+END_TEST
+
+START_TEST(a_bridge_with_unreadable_config_is_a_bridge_by_its_sysfs_class)
+{
+	struct dp_device_info i;
+
+	add_and_scan(&(struct dp_fake_dev){
+		.bdf = "0000:00:01.0", .vendor = 0x8086, .device = 0x1901,
+		.class_code = 0x060400, .header_type = 1, .secondary_bus = 1, .group = 2,
+		.caps = DP_FAKE_CAP_PCIE, .config_size = 32 });
+	i = info_of("0000:00:01.0");
+	ck_assert_uint_eq(i.config_size, 32);
+	ck_assert_uint_eq(i.class_code, 0x060400);
+	ck_assert(i.flags & DP_DEVICE_CONFIG_UNREADABLE);
+	ck_assert(i.flags & DP_DEVICE_BRIDGE);
+	ck_assert(!(i.flags & DP_DEVICE_HOST_BRIDGE));
+	ck_assert_msg(dp_test_logged(LOG_WARNING, "0000:00:01.0", "config space unreadable (32 bytes read)"),
+		      "%s", dp_test_log_all());
+}
+END_TEST
+
+START_TEST(a_failed_config_read_is_logged_and_flagged_unreadable)
+{
+	char path[PATH_MAX];
+	struct dp_device_info i;
+
+	add_host_bridge();
+	ck_assert_int_eq(dp_fakesys_add(fs, &(struct dp_fake_dev){
+		.bdf = "0000:02:00.0", .vendor = 0x8086, .device = 0x10fb,
+		.class_code = 0x020000, .group = 2, .caps = DP_FAKE_CAP_FLR,
+		.attrs = (const struct dp_fake_attr[]){ { "config", NULL }, { NULL, NULL } } }), 0);
+	/* A config "file" whose every read fails (EISDIR): not a short read, an error. */
+	snprintf(path, sizeof(path), "%s/devices/pci0000:00/0000:02:00.0/config",
+		 dp_fakesys_root(fs));
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	ck_assert_int_eq(dp_fakesys_mount(fs), 0);
+	ck_assert_int_eq(dp_ctx_scan(ctx), 2);
+	i = info_of("0000:02:00.0");
+	ck_assert(i.flags & DP_DEVICE_CONFIG_UNREADABLE);
+	ck_assert_uint_eq(i.config_size, 0);
+	ck_assert_uint_eq(i.vendor_id, 0x8086); /* from sysfs */
+	ck_assert_msg(dp_test_logged(LOG_WARNING, "0000:02:00.0", strerror(EISDIR)), "%s",
+		      dp_test_log_all());
 }
 END_TEST
 
@@ -597,6 +645,7 @@ START_TEST(config_of_the_header_alone_keeps_the_header_facts)
 	i = info_of("0000:00:01.0");
 	ck_assert_uint_eq(i.config_size, 64);
 	ck_assert(i.flags & DP_DEVICE_CONFIG_SHORT);
+	ck_assert(!(i.flags & DP_DEVICE_CONFIG_UNREADABLE)); /* what non-root readers get */
 	ck_assert(i.flags & DP_DEVICE_BRIDGE);
 	ck_assert(i.flags & DP_DEVICE_MULTIFUNCTION);
 	ck_assert_uint_eq(i.header_type, 1);
@@ -805,6 +854,73 @@ START_TEST(other_domains_sort_after_domain_zero)
 }
 END_TEST
 
+START_TEST(five_digit_domains_sort_and_are_found_as_numbers)
+{
+	static const char *const spellings[] = {
+		DP_FAKE_VMD_HIGH, "0010000:00:00.0", "00010000:00:00.0",
+	};
+	struct dp_device *dev = SENTINEL;
+	const char *errs;
+
+	ck_assert_int_eq(dp_fakesys_preset(fs, "vmd"), 0);
+	ck_assert_int_eq(dp_fakesys_mount(fs), 0);
+	ck_assert_int_eq(dp_ctx_scan(ctx), DP_FAKE_VMD_COUNT);
+	ck_assert_str_eq(dp_device_get_bdf(dp_ctx_get_device(ctx, DP_FAKE_BASIC_COUNT)),
+			 DP_FAKE_VMD_LOW);
+	ck_assert_str_eq(dp_device_get_bdf(dp_ctx_get_device(ctx, DP_FAKE_BASIC_COUNT + 1)),
+			 DP_FAKE_VMD_HIGH);
+	/* Every function listed is found, by the address it is listed under. */
+	for (size_t k = 0; k < DP_FAKE_VMD_COUNT; k++) {
+		const char *bdf = dp_device_get_bdf(dp_ctx_get_device(ctx, k));
+
+		ck_assert_msg(dp_ctx_find_device(ctx, bdf, &dev) == 0, "%s not found", bdf);
+		ck_assert_ptr_eq(dev, dp_ctx_get_device(ctx, k));
+		dp_device_unref(dev);
+	}
+	for (size_t k = 0; k < sizeof(spellings) / sizeof(spellings[0]); k++) {
+		ck_assert_int_eq(dp_ctx_find_device(ctx, spellings[k], &dev), 0);
+		ck_assert_str_eq(dp_device_get_bdf(dev), DP_FAKE_VMD_HIGH);
+		dp_device_unref(dev);
+	}
+	ck_assert_uint_eq(info_of(DP_FAKE_VMD_HIGH).domain, 0x10000);
+	ck_assert_uint_eq(dp_device_get_group_size(device(DP_FAKE_VMD_HIGH)), 1);
+	ck_assert_str_eq(dp_device_get_group_member(device(DP_FAKE_VMD_HIGH), 0), DP_FAKE_VMD_HIGH);
+	dev = SENTINEL;
+	dp_test_log_expect_err();
+	ck_assert_int_eq(dp_ctx_find_device(ctx, "10000:01:00.0", &dev), -ENODEV);
+	errs = dp_test_log_expect_end();
+	ck_assert_ptr_eq(dev, SENTINEL);
+	ck_assert_ptr_nonnull(strstr(errs, "10000:01:00.0: no such PCI function"));
+}
+END_TEST
+
+START_TEST(find_device_escapes_control_characters_of_what_it_quotes)
+{
+	struct dp_device *dev = SENTINEL;
+	const char *errs;
+	char longer[200];
+
+	ck_assert_int_eq(dp_ctx_scan(ctx), DP_FAKE_BASIC_COUNT);
+	dp_test_log_expect_err();
+	ck_assert_int_eq(dp_ctx_find_device(ctx, "\x1b]0;owned\a03:00.0\x7f\xc3\xa9", &dev), -EINVAL);
+	errs = dp_test_log_expect_end();
+	ck_assert_ptr_eq(dev, SENTINEL);
+	ck_assert_msg(strstr(errs, "\"\\x1b]0;owned\\x0703:00.0\\x7f\\xc3\\xa9\" is not a PCI address"),
+		      "%s", errs);
+	for (const char *p = errs; *p; p++)
+		ck_assert_msg(*p == '\n' || (*p >= 0x20 && *p < 0x7f), "raw byte %#x in: %s",
+			      (unsigned char)*p, errs);
+	/* A long one is cut, and says so. */
+	memset(longer, '\x1b', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	dp_test_log_expect_err();
+	ck_assert_int_eq(dp_ctx_find_device(ctx, longer, &dev), -EINVAL);
+	errs = dp_test_log_expect_end();
+	ck_assert_ptr_null(strchr(errs, '\x1b'));
+	ck_assert_ptr_nonnull(strstr(errs, "\\x1b...\" is not a PCI address"));
+}
+END_TEST
+
 /* ---- dp_bdf_parse ---- */
 
 START_TEST(bdf_parse_splits_full_and_short_forms)
@@ -871,6 +987,7 @@ int main(void)
 	tcase_add_test(basic, find_device_accepts_full_and_short_bdf);
 	tcase_add_test(basic, find_device_rejects_malformed_bdf_naming_it);
 	tcase_add_test(basic, find_device_absent_is_enodev_naming_it);
+	tcase_add_test(basic, find_device_escapes_control_characters_of_what_it_quotes);
 	tcase_add_test(basic, find_device_scans_first_when_never_scanned);
 	tcase_add_test(basic, rescan_replaces_devices_and_held_references_keep_their_facts);
 	tcase_add_test(basic, host_bridge_is_flagged_as_such_and_not_as_a_bridge);
@@ -905,6 +1022,9 @@ int main(void)
 	tcase_add_test(hostile, empty_reset_method_is_an_empty_list);
 	tcase_add_test(hostile, pm_no_soft_reset_and_the_largest_msi_and_msix);
 	tcase_add_test(hostile, other_domains_sort_after_domain_zero);
+	tcase_add_test(hostile, five_digit_domains_sort_and_are_found_as_numbers);
+	tcase_add_test(hostile, a_bridge_with_unreadable_config_is_a_bridge_by_its_sysfs_class);
+	tcase_add_test(hostile, a_failed_config_read_is_logged_and_flagged_unreadable);
 	suite_add_tcase(s, hostile);
 
 	tcase_add_test(bdf, bdf_parse_splits_full_and_short_forms);

@@ -164,6 +164,25 @@ static void setup_kernel(void)
 	ck_assert_int_eq(dp_ctx_scan(ctx), DP_FAKE_BASIC_COUNT + 1);
 }
 
+/* VMD-style domains, and two functions whose config space reads 32 bytes. */
+#define CFG_BRIDGE "0000:06:00.0"
+#define CFG_NIC "0000:07:00.0"
+
+static void setup_odd(void)
+{
+	setup_empty();
+	ck_assert_int_eq(dp_fakesys_preset(fs, "vmd"), 0);
+	ck_assert_int_eq(dp_fakesys_add(fs, &(struct dp_fake_dev){
+		.bdf = CFG_BRIDGE, .vendor = 0x8086, .device = 0xa33e, .class_code = 0x060400,
+		.header_type = 1, .secondary_bus = 8, .group = 13, .driver = "pcieport",
+		.config_size = 32 }), 0);
+	ck_assert_int_eq(dp_fakesys_add(fs, &(struct dp_fake_dev){
+		.bdf = CFG_NIC, .vendor = 0x8086, .device = 0x1533, .class_code = 0x020000,
+		.group = 14, .caps = DP_FAKE_CAP_FLR, .config_size = 32 }), 0);
+	ck_assert_int_eq(dp_fakesys_mount(fs), 0);
+	ck_assert_int_eq(dp_ctx_scan(ctx), DP_FAKE_VMD_COUNT + 2);
+}
+
 static void teardown(void)
 {
 	ctx = dp_ctx_unref(ctx);
@@ -286,6 +305,40 @@ END_TEST
 START_TEST(mark_refuses_the_boot_vga_device_without_force)
 {
 	check_refused("0000:01:00.0", "boot VGA");
+}
+END_TEST
+
+START_TEST(mark_refuses_a_bridge_with_unreadable_config_by_its_class)
+{
+	ck_assert(flags_of(CFG_BRIDGE) & DP_DEVICE_CONFIG_UNREADABLE);
+	check_refused(CFG_BRIDGE, "a PCI bridge");
+}
+END_TEST
+
+START_TEST(mark_refuses_a_function_with_unreadable_config_without_force)
+{
+	check_refused(CFG_NIC, "config space could not be read");
+}
+END_TEST
+
+START_TEST(mark_finds_and_marks_a_five_digit_domain)
+{
+	struct dp_device *dev = NULL;
+
+	/* Sorted as numbers, 0x10000 comes after 0x2000, where no string search would look. */
+	ck_assert_int_eq(dp_ctx_find_device(ctx, DP_FAKE_VMD_HIGH, &dev), 0);
+	ck_assert_str_eq(dp_device_get_bdf(dev), DP_FAKE_VMD_HIGH);
+	ck_assert_int_eq(dp_device_set_passthrough(dev, 1, 0), 0);
+	dp_device_unref(dev);
+	ck_assert_str_eq(mark_file(DP_FAKE_VMD_HIGH), "vfio-pci\n");
+	ck_assert_str_eq(dc_entries(), "pci-" DP_FAKE_VMD_HIGH);
+	rescan();
+	ck_assert_int_eq(dp_device_is_marked(device(DP_FAKE_VMD_HIGH)), 1);
+	ck_assert_int_eq(dp_device_is_marked(device(DP_FAKE_VMD_LOW)), 0);
+	ck_assert_int_eq(dp_ctx_find_device(ctx, DP_FAKE_VMD_LOW, &dev), 0);
+	ck_assert_int_eq(dp_device_set_passthrough(dev, 1, 0), 0);
+	dp_device_unref(dev);
+	ck_assert_str_eq(dc_entries(), "pci-" DP_FAKE_VMD_HIGH " pci-" DP_FAKE_VMD_LOW); /* by name */
 }
 END_TEST
 
@@ -628,6 +681,7 @@ int main(void)
 	TCase *novfio = tcase_create("apply-novfio");
 	TCase *plain = tcase_create("apply-plain");
 	TCase *kernel = tcase_create("apply-kernel");
+	TCase *odd = tcase_create("odd");
 	SRunner *sr;
 	int failed;
 
@@ -650,6 +704,12 @@ int main(void)
 	tcase_add_test(file, a_symlink_is_not_followed);
 	tcase_add_test(file, unknown_files_in_the_directory_are_ignored);
 	suite_add_tcase(s, file);
+
+	tcase_add_checked_fixture(odd, setup_odd, teardown);
+	tcase_add_test(odd, mark_refuses_a_bridge_with_unreadable_config_by_its_class);
+	tcase_add_test(odd, mark_refuses_a_function_with_unreadable_config_without_force);
+	tcase_add_test(odd, mark_finds_and_marks_a_five_digit_domain);
+	suite_add_tcase(s, odd);
 
 	tcase_add_checked_fixture(novfio, setup_empty, teardown);
 	tcase_add_test(novfio, apply_without_vfio_pci_is_enodev_and_changes_nothing);

@@ -26,7 +26,7 @@
 #include "fakesys.h"
 #include "testlog.h"
 
-#define BDF_LEN 12 /* "0000:03:00.0" */
+#define BDF_LEN 16 /* "0000:03:00.0", domains up to 8 digits (VMD: "10000:00:00.0") */
 
 /* One function as the kernel emulation needs it. */
 struct fake_fn {
@@ -555,28 +555,34 @@ int dp_fakesys_readlink(const struct dp_fakesys *fs, const char *rel, char *buf,
 	return (int)strlen(buf);
 }
 
-/* Strict "DDDD:BB:DD.F" in lower-case hex, as the kernel names functions. */
+/* Strict "DDDD:BB:DD.F" in lower-case hex, as the kernel names functions; 4 to 8 domain digits. */
 static int parse_bdf(const char *bdf, unsigned *dom, unsigned *bus,
 		     unsigned *dev, unsigned *fn)
 {
-	static const char shape[] = "hhhh:hh:hh.h";
+	static const char shape[] = "hh:hh.h";
+	size_t len = bdf ? strlen(bdf) : 0, dlen;
 
-	if (!bdf || strlen(bdf) != BDF_LEN)
+	if (len < 12 || len > BDF_LEN)
 		return -EINVAL;
-	for (size_t i = 0; i < BDF_LEN; i++) {
-		if (shape[i] == 'h' ? !strchr("0123456789abcdef", bdf[i]) || !bdf[i]
-				    : bdf[i] != shape[i])
+	dlen = len - 8;
+	for (size_t i = 0; i < len; i++) {
+		char want = i < dlen ? 'h' : i == dlen ? ':' : shape[i - dlen - 1];
+
+		if (want == 'h' ? !strchr("0123456789abcdef", bdf[i]) || !bdf[i]
+				: bdf[i] != want)
 			return -EINVAL;
 	}
-	if (sscanf(bdf, "%4x:%2x:%2x.%1x", dom, bus, dev, fn) != 4 || *dev > 31 ||
+	if (sscanf(bdf, "%8x:%2x:%2x.%1x", dom, bus, dev, fn) != 4 || *dev > 31 ||
 	    *fn > 7)
 		return -EINVAL;
 	return 0;
 }
 
+/* The kernel's directory of a function: under its domain's root bus, pciDDDD:00. */
 static int dev_dir(const char *bdf, char *buf, size_t size)
 {
-	int n = snprintf(buf, size, "devices/pci%.4s:00/%s", bdf, bdf);
+	int n = snprintf(buf, size, "devices/pci%.*s:00/%s",
+			 (int)strcspn(bdf, ":"), bdf, bdf);
 
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
@@ -1136,9 +1142,32 @@ int dp_fakesys_set_host(struct dp_fakesys *fs, const struct dp_fake_host *h)
 	return 0;
 }
 
+int dp_fakesys_set_driver(struct dp_fakesys *fs, const char *bdf, const char *driver)
+{
+	char dir[PATH_MAX - 16], rel[PATH_MAX], path[PATH_MAX], old[64];
+	struct fake_fn *fn = fs && bdf ? find_fn(fs, bdf) : NULL;
+	int r;
+
+	if (!fn || (driver && strchr(driver, '/')))
+		return -EINVAL;
+	if ((r = dev_dir(bdf, dir, sizeof(dir))) < 0 ||
+	    (r = bfmt(rel, sizeof(rel), "%s/driver", dir)) < 0 ||
+	    (r = path_of(fs, path, "%s", rel)) < 0)
+		return r;
+	if (dp_fakesys_readlink(fs, rel, old, sizeof(old)) > 0) {
+		if (unlink(path) < 0)
+			return -errno;
+		if ((r = path_of(fs, path, "bus/pci/drivers/%s/%s", old, bdf)) < 0)
+			return r;
+		if (unlink(path) < 0 && errno != ENOENT)
+			return -errno;
+	}
+	return driver ? link_driver(fs, dir, bdf, driver, false) : 0;
+}
+
 /* ---- presets ------------------------------------------------------------ */
 
-const char *const dp_fakesys_preset_names[] = { "basic", "noiommu", NULL };
+const char *const dp_fakesys_preset_names[] = { "basic", "noiommu", "vmd", NULL };
 
 static int preset_devices(struct dp_fakesys *fs, bool groups)
 {
@@ -1224,9 +1253,30 @@ static int preset_devices(struct dp_fakesys *fs, bool groups)
 	return 0;
 }
 
+/* Behind a VMD controller: functions in domains past 0xffff, beside a 4-digit one. */
+static int preset_vmd(struct dp_fakesys *fs)
+{
+	static const struct dp_fake_dev devs[] = {
+		{ .bdf = DP_FAKE_VMD_LOW, .vendor = 0x1b36, .device = 0x0010,
+		  .class_code = 0x010802, .group = 20, .driver = "nvme", .numa_node = -1,
+		  .caps = DP_FAKE_CAP_FLR | DP_FAKE_CAP_PM | DP_FAKE_CAP_MSIX,
+		  .reset_method = "flr", .bars = { { 0x4000, DP_FAKE_BAR_MEM64 } } },
+		{ .bdf = DP_FAKE_VMD_HIGH, .vendor = 0x1b36, .device = 0x0010,
+		  .class_code = 0x010802, .group = 21, .driver = "nvme", .numa_node = -1,
+		  .caps = DP_FAKE_CAP_FLR | DP_FAKE_CAP_PM | DP_FAKE_CAP_MSIX,
+		  .reset_method = "flr", .bars = { { 0x4000, DP_FAKE_BAR_MEM64 } } },
+	};
+	int r;
+
+	for (size_t i = 0; i < sizeof(devs) / sizeof(devs[0]); i++)
+		if ((r = dp_fakesys_add(fs, &devs[i])) < 0)
+			return r;
+	return 0;
+}
+
 int dp_fakesys_preset(struct dp_fakesys *fs, const char *name)
 {
-	bool basic;
+	bool basic, vmd = false;
 	int r;
 
 	if (!fs || !name)
@@ -1235,9 +1285,13 @@ int dp_fakesys_preset(struct dp_fakesys *fs, const char *name)
 		basic = true;
 	else if (!strcmp(name, "noiommu"))
 		basic = false;
+	else if (!strcmp(name, "vmd"))
+		basic = vmd = true;
 	else
 		return -ENOENT;
 	if ((r = preset_devices(fs, basic)) < 0)
+		return r;
+	if (vmd && (r = preset_vmd(fs)) < 0)
 		return r;
 	return dp_fakesys_set_host(fs, &(struct dp_fake_host){
 		.iommu = basic ? DP_FAKE_IOMMU_INTEL : DP_FAKE_IOMMU_NONE,
@@ -1348,10 +1402,11 @@ static void klog(struct kernel *k, const char *fmt, ...)
 static void bound_driver(struct dp_fakesys *fs, const char *bdf, char *buf,
 			 size_t size)
 {
-	char rel[PATH_MAX];
+	char dir[PATH_MAX - 16], rel[PATH_MAX];
 
 	buf[0] = '\0';
-	if (bfmt(rel, sizeof(rel), "devices/pci%.4s:00/%s/driver", bdf, bdf) == 0 &&
+	if (dev_dir(bdf, dir, sizeof(dir)) == 0 &&
+	    bfmt(rel, sizeof(rel), "%s/driver", dir) == 0 &&
 	    dp_fakesys_readlink(fs, rel, buf, size) < 0)
 		buf[0] = '\0';
 }

@@ -136,6 +136,12 @@ int dp_fakesys_set_host(struct dp_fakesys *fs, const struct dp_fake_host *host);
 int dp_fakesys_add_dmar(struct dp_fakesys *fs, const char *name, const char *ecap);
 /* Creates an empty driver directory (bind, unbind, new_id, remove_id, uevent). */
 int dp_fakesys_add_driver(struct dp_fakesys *fs, const char *name);
+/*
+ * Rebinds a function in the tree as the kernel would have (no emulation):
+ * its driver link and the driver's link back now name driver (created if
+ * missing), or none with NULL. 0, or -EINVAL for a function not added.
+ */
+int dp_fakesys_set_driver(struct dp_fakesys *fs, const char *bdf, const char *driver);
 /* Content for /proc/interrupts while mounted (NULL: leave the real one). */
 int dp_fakesys_set_interrupts(struct dp_fakesys *fs, const char *text);
 
@@ -147,11 +153,16 @@ int dp_fakesys_set_interrupts(struct dp_fakesys *fs, const char *text);
  *            with VF 05:10.0 (group 11); Intel IOMMU with interrupt
  *            remapping; vfio-pci and vfio_iommu_type1 loaded.
  *   noiommu  the same functions, no IOMMU groups, no class/iommu entry.
+ *   vmd      basic, and NVMe functions in domains 0x2000 and 0x10000 (VMD-style).
  */
 int dp_fakesys_preset(struct dp_fakesys *fs, const char *name);
 extern const char *const dp_fakesys_preset_names[]; /* NULL-terminated */
 /* Functions of the preset's host bridge ... VF, in BDF order. */
 #define DP_FAKE_BASIC_COUNT 8
+/* "vmd": basic, and NVMe functions (1b36:0010 on nvme, FLR) in domains 0x2000 (group 20) and 0x10000 (group 21). */
+#define DP_FAKE_VMD_LOW "2000:00:00.0"
+#define DP_FAKE_VMD_HIGH "10000:00:00.0"
+#define DP_FAKE_VMD_COUNT (DP_FAKE_BASIC_COUNT + 2)
 
 /*
  * n functions (n <= 8192) for benchmarks: buses from 0x10, 32 slots of 8

@@ -22,6 +22,8 @@ static void usage(FILE *out)
 		"           SR-IOV PF 0000:05:00.0 (group 10) with VF 0000:05:10.0 (group 11);\n"
 		"           Intel IOMMU with interrupt remapping, vfio-pci loaded\n"
 		"  noiommu  the same functions without IOMMU groups or an IOMMU\n"
+		"  vmd      basic, and NVMe 1b36:0010 on nvme at 2000:00:00.0 (group 20)\n"
+		"           and 10000:00:00.0 (group 21), domains as behind a VMD controller\n"
 		"--many N   N functions (at most 8192) on buses 0x10 onwards, for benchmarks\n");
 }
 

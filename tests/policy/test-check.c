@@ -28,12 +28,13 @@
 #include "testlog.h"
 
 #define GiB (UINT64_C(1) << 30)
-#define CODE_MAX DP_FINDING_DEVICE_LEASED
+#define CODE_MAX DP_FINDING_NOT_BOUND
 
 /*
  * The synthetic host (add_topology): one function of each kind a rule looks
  * at. Groups: 1 HB, 2 RP, 3 VGA, 4 IX0+IX1, 5 QL0+QL1, 6 BR6+EMX, 7 LSI,
- * 8 BCM, 9 IGB, 10 NORST, 11 ST0+ST1+ST2, 12 FLRONLY, 13 PMNSR; NOGRP in none.
+ * 8 BCM, 9 IGB, 10 NORST, 11 ST0+ST1+ST2, 12 FLRONLY, 13 PMNSR, 14 RSTOFF,
+ * 15 CFGBR, 16 CFGNIC; NOGRP in none.
  */
 #define HB    "0000:00:00.0" /* host bridge, no reset */
 #define RP    "0000:00:1c.0" /* PCI bridge on pcieport */
@@ -55,7 +56,9 @@
 #define FLRONLY "0000:0b:00.0" /* FLR, no reset_method file (a kernel before 5.15) */
 #define PMNSR "0000:0c:00.0" /* PM with No_Soft_Reset only, no reset_method file */
 #define RSTOFF "0000:0d:00.0" /* FLR, but an empty reset_method: every method disabled */
-#define TOPOLOGY_COUNT 20
+#define CFGBR "0000:0e:00.0"  /* a PCI bridge (class 0x0604) whose config space reads 32 bytes */
+#define CFGNIC "0000:0f:00.0" /* a NIC 8086:1533 whose config space reads 32 bytes, reset_method flr */
+#define TOPOLOGY_COUNT 22
 
 /* The basic preset's NIC: 8086:10fb, unlisted, its sibling 03:00.1 on ixgbe. */
 #define BASIC_NIC "0000:03:00.0"
@@ -69,6 +72,7 @@ enum host_kind {
 	HOST_NO_GROUPS,    /* an IOMMU that put no device in a group */
 	HOST_BASIC,        /* the fakesys preset "basic" */
 	HOST_NOIOMMU,      /* the fakesys preset "noiommu" */
+	HOST_VMD,          /* the fakesys preset "vmd": domains 0x2000 and 0x10000 */
 };
 
 struct compat_entry {
@@ -82,7 +86,8 @@ struct scenario {
 	enum host_kind host;
 	const char *policy[6];        /* "key=value", through dp_policy_set */
 	struct compat_entry compat[3];
-	const char *marks[6];         /* marked (with force) after the scan */
+	const char *marks[6];         /* marked (with force) and bound to vfio-pci, as mark --now does */
+	const char *marks_only[2];    /* marked (with force), left on their driver: no --now */
 	const char *leased[2];        /* held by another VM's lease during the check */
 	const char *name;             /* the VM's; NULL: "vm" */
 	uint32_t hw;
@@ -290,9 +295,9 @@ static const struct scenario scenarios[] = {
 	{ "allow_unsafe_interrupts=Y does not satisfy require_interrupt_remapping",
 	  HOST_NO_IR_UNSAFE, .marks = { LSI }, VM_OK, .devices = { LSI }, .denied = true,
 	  .expect = "E:no-interrupt-remapping@vm W:experimental@" LSI " " LOST8 },
-	{ "a host without vfio-pci is refused",
-	  HOST_NO_VFIO, .marks = { LSI }, VM_OK, .devices = { LSI }, .denied = true,
-	  .expect = "E:no-vfio-pci@vm W:experimental@" LSI " " LOST8,
+	{ "a host without vfio-pci is refused, and a mark there cannot have been applied",
+	  HOST_NO_VFIO, .marks_only = { LSI }, VM_OK, .devices = { LSI }, .denied = true,
+	  .expect = "E:no-vfio-pci@vm E:not-bound@" LSI " W:experimental@" LSI " " LOST8,
 	  .msg_code = DP_FINDING_NO_VFIO_PCI,
 	  .msg_has = "vm: the host's kernel has no vfio-pci driver; install a kernel built with CONFIG_VFIO_PCI" },
 	{ "a device in no IOMMU group is refused",
@@ -353,6 +358,45 @@ static const struct scenario scenarios[] = {
 	  HOST_FULL, .marks = { PMNSR }, VM_OK, .devices = { PMNSR },
 	  .expect = "W:no-reset-method@" PMNSR " W:unlisted@" PMNSR " " LOST8 },
 
+	/* Marked is not bound: VFIO opens only what vfio-pci drives. */
+	{ "a marked device left on its host driver is refused, with the command that binds it",
+	  HOST_FULL, .marks_only = { LSI }, VM_OK, .devices = { LSI }, .denied = true,
+	  .expect = "E:not-bound@" LSI " W:experimental@" LSI " " LOST8,
+	  .msg_code = DP_FINDING_NOT_BOUND,
+	  .msg_has = LSI ": marked for passthrough but bound to mptsas, not vfio-pci (the mark was not applied, or the host rebound it), so VFIO cannot open it; bind it with: directpath mark --now " LSI },
+	{ "a marked device bound to no driver is refused too",
+	  HOST_FULL, .marks_only = { NORST }, VM_OK, .devices = { NORST }, .denied = true,
+	  .expect = "E:not-bound@" NORST " W:no-reset-method@" NORST " W:unlisted@" NORST " " LOST8,
+	  .msg_code = DP_FINDING_NOT_BOUND,
+	  .msg_has = NORST ": marked for passthrough but bound to no driver, not vfio-pci" },
+	{ "an unmarked device is not also not bound",
+	  HOST_FULL, VM_OK, .devices = { LSI }, .denied = true,
+	  .expect = "E:not-marked@" LSI " W:experimental@" LSI " " LOST8 },
+
+	/* Unknown is never eligible: config space that cannot be read. */
+	{ "a function whose config space cannot be read is refused",
+	  HOST_FULL, .marks = { CFGNIC }, VM_OK, .devices = { CFGNIC }, .denied = true,
+	  .expect = "E:config-unreadable@" CFGNIC " W:unlisted@" CFGNIC " " LOST8,
+	  .msg_code = DP_FINDING_CONFIG_UNREADABLE,
+	  .msg_has = CFGNIC ": its config space could not be read (32 bytes), so whether it is a bridge and how it resets are unknown; make sure it is present and powered (lspci -vv -s " CFGNIC " as root), then check again" },
+	{ "a bridge whose config space cannot be read is still a bridge, by its class",
+	  HOST_FULL, .marks = { CFGBR }, VM_OK, .devices = { CFGBR }, .denied = true,
+	  .expect = "E:bridge@" CFGBR " E:config-unreadable@" CFGBR " W:no-reset-method@" CFGBR
+		    " W:unlisted@" CFGBR " " LOST8,
+	  .msg_code = DP_FINDING_BRIDGE, .msg_has = CFGBR ": is a PCI bridge" },
+	{ "deny_bridges = no does not make unreadable config space eligible",
+	  HOST_FULL, .policy = { "deny_bridges=no" }, .marks = { CFGBR }, VM_OK,
+	  .devices = { CFGBR }, .denied = true,
+	  .expect = "E:config-unreadable@" CFGBR " W:no-reset-method@" CFGBR
+		    " W:unlisted@" CFGBR " " LOST8 },
+
+	/* VMD-style domains: found as numbers, whatever their length. */
+	{ "functions in domains 0x2000 and 0x10000 are both found and checked",
+	  HOST_VMD, .marks = { DP_FAKE_VMD_HIGH, DP_FAKE_VMD_LOW }, VM_OK,
+	  .devices = { DP_FAKE_VMD_HIGH, "00002000:00:00.0" },
+	  .expect = "W:unlisted@" DP_FAKE_VMD_HIGH " W:unlisted@" DP_FAKE_VMD_LOW " " LOST8,
+	  .msg_code = DP_FINDING_UNLISTED, .msg_has = DP_FAKE_VMD_HIGH ": 1b36:0010 is not on" },
+
 	/* The VM's device list. */
 	{ "a device given twice, short and long, is a duplicate",
 	  HOST_FULL, .marks = { QL0 }, VM_OK, .devices = { "03:00.0", "0000:03:00.0" },
@@ -369,6 +413,11 @@ static const struct scenario scenarios[] = {
 	  .expect = "E:no-such-device@zz:00.0 E:no-such-device@0000:42:00.0",
 	  .msg_code = DP_FINDING_NO_SUCH_DEVICE,
 	  .msg_has = "zz:00.0: not a PCI address (DDDD:BB:DD.F); correct it" },
+	{ "control characters of a malformed address come out escaped, in subject and message",
+	  HOST_FULL, VM_OK, .devices = { "\x1b]0;x\a03:00.0" }, .denied = true,
+	  .expect = "E:no-such-device@\\x1b]0;x\\x0703:00.0",
+	  .msg_code = DP_FINDING_NO_SUCH_DEVICE,
+	  .msg_has = "\\x1b]0;x\\x0703:00.0: not a PCI address (DDDD:BB:DD.F); correct it" },
 	{ "an absent function is named with the command that lists them",
 	  HOST_FULL, VM_OK, .devices = { "42:00.0" }, .denied = true,
 	  .expect = "E:no-such-device@0000:42:00.0",
@@ -564,6 +613,12 @@ static void add_topology(bool groups, bool vfio_sibling)
 		  .caps = DP_FAKE_CAP_PM_NO_SOFT_RESET },
 		{ .bdf = RSTOFF, .vendor = 0x8086, .device = 0x1533, .class_code = 0x020000,
 		  .group = 14, .driver = "igb", .numa_node = -1, .caps = FLR_PM, .reset_method = "" },
+		{ .bdf = CFGBR, .vendor = 0x8086, .device = 0xa33e, .class_code = 0x060400,
+		  .header_type = 1, .secondary_bus = 0x10, .group = 15, .driver = "pcieport",
+		  .numa_node = -1, .caps = DP_FAKE_CAP_PCIE | DP_FAKE_CAP_PM, .config_size = 32 },
+		{ .bdf = CFGNIC, .vendor = 0x8086, .device = 0x1533, .class_code = 0x020000,
+		  .group = 16, .driver = "igb", .numa_node = -1, .caps = FLR_PM, .reset_method = "flr",
+		  .config_size = 32 },
 	};
 
 	_Static_assert(sizeof(devs) / sizeof(devs[0]) == TOPOLOGY_COUNT, "TOPOLOGY_COUNT");
@@ -597,6 +652,9 @@ static int build_host(enum host_kind kind)
 	case HOST_NOIOMMU:
 		ck_assert_int_eq(dp_fakesys_preset(fs, "noiommu"), 0);
 		return DP_FAKE_BASIC_COUNT;
+	case HOST_VMD:
+		ck_assert_int_eq(dp_fakesys_preset(fs, "vmd"), 0);
+		return DP_FAKE_VMD_COUNT;
 	case HOST_FULL:
 		break;
 	case HOST_NO_IR:
@@ -661,17 +719,21 @@ static int lease_fds[2] = { -1, -1 };
 
 static void hold_lease(size_t slot, const char *bdf, const char *owner)
 {
+	struct flock owner_lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1 };
 	char dir[PATH_MAX - 64], path[PATH_MAX], text[128];
 	int fd, n;
 
 	snprintf(dir, sizeof(dir), "%s", dp_ctx_get_run_dir(ctx));
 	ck_assert(mkdir(dir, 0755) == 0 || errno == EEXIST);
 	snprintf(path, sizeof(path), "%s/lease-%s", dir, bdf);
+
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(flock(fd, LOCK_EX | LOCK_NB), 0);
 	n = snprintf(text, sizeof(text), "vm=%s\npid=4242\n", owner);
 	ck_assert_int_eq(write(fd, text, (size_t)n), n);
+	/* The holder's locks: an OFD write lock on byte 0 (lease.c since issue 13), and flock. */
+	ck_assert_int_eq(fcntl(fd, F_OFD_SETLK, &owner_lock), 0);
+	ck_assert_int_eq(flock(fd, LOCK_EX | LOCK_NB), 0);
 	lease_fds[slot] = fd;
 }
 
@@ -702,6 +764,12 @@ static void mark(const char *bdf)
 	ck_assert_int_eq(dp_ctx_find_device(ctx, bdf, &dev), 0);
 	ck_assert_int_eq(dp_device_set_passthrough(dev, 1, DP_MARK_FORCE), 0);
 	dp_device_unref(dev);
+}
+
+/* Binds a function to vfio-pci in the tree, as mark --now would have; seen by the next scan. */
+static void bind_vfio(const char *bdf)
+{
+	ck_assert_int_eq(dp_fakesys_set_driver(fs, bdf, "vfio-pci"), 0);
 }
 
 static void new_vm(const char *name, uint32_t hw, uint64_t memory, uint64_t reservation)
@@ -924,8 +992,14 @@ static void run(const struct scenario *s, bool seen[CODE_MAX + 1])
 		ck_assert_int_eq(dp_policy_add_compat(policy, e->vendor, e->device, e->subvendor,
 						      e->subdevice, e->level, e->name), 0);
 	}
-	for (size_t i = 0; i < 6 && s->marks[i]; i++)
+	for (size_t i = 0; i < 6 && s->marks[i]; i++) {
 		mark(s->marks[i]);
+		bind_vfio(s->marks[i]);
+	}
+	for (size_t i = 0; i < 2 && s->marks_only[i]; i++)
+		mark(s->marks_only[i]);
+	if (s->marks[0] || s->marks_only[0]) /* what the check sees: the marks, the bindings */
+		ck_assert_int_eq(dp_ctx_scan(ctx), n);
 	for (size_t i = 0; i < 2 && s->leased[i]; i++)
 		hold_lease(i, s->leased[i], "web01");
 	new_vm(s->name ? s->name : "vm", s->hw, s->memory, s->reservation);
@@ -972,6 +1046,8 @@ START_TEST(lost_features_name_their_devices_in_the_vms_order)
 	struct dp_finding f;
 
 	world_new(HOST_FULL);
+	bind_vfio(BCM);
+	bind_vfio(LSI);
 	ck_assert_int_eq(dp_ctx_scan(ctx), TOPOLOGY_COUNT);
 	mark(BCM);
 	mark(LSI);
@@ -1046,7 +1122,7 @@ START_TEST(a_lost_feature_names_every_device_however_many)
 	ck_assert_int_eq(dp_ctx_scan(ctx), TOPOLOGY_COUNT);
 	ck_assert_int_eq(dp_policy_set(policy, "max_devices_per_vm", "100"), 0);
 	new_vm("vm", 7, 4 * GiB, 4 * GiB);
-	/* Every function of the host: 20 addresses, longer than any fixed 256-byte list. */
+	/* Every function of the host: 22 addresses, longer than any fixed 256-byte list. */
 	for (size_t i = 0; i < TOPOLOGY_COUNT; i++) {
 		const char *bdf = dp_device_get_bdf(dp_ctx_get_device(ctx, i));
 
@@ -1086,6 +1162,8 @@ END_TEST
 START_TEST(a_check_uses_the_last_scan_until_the_next)
 {
 	world_new(HOST_FULL);
+	bind_vfio(LSI);
+	bind_vfio(QL0);
 	ck_assert_int_eq(dp_ctx_scan(ctx), TOPOLOGY_COUNT);
 	new_vm("vm", 7, 4 * GiB, 4 * GiB);
 	ck_assert_int_eq(dp_vm_add_device(vm, LSI), 0);
@@ -1238,6 +1316,32 @@ START_TEST(a_finding_is_copied_only_up_to_the_callers_size)
 }
 END_TEST
 
+/* dp_parse_size(3) is the grammar: spaces only between a number and its unit. */
+START_TEST(sizes_take_spaces_only_before_a_unit)
+{
+	static const struct {
+		const char *text;
+		int r;
+		uint64_t v;
+	} cases[] = {
+		{ "16", 0, 16 }, { "16B", 0, 16 }, { "4 G", 0, 4 * GiB }, { "4 GiB", 0, 4 * GiB },
+		{ "4  gb", 0, 4 * GiB }, { "64K", 0, 65536 },
+		{ "16 ", -EINVAL, 0 }, { "4 ", -EINVAL, 0 }, { "16  ", -EINVAL, 0 },
+		{ "16 B", -EINVAL, 0 }, { " 16", -EINVAL, 0 }, { "4G ", -EINVAL, 0 },
+		{ "4 GiB ", -EINVAL, 0 }, { "4\tG", -EINVAL, 0 }, { "4\n", -EINVAL, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t v = 7;
+		int r = dp_parse_size(cases[i].text, &v);
+
+		ck_assert_msg(r == cases[i].r, "\"%s\": %d, want %d", cases[i].text, r, cases[i].r);
+		ck_assert_msg(v == (r == 0 ? cases[i].v : 7), "\"%s\": %llu", cases[i].text,
+			      (unsigned long long)v);
+	}
+}
+END_TEST
+
 START_TEST(huge_sizes_are_reported_in_mib_without_overflow)
 {
 	uint64_t v = 0;
@@ -1262,6 +1366,7 @@ START_TEST(huge_sizes_are_reported_in_mib_without_overflow)
 	ck_assert_uint_eq(v, 7); /* untouched on failure */
 
 	world_new(HOST_FULL);
+	bind_vfio(LSI);
 	ck_assert_int_eq(dp_ctx_scan(ctx), TOPOLOGY_COUNT);
 	mark(LSI);
 	/* All the memory there can be, none reserved. */
@@ -1404,6 +1509,7 @@ int main(void)
 	tcase_add_test(report, the_shipped_list_knows_the_esx40_experimental_adapters_by_id);
 	tcase_add_test(report, misuse_is_einval_and_leaves_the_out_pointer);
 	tcase_add_test(report, a_finding_is_copied_only_up_to_the_callers_size);
+	tcase_add_test(report, sizes_take_spaces_only_before_a_unit);
 	tcase_add_test(report, huge_sizes_are_reported_in_mib_without_overflow);
 	suite_add_tcase(s, report);
 

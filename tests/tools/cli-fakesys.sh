@@ -27,7 +27,7 @@ if [ -z "${DP_CLI_FAKESYS:-}" ]; then
 	unshare -m true 2>/dev/null || skip "unshare -m is not permitted here"
 	root=$(mktemp -d) || exit 1
 	trap 'rm -rf "$root"' EXIT
-	for preset in basic noiommu; do
+	for preset in basic noiommu vmd; do
 		if ! "$mkfakesys" "$preset" "$root/$preset" >"$root/mkfakesys.log" 2>&1; then
 			echo "Bail out! mkfakesys $preset failed: $(cat "$root/mkfakesys.log")"
 			exit 1
@@ -62,6 +62,9 @@ list_status() {
 }
 
 file_of() { cat "$1" 2>/dev/null || echo "(absent)"; }
+
+# Rebinds a function in the tree as the kernel would have: bind BDF DRIVER
+bind() { ln -sfn "../../../bus/pci/drivers/$2" "/sys/bus/pci/devices/$1/driver"; }
 
 # driver_override as the kernel means it: "(null)" and empty are both unset.
 override_of() {
@@ -166,6 +169,15 @@ same "... for not being marked, and both are unlisted" \
 dp mark $nic >/dev/null 2>&1
 dp mark $sibling >/dev/null 2>&1
 same "both NICs are marked" "vfio-pci vfio-pci" "$(file_of "$dc/pci-$nic") $(file_of "$dc/pci-$sibling")"
+# Marked without --now, the NICs are still ixgbe's: VFIO could not open them.
+same "marked but still on ixgbe, the NICs are denied: not-bound" \
+	"denied not-bound:$nic:error unlisted:$nic:warning not-bound:$sibling:error unlisted:$sibling:warning" \
+	"$(pc --devices $nic,$sibling $vm7 --json | report_summary)"
+check "... and the message says what they are bound to and how to bind them" 1 \
+	"$nic: marked for passthrough but bound to ixgbe, not vfio-pci (the mark was not applied, or the host rebound it), so VFIO cannot open it; bind it with: directpath mark --now $nic" \
+	pc --devices $nic,$sibling $vm7
+bind $nic vfio-pci
+bind $sibling vfio-pci
 out=$(pc --devices $nic,$sibling $vm7 2>&1)
 same "the marked NICs, together, are allowed (exit 0)" 0 "$?"
 same "... with the verdict first: two warnings" "cli: allowed (2 warnings)" "$(echo "$out" | head -n 1)"
@@ -185,19 +197,21 @@ case $out in
 esac
 same "a BDF without domain is the same function" "allowed unlisted:$nic:warning unlisted:$sibling:warning" \
 	"$(pc --devices 03:00.0,03:00.1 $vm7 --json | report_summary)"
+bind $sibling ixgbe # the host took the sibling back
 same "one NIC without its sibling: the group is not viable" \
 	"denied group-not-viable:$nic:error unlisted:$nic:warning" \
 	"$(pc --devices $nic $vm7 --json | report_summary)"
 check "... and the message names the sibling and its driver" 1 "IOMMU group 7 also holds $sibling, bound to ixgbe" pc --devices $nic $vm7
+same "a function listed twice, in two spellings, is a duplicate" \
+	"denied group-not-viable:$nic:error unlisted:$nic:warning duplicate-device:$nic:error" \
+	"$(pc --devices $nic,03:00.0 $vm7 --json | report_summary)"
+bind $sibling vfio-pci
 check "hardware version 6 is denied" 1 "cli: denied (1 error, 2 warnings)" pc --devices $nic,$sibling --hw-version 6 --memory 4G
 same "... by min_hw_version" "denied hw-version:cli:error unlisted:$nic:warning unlisted:$sibling:warning" \
 	"$(pc --devices $nic,$sibling --hw-version 6 --memory 4G --json | report_summary)"
 same "a partial reservation is denied: memory-not-reserved" \
 	"denied memory-not-reserved:cli:error unlisted:$nic:warning unlisted:$sibling:warning" \
 	"$(pc --devices $nic,$sibling $vm7 --reservation 2G --json | report_summary)"
-same "a function listed twice, in two spellings, is a duplicate" \
-	"denied group-not-viable:$nic:error unlisted:$nic:warning duplicate-device:$nic:error" \
-	"$(pc --devices $nic,03:00.0 $vm7 --json | report_summary)"
 same "a function the host lacks is no-such-device" "denied no-such-device:0000:09:00.0:error" \
 	"$(pc --devices 0000:09:00.0 $vm7 --json | report_summary)"
 same "the boot VGA device is denied: boot-vga" "denied not-marked:$vga:error boot-vga:$vga:error unlisted:$vga:warning" \
@@ -207,6 +221,7 @@ same "a PCI bridge is denied: bridge" "denied not-marked:$bridge:error bridge:$b
 
 # Three devices: over ESX 4.0's two, unless the policy allows three.
 dp mark $vf >/dev/null 2>&1
+bind $vf vfio-pci
 three="--devices $nic,$sibling,$vf $vm7"
 check "three devices are denied" 1 "more than the 2 a VM may have (max_devices_per_vm)" pc $three
 same "... by too-many-devices alone" \
@@ -259,6 +274,30 @@ for b in $nic $sibling $vf; do
 	dp unmark $b >/dev/null 2>&1
 done
 same "the checks leave the driverctl directory empty" "" "$(ls -A "$dc")"
+bind $nic ixgbe
+bind $sibling ixgbe
+bind $vf igbvf
+
+# Control characters in an argument come back escaped, never raw.
+esc=$(printf '\033[2J03:00.0')
+out=$(dp show "$esc" 2>&1)
+same "show of a BDF holding an escape sequence exits 2" 2 "$?"
+case $out in
+*"\"\\x1b[2J03:00.0\" is not a PCI address"*) pass "... and the message escapes it as \\x1b" ;;
+*) fail "... and the message escapes it as \\x1b" "output: $out" ;;
+esac
+case $out in
+*"$(printf '\033')"*) fail "... and prints no raw escape character" "output: $out" ;;
+*) pass "... and prints no raw escape character" ;;
+esac
+out=$(pc --devices "$esc" $vm7 2>&1)
+case $out in
+*"$(printf '\033')"*) fail "check of such a device prints no raw escape character" "output: $out" ;;
+*"\"\\x1b[2J03:00.0\" is not a PCI address"*) pass "check of such a device names it escaped" ;;
+*) fail "check of such a device names it escaped" "output: $out" ;;
+esac
+check "--memory with a trailing space is not a size (dp_parse_size(3))" 2 "--memory: \"4 \" is not a size" \
+	pc --devices $nic --hw-version 7 --memory '4 '
 
 # No IOMMU: nothing is eligible, and marking warns.
 umount /sys
@@ -268,6 +307,7 @@ if mount --bind "$root/noiommu" /sys; then
 	same "without an IOMMU list shows no group" - "$(dp list | awk -v b=$usb '$1 == b { print $5 }')"
 	check "mark without an IOMMU group warns" 0 "no IOMMU group" dp mark $usb
 	same "... and still writes the mark" vfio-pci "$(file_of "$dc/pci-$usb")"
+	bind $usb vfio-pci # as mark --now would have
 	same "check without an IOMMU is denied: no-iommu, no-interrupt-remapping" \
 		"denied no-iommu:cli:error no-interrupt-remapping:cli:error unlisted:$usb:warning" \
 		"$(dp --data-dir "$data" check --devices $usb --hw-version 7 --memory 1G --json | report_summary)"
@@ -277,8 +317,48 @@ if mount --bind "$root/noiommu" /sys; then
 	same "a policy that does without the IOMMU downgrades both to warnings" \
 		"allowed no-iommu:cli:warning unsafe-interrupts:cli:warning unlisted:$usb:warning" \
 		"$(dp --data-dir "$data" check --devices $usb --hw-version 7 --memory 1G --policy "$root/unsafe.conf" --json | report_summary)"
+	bind $usb xhci_hcd
 else
 	fail "bind-mount the noiommu tree"
+fi
+
+# VMD-style domains: 0x2000 sorts before 0x10000, as numbers, and every
+# command finds both; then config space that cannot be read.
+umount /sys
+if mount --bind "$root/vmd" /sys; then
+	hi=10000:00:00.0 lo=2000:00:00.0
+	dp unmark $usb >/dev/null 2>&1 # marked on the noiommu tree
+	same "list shows the 4- and 5-digit domains after domain 0, in numeric order" "$lo $hi" \
+		"$(dp list | tail -n 2 | cut -d ' ' -f 1 | tr '\n' ' ' | sed 's/ $//')"
+	check "show finds $hi" 0 "$hi" dp show $hi
+	check "show finds $lo" 0 "$lo" dp show $lo
+	check "mark finds $hi" 0 "marked for passthrough" dp mark $hi
+	same "... and writes pci-$hi" vfio-pci "$(file_of "$dc/pci-$hi")"
+	bind $hi vfio-pci
+	same "check finds $hi" "allowed unlisted:$hi:warning" \
+		"$(dp --data-dir "$data" check --devices $hi --hw-version 7 --memory 1G --json | report_summary)"
+	check "unmark finds $hi" 0 "unmarked" dp unmark $hi
+	bind $hi nvme
+
+	# A truncated config file reads 32 bytes: the header is unknown.
+	cfg() { echo "/sys/bus/pci/devices/$1/config"; }
+	truncate -s 32 "$(cfg $usb)" "$(cfg $bridge)"
+	same "a function whose config cannot be read is hinted config-unreadable, not eligible" \
+		config-unreadable "$(list_status $usb)"
+	same "a bridge whose config cannot be read is still hinted bridge, by its class" \
+		bridge "$(list_status $bridge)"
+	check "mark of a function whose config cannot be read is denied" 1 "config space could not be read" dp mark $usb
+	same "... and writes no driverctl file" "(absent)" "$(file_of "$dc/pci-$usb")"
+	check "mark of a bridge whose config cannot be read is denied as a bridge" 1 "bridge" dp mark $bridge
+	check "mark --force overrides" 0 "marked for passthrough" dp mark --force $usb
+	bind $usb vfio-pci
+	same "check denies it: config-unreadable; its reset is unknown too" \
+		"denied config-unreadable:$usb:error no-reset-method:$usb:warning unlisted:$usb:warning" \
+		"$(dp --data-dir "$data" check --devices $usb --hw-version 7 --memory 1G --json | report_summary)"
+	dp unmark $usb >/dev/null 2>&1
+	bind $usb xhci_hcd
+else
+	fail "bind-mount the vmd tree"
 fi
 
 echo "1..$n"

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -516,6 +517,59 @@ START_TEST(a_second_vm_cannot_take_a_leased_device)
 }
 END_TEST
 
+/* A busy group: the error names the device and the process that holds the group. */
+START_TEST(a_group_held_by_another_process_names_the_device_and_the_holder)
+{
+	struct dp_attachment *att = (struct dp_attachment *)0x1;
+	struct dp_device_info info = { .sz = sizeof(info) };
+	struct dp_device *dev = NULL;
+	int ready[2], release[2], status;
+	char path[64], want[256], c;
+	const char *errs;
+	pid_t pid;
+
+	ck_assert_int_eq(dp_ctx_find_device(ctx, edu, &dev), 0);
+	ck_assert_int_eq(dp_device_get_info(dev, &info), 0);
+	dp_device_unref(dev);
+	snprintf(path, sizeof(path), "/dev/vfio/%d", info.iommu_group);
+	ck_assert_int_eq(pipe(ready), 0);
+	ck_assert_int_eq(pipe(release), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		int fd;
+
+		/* Only the parent's end may keep release open: its close (or death) frees us. */
+		close(release[1]);
+		close(ready[0]);
+		prctl(PR_SET_NAME, "dp-holder");
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		c = fd >= 0 ? 'y' : 'n';
+		if (write(ready[1], &c, 1) != 1 || read(release[0], &c, 1) < 0)
+			_exit(2);
+		_exit(fd >= 0 ? 0 : 1); /* the group is closed as it exits */
+	}
+	close(ready[1]);
+	close(release[0]);
+	ck_assert_int_eq(read(ready[0], &c, 1), 1);
+	ck_assert_msg(c == 'y', "the child could not open %s", path);
+
+	dp_test_log_expect_err();
+	ck_assert_int_eq(dp_attach(policy, vm, NULL, &att), -EBUSY);
+	errs = dp_test_log_expect_end();
+	ck_assert_ptr_eq(att, (struct dp_attachment *)0x1);
+	snprintf(want, sizeof(want), "%s: IOMMU group %d: %s: %s; held by pid %ld (dp-holder)",
+		 edu, info.iommu_group, path, strerror(EBUSY), (long)pid);
+	ck_assert_msg(strstr(errs, want), "no \"%s\" in: %s", want, errs);
+
+	close(release[1]);
+	close(ready[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	dp_detach(attach()); /* released: the group opens again */
+}
+END_TEST
+
 static void write_param(const char *value)
 {
 	FILE *f = fopen("/sys/module/vfio_iommu_type1/parameters/dma_entry_limit", "w");
@@ -751,6 +805,7 @@ int main(void)
 	tcase_add_test(tc, map_edge_cases_meet_the_kernel);
 	tcase_add_test(tc, memlock_is_checked_before_pinning);
 	tcase_add_test(tc, a_second_vm_cannot_take_a_leased_device);
+	tcase_add_test(tc, a_group_held_by_another_process_names_the_device_and_the_holder);
 	tcase_add_test(tc, the_kernels_mapping_budget_is_enforced_before_asking);
 	tcase_add_test(tc, every_kernel_call_failing_once_leaves_nothing_behind);
 	suite_add_tcase(s, tc);

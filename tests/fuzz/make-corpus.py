@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Writes the fuzz targets' seed corpora and regression inputs.
+
+  tests/fuzz/make-corpus.py        (re)writes corpus/<target>/ and regress/<target>/
+
+corpus/ holds small valid and near-valid inputs for each target to start
+from; regress/ holds inputs that once broke a parser (issue 13's defects
+among them), named after what they broke. Every file is made here: no
+binary blob is checked in without this script. An input a fuzzer finds
+goes into REGRESS below, with a name that says what it broke.
+"""
+import os
+import shutil
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+POLICY_OK = b"""# directpath-policy(5)
+[policy]
+max_devices_per_vm = 4
+min_hw_version = 7
+require_iommu = yes
+require_interrupt_remapping = no ; the old hosts
+require_viable_group: true
+deny_bridges = On
+memory_reservation = full
+unlisted_devices = warn
+no_reset_method = deny
+"""
+
+VM_OK = b"""[vm]
+name = db-01
+hw_version = 7
+memory = 4G
+reservation = 4096M
+features = vmotion, snapshot_memory
+[passthrough]
+device = 0000:03:00.0
+device = 03:00.1
+"""
+
+COMPAT_OK = b"""# directpath-compat(5)
+8086:10fb supported Intel 82599 10GbE
+15b3:* experimental Mellanox ConnectX
+10de:1eb8 10de:12a2 unsupported NVIDIA T4 # not a comment
+*:* 1234:5678\tsupported
+"""
+
+
+def cfg_space(size=256, caps=(), ext=(), status_caps=True, header_type=0, cap_ptr=None):
+    """Config space: caps = [(pos, id, next, body bytes)], ext = [(pos, header dword, body)]."""
+    c = bytearray(size)
+    struct.pack_into('<HH', c, 0, 0x8086, 0x10fb)
+    if status_caps:
+        struct.pack_into('<H', c, 6, 0x0010)
+    c[0x0e] = header_type
+    first = cap_ptr if cap_ptr is not None else (caps[0][0] if caps else 0)
+    c[0x14 if header_type == 2 else 0x34] = first
+    for pos, cid, nxt, body in caps:
+        c[pos] = cid
+        c[pos + 1] = nxt
+        c[pos + 2:pos + 2 + len(body)] = body
+    for pos, hdr, body in ext:
+        struct.pack_into('<I', c, pos, hdr)
+        c[pos + 4:pos + 4 + len(body)] = body
+    return bytes(c)
+
+
+def ext_hdr(cid, ver, nxt):
+    return cid | ver << 16 | nxt << 20
+
+
+NVME_CAPS = [(0x40, 0x11, 0x50, struct.pack('<HII', 0x0040, 0x2000, 0x3000)),
+             (0x50, 0x01, 0x60, struct.pack('<HH', 0x0003, 0x0008)),
+             (0x60, 0x10, 0x70, struct.pack('<HI', 0x0002, 0x10008fc0)),
+             (0x70, 0x05, 0x00, struct.pack('<H', 0x0184))]
+NVME_EXT = [(0x100, ext_hdr(0x0001, 2, 0x150), b''),
+            (0x150, ext_hdr(0x000d, 1, 0x1a0), b''),
+            (0x1a0, ext_hdr(0x0015, 1, 0), b'')]
+
+
+def vpci(flags, show, regions, irqs, cfg, ops=b''):
+    """fuzz-vpci.c's input: setup, config bytes (a multiple of 256), operations."""
+    assert len(cfg) % 256 == 0
+    return bytes([flags, show | (len(cfg) // 256) << 4, regions, irqs]) + cfg + ops
+
+
+def op_cfg_read(off, ln):
+    return bytes([0]) + struct.pack('<HB', off, ln - 1)
+
+
+def op_cfg_write(off, data):
+    return bytes([1]) + struct.pack('<HB', off, len(data) - 1) + data
+
+
+def op_bar_read(bar, off, ln):
+    return bytes([2, bar]) + struct.pack('<IB', off, ln - 1)
+
+
+def op_bar_write(bar, off, data):
+    return bytes([3, bar]) + struct.pack('<IB', off, len(data) - 1) + data
+
+
+def nvme_cfg():
+    c = bytearray(cfg_space(4096, NVME_CAPS, NVME_EXT))
+    struct.pack_into('<II', c, 0x10, 0xfc000004, 0)
+    c[0x3d] = 1
+    return bytes(c[:512])  # the extended list ends by 0x1a0
+
+
+def edu_cfg():
+    c = bytearray(cfg_space(256, [(0x40, 0x05, 0x00, struct.pack('<H', 0x0184))]))
+    struct.pack_into('<II', c, 0x10, 0, 1)
+    c[0x3d] = 1
+    return bytes(c)
+
+
+# regions byte: BAR0 size index bits 0-1 (0 none .. 5 1 MiB, mod 6), BAR2 bits 2-3,
+# BAR4 bits 4-5, 0x40 a ROM, 0x80 a 256-byte config region.
+NVME_REGIONS = 0x03          # BAR0 16 KiB
+EDU_REGIONS = 0x80 | 0x40 | 0x02
+PROGRAM_NVME = (op_cfg_write(0x10, struct.pack('<I', 0xffffffff)) + op_cfg_read(0x10, 4) +
+                op_cfg_write(0x10, struct.pack('<I', 0xfe000000)) +
+                op_cfg_write(0x04, struct.pack('<H', 0x0006)) +
+                op_cfg_write(0x42, struct.pack('<H', 0x8000)) +
+                op_bar_write(0, 0x2000, struct.pack('<I', 0xfee00000)) +
+                op_bar_write(0, 0x2008, struct.pack('<I', 0x41)) +
+                op_bar_write(0, 0x200c, struct.pack('<I', 0)) +
+                op_bar_read(0, 0x3000, 8) + op_cfg_read(0x100, 4) + bytes([4, 0]))
+PROGRAM_EDU = (op_cfg_write(0x04, struct.pack('<H', 0x0007)) +
+               op_cfg_write(0x44, struct.pack('<I', 0xfee00000)) +
+               op_cfg_write(0x4c, struct.pack('<H', 0x41)) +
+               op_cfg_write(0x42, struct.pack('<H', 0x0185)) + op_cfg_read(0x40, 8) +
+               op_bar_read(6, 0, 4) + op_bar_write(1, 0x10, b'\x01') + bytes([4, 1]))
+
+CORPUS = {
+    'bdf': {'sysfs': b'0000:03:00.0', 'lspci': b'03:00.0', 'upper': b'0000:AF:1F.7',
+            'domain8': b'ffffffff:00:00.0', 'dev-too-big': b'0000:00:20.0',
+            'func-too-big': b'00:00.8', 'space': b'0000:03:00.0 ', 'prefix': b'0x00:00.0',
+            'domain3': b'000:03:00.0'},
+    'size': {'bytes': b'512', 'k': b'64K', 'gib': b'4 GiB', 'tb': b'16tb', 'mb': b'4096M',
+             'bytes-b': b'512B', 'fraction': b'1.5G', 'range': b'16777216T',
+             'max': b'18446744073709551615', 'max+1': b'18446744073709551616',
+             'sign': b'+1', 'unit-b': b'4GB'},
+    'policy': {'full': POLICY_OK, 'empty': b'', 'bom-crlf': b'\xef\xbb\xbf[policy]\r\nrequire_marked = no\r\n',
+               'dup': b'[policy]\nrequire_iommu = yes\nrequire_iommu = no\n',
+               'unknown-key': b'[policy]\nrequire_everything = yes\n',
+               'outside': b'require_iommu = no\n[policy]\n',
+               'count-range': b'[policy]\nmax_devices_per_vm = 4097\n',
+               'indented': b'[policy]\n   deny_boot_vga = off\n\t; comment\n'},
+    'vmfile': {'full': VM_OK, 'noname': b'[vm]\nmemory = 1G\n',
+               'badname': b'[vm]\nname = a"b\n', 'features-bad': b'[vm]\nname = x\nfeatures = warp\n',
+               'dup': b'[vm]\nname = a\nname = b\n', 'size-range': b'[vm]\nname = a\nmemory = 16777216T\n',
+               'device-long': b'[vm]\nname = a\n[passthrough]\ndevice = ' + b'0' * 64 + b'\n'},
+    'compat': {'full': COMPAT_OK, 'empty': b'', 'badid': b'808:10fb supported\n',
+               'nolevel': b'8086:10fb\n', 'badlevel': b'8086:10fb Supported\n',
+               'sub-bad': b'8086:10fb 1:2 supported\n', 'comment': b'   # only\n\n'},
+    'driverctl': {'vfio': b'vfio-pci\n', 'vfio-crlf': b'vfio-pci\r\n', 'other': b'nvme\n',
+                  'empty': b'', 'spaces': b'  vfio-pci  \n', 'long': b'x' * 40 + b'\n'},
+    'lease': {'record': b'vm=db-01\npid=4242\n', 'empty': b'', 'junk': b'vm\npid=x\n\n\nvm=',
+              'long-name': b'vm=' + b'n' * 100 + b'\npid=1\n'},
+    'sysfs': {'read': b'\x00hello\n', 'hex': b'\x09' + b'0x8086\n', 'dec': b'\x05' + b'42\n',
+              'long': b'\x02' + b'-17\n', 'big': b'\x01' + b'18446744073709551616\n',
+              'octal': b'\x01' + b'0777\n', 'neg-u64': b'\x05' + b'-1\n',
+              'min': b'\x0a' + b'-9223372036854775808\n'},
+    'pciconf': {'nvme': cfg_space(4096, NVME_CAPS, NVME_EXT), 'header-only': cfg_space(64),
+                'no-caps': cfg_space(256, status_caps=False),
+                'bridge': cfg_space(256, [(0x40, 0x10, 0, b'')], header_type=0x81),
+                'cardbus': cfg_space(256, [(0x80, 0x01, 0, b'')], header_type=2, cap_ptr=0x80),
+                'short-msix': cfg_space(256, [(0xf8, 0x11, 0, b'\xff\x07')])[:0xfc]},
+    'vpci': {'nvme': vpci(0x0, 0, NVME_REGIONS, 0x01 | 0x40, nvme_cfg(), PROGRAM_NVME),
+             'edu': vpci(0x1 | 0x4, 0, EDU_REGIONS, 0x01 | 0x08, edu_cfg(), PROGRAM_EDU),
+             'vmm-decodes': vpci(0x8, 0xf, NVME_REGIONS, 0x40, nvme_cfg(),
+                                 PROGRAM_NVME + bytes([4, 2]) + struct.pack('<I', 0xfe000) +
+                                 bytes([4, 3]))},
+}
+
+# Inputs that once broke a parser: what issue 13 lists that a fuzzer can find.
+REGRESS = {
+    'bdf': {'issue13-5-digit-domain-lookup': b'10000:00:00.0',
+            'issue13-escape-echoed': b'\x1b[2J00:00.0'},
+    'size': {'issue13-trailing-space': b'16 ', 'trailing-space-after-unit': b'4G '},
+    'policy': {
+        'issue13-nul-hides-line': b'[policy]\n#\x00' + b'A' * 1100 + b'require_iommu = no\n',
+        'issue13-nul-truncates-value': b'[policy]\nrequire_iommu = yes\x00no\n',
+        'issue13-198-crlf': b'[policy]\r\n' + b'require_iommu = yes' + b' ' * 179 + b'\r\n',
+        'issue13-199-no-newline': b'[policy]\nrequire_iommu = yes' + b' ' * 180,
+        'issue13-922-indented': b'[policy]\n' + b' ' * 900 + b'require_iommu = no\n',
+        'issue13-section-junk': b'[policy] trailing junk\nrequire_iommu = no\n',
+        'issue13-section-brackets': b'[policy]]]\nrequire_iommu = no\n',
+        'unknown-section-alone': b'[policy]\nrequire_iommu = no\n[polcy]\n',
+        'bom-after-white-space': b' \xef\xbb\xbf[policy]\xff\xff_version = q v\n',
+    },
+    'vmfile': {
+        'issue13-1025-devices': b'[vm]\nname = big\n[passthrough]\n' +
+        b''.join(b'device = 0000:%02x:%02x.%x\n' % (i >> 8, (i >> 3) & 0x1f, i & 7)
+                 for i in range(1025)),
+        'issue13-nul-in-name': b'[vm]\nname = a\x00b\n',
+        'issue13-section-junk': b'[vm] x\nname = a\n',
+    },
+    'compat': {
+        'issue13-nul-injects-entry': b'#\x00' + b'A' * 600 + b'8086:10fb supported\n',
+        'issue13-nul-truncates-name': b'8086:10fb supported a\x00b\n',
+        'long-line-513': b'8086:10fb supported ' + b'n' * 493 + b'\n',
+    },
+    'driverctl': {'nul': b'vfio-pci\x00\n', 'over-4k': b'vfio-pci' + b' ' * 4100},
+    'lease': {'no-newline': b'vm=' + b'x' * 600},
+    'sysfs': {'u64-leading-tab': b'\x01\t5\n', 'long-leading-newline': b'\x02\n5\n'},
+    'pciconf': {
+        'issue13-cap-loop': cfg_space(256, [(0x40, 0x05, 0x50, b''), (0x50, 0x11, 0x40, b'')]),
+        'issue13-cap-self-loop': cfg_space(256, [(0x40, 0x01, 0x40, b'')]),
+        'issue13-ext-loop': cfg_space(4096, [], [(0x100, ext_hdr(0x0d, 1, 0x200), b''),
+                                                  (0x200, ext_hdr(0x01, 1, 0x100), b'')]),
+        'ext-self-loop': cfg_space(4096, [], [(0x100, ext_hdr(0x0d, 1, 0x100), b'')]),
+        'cap-into-header': cfg_space(256, [(0x40, 0x05, 0x08, b'')]),
+        'cap-past-end': cfg_space(256, [(0xfc, 0x11, 0, b'')])[:0xfd],
+    },
+    # Found by fuzz-vpci: no MSI-X capability in config space while the device
+    # reports 2048 MSI-X vectors (irqs byte 0xfb): dp_vpci_unref walked
+    # msix_count vectors of a NULL msix_vec (SIGSEGV in msix_teardown).
+    'vpci': {'msix-vectors-without-capability': bytes([0xff, 0xfb, 0x00, 0xfb])},
+}
+
+
+def write(kind, tree):
+    for target, files in tree.items():
+        d = os.path.join(HERE, kind, target)
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        for name, data in files.items():
+            with open(os.path.join(d, name), 'wb') as f:
+                f.write(data)
+        if not files:
+            open(os.path.join(d, '.keep'), 'wb').close()
+
+
+if __name__ == '__main__':
+    write('corpus', CORPUS)
+    write('regress', REGRESS)

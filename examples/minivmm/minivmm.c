@@ -7,6 +7,7 @@
  *
  *   minivmm [--device BDF]... [--hw-version N] [--memory SIZE]
  *           [--policy FILE] [--json] [--timeout SECONDS] [--own-bus]
+ *           [--kernel BZIMAGE [--initrd FILE] [--append TEXT]]
  *
  * The flow (main() below):
  *  1. Describe the VM to the library: dp_vm_new, dp_vm_set_hw_version,
@@ -39,6 +40,11 @@
  *     the trapped BAR accesses end in dp_vpci_bar_read/write.
  *  6. Load the guest (guest/guest.c, built by the project: freestanding,
  *     32-bit, flat binary) and run the vCPU until it writes the exit port.
+ *     Or, with --kernel, boot Linux instead (boot.c, mptable.c): minivmm
+ *     does firmware's part (every BAR assigned, the MP table, an e820 map)
+ *     and a boot loader's (the bzImage, initrd and command line by the
+ *     32-bit boot protocol); the kernel drives the devices with its own
+ *     drivers, and /init ends the VM through the exit port (/dev/port).
  *     Then print what the run cost minivmm: config exits, BAR exits, and
  *     interrupts it relayed itself (none: irqfd delivers them all).
  *  7. The bus and its functions go, then dp_detach, on every way out,
@@ -64,6 +70,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <directpath/directpath.h>
@@ -109,8 +116,9 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: minivmm [--device BDF]... [--hw-version N] [--memory SIZE]\n"
 		"               [--policy FILE] [--json] [--timeout SECONDS] [--own-bus]\n"
-		"Runs minivmm's guest in a KVM VM with the given host PCI devices passed\n"
-		"through, if the passthrough policy allows it.\n"
+		"               [--kernel BZIMAGE [--initrd FILE] [--append TEXT]]\n"
+		"Runs minivmm's guest, or a Linux kernel, in a KVM VM with the given host\n"
+		"PCI devices passed through, if the passthrough policy allows it.\n"
 		"  -d, --device BDF      pass this host function through (repeatable)\n"
 		"      --hw-version N    the VM's hardware version (default %u)\n"
 		"  -m, --memory SIZE     guest RAM, such as 64M (default 16M, at most 3G)\n"
@@ -122,6 +130,10 @@ static void usage(FILE *f)
 		"                        (a signal or --timeout), to test the teardown\n"
 		"      --own-bus         minivmm's own PCI bus, memory slots and GSI routing\n"
 		"                        instead of the library's bus (the VMM-with-a-bus way)\n"
+		"  -k, --kernel BZIMAGE  boot this Linux kernel instead of minivmm's guest\n"
+		"                        (give it 256M or more; console=ttyS0 shows its output)\n"
+		"  -i, --initrd FILE     its initramfs\n"
+		"  -a, --append TEXT     its command line\n"
 		"  -h, --help            this text\n",
 		DEFAULT_HW_VERSION);
 }
@@ -230,6 +242,7 @@ struct options {
 	bool json;
 	bool hold;
 	bool own_bus;
+	const char *kernel, *initrd, *append;
 };
 
 static int parse_options(int argc, char **argv, struct options *o)
@@ -245,6 +258,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "hold", no_argument, NULL, OPT_HOLD },
 		{ "own-bus", no_argument, NULL, OPT_OWN_BUS },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "append", required_argument, NULL, 'a' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -254,7 +270,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->hw_version = DEFAULT_HW_VERSION;
 	o->memory = DEFAULT_MEMORY;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:m:p:t:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:m:p:t:k:i:a:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (dp_bdf_parse(optarg, &domain, &busno, &slot, &fn) < 0)
@@ -289,6 +305,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_OWN_BUS:
 			o->own_bus = true;
 			break;
+		case 'k':
+			o->kernel = optarg;
+			break;
+		case 'i':
+			o->initrd = optarg;
+			break;
+		case 'a':
+			o->append = optarg;
+			break;
 		case 't':
 			if (parse_number(optarg, 86400, &o->timeout) < 0)
 				return bad_usage("--timeout: \"%s\" is not a number of seconds (1 to 86400)",
@@ -307,6 +332,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc)
 		return bad_usage("unexpected argument \"%s\"", argv[optind]);
+	if ((o->initrd || o->append) && !o->kernel)
+		return bad_usage("--initrd and --append go with --kernel");
+	if (o->kernel && o->hold)
+		return bad_usage("--hold is for minivmm's guest, not with --kernel");
 	return 0;
 }
 
@@ -392,9 +421,11 @@ int main(int argc, char **argv)
 	struct machine m = { .kvm = -1, .vm = -1, .vcpu = -1 };
 	size_t n_devices;
 	struct sigaction sa = { .sa_handler = on_signal };
+	struct timespec started;
 	bool have_machine = false;
 	int r, ret;
 
+	clock_gettime(CLOCK_MONOTONIC, &started);
 	o.devices = calloc(MINIVMM_MAX_DEVICES, sizeof(*o.devices));
 	if (!o.devices) {
 		fprintf(stderr, "minivmm: out of memory\n");
@@ -429,6 +460,7 @@ int main(int argc, char **argv)
 	if (machine_create(&m, o.memory) < 0)
 		goto out;
 	have_machine = true;
+	m.started = started;
 
 	{
 		/*
@@ -457,13 +489,19 @@ int main(int argc, char **argv)
 	r = o.own_bus ? own_bus_create(att, m.vm, &m.own_bus) : pci_bus_create(ctx, att, &m.vbus);
 	if (r < 0)
 		goto out;
-	if (machine_load(&m, minivmm_guest, minivmm_guest_size) < 0)
+	if (o.kernel) {
+		/* Firmware's job first (the BARs), then the boot loader's. */
+		firmware_assign_bars(&m);
+		if (boot_linux(&m, o.kernel, o.initrd, o.append, (unsigned)n_devices) < 0)
+			goto out;
+	} else if (machine_load(&m, minivmm_guest, minivmm_guest_size) < 0) {
 		goto out;
+	}
 	/* --hold: the guest reads this in the serial scratch register and waits to be stopped. */
-	m.serial_scratch = o.hold ? MINIVMM_HOLD_MAGIC : 0;
+	m.serial.scratch = o.hold ? MINIVMM_HOLD_MAGIC : 0;
 
-	printf("minivmm: %" PRIu64 " MiB of RAM, %zu device%s; starting the guest\n",
-	       o.memory >> 20, n_devices, n_devices == 1 ? "" : "s");
+	printf("minivmm: %" PRIu64 " MiB of RAM, %zu device%s; starting %s\n",
+	       o.memory >> 20, n_devices, n_devices == 1 ? "" : "s", o.kernel ? o.kernel : "the guest");
 	fflush(stdout);
 	running = &m;
 	if (o.timeout)

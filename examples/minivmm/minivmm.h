@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <directpath/directpath.h>
 
@@ -44,14 +45,20 @@ struct machine {
 	uint64_t ram_size;
 	struct dp_vbus *vbus;        /* the PCI bus exits go to: the library's, */
 	struct own_bus *own_bus;     /* or minivmm's own (--own-bus) */
-	uint8_t serial_lcr;          /* for DLAB: +0/+1 are the divisor then */
-	uint8_t serial_scratch;
-	bool serial_newline;         /* the guest's last byte was '\n' */
+	struct {                     /* the 16550 on MINIVMM_SERIAL_PORT */
+		uint8_t ier, lcr, mcr, fcr, scratch, dll, dlm;
+		bool thre_pending;   /* the "transmitter empty" interrupt, until IIR is read */
+		bool irq;            /* the level minivmm last set on MINIVMM_SERIAL_IRQ */
+		bool newline;        /* the guest's last byte was '\n' */
+	} serial;
+	uint8_t cmos_index;          /* the RTC/CMOS register port 0x70 selects */
 	bool pci_warned;             /* one message for a failed device access */
+	struct timespec started;     /* when minivmm started, for the marks */
 	/* Counted during the run, printed after it. */
 	uint64_t config_exits;       /* CF8/CFC and ECAM accesses */
 	uint64_t bar_exits;          /* trapped accesses to device BARs (MMIO and I/O) */
-	uint64_t irqs_relayed;       /* interrupts minivmm injected itself (machine_irq_line) */
+	uint64_t irqs_relayed;       /* device interrupts minivmm injected itself (machine_irq_line) */
+	uint64_t mark_config_exits, mark_bar_exits; /* the counters at mark 2 */
 };
 
 /* Outcomes of machine_run besides a guest status byte (0 = PASS). */
@@ -61,16 +68,45 @@ struct machine {
 int machine_create(struct machine *m, uint64_t ram_size);
 /* Loads the guest image and sets the vCPU up in 32-bit protected mode. */
 int machine_load(struct machine *m, const void *image, size_t len);
+/*
+ * The vCPU at eip in flat 32-bit protected mode (the GDT at MINIVMM_GDT_GPA,
+ * CS MINIVMM_CODE_SEL, the others MINIVMM_DATA_SEL), no paging, interrupts
+ * off, ESP and ESI as given, the other registers 0: minivmm's guest, Linux.
+ */
+int machine_enter32(struct machine *m, uint32_t eip, uint32_t esp, uint32_t esi);
+/* The in-kernel i8254 PIT (KVM_CREATE_PIT2) on GSI 0, for Linux's timer. */
+int machine_create_pit(struct machine *m);
+/* A config or BAR access by minivmm itself (firmware), not counted: as dp_vbus_pio. */
+int machine_pci_pio(struct machine *m, uint16_t port, void *data, size_t len, bool write);
 /* Runs until the guest writes the exit port (its status byte), a stop, or an error (< 0). */
 int machine_run(struct machine *m, volatile sig_atomic_t *stop);
 void machine_destroy(struct machine *m);
 /* Makes a KVM_RUN in progress or about to start return (async-signal-safe). */
 void machine_kick(struct machine *m);
 /*
- * Sets an interrupt line (a GSI) from minivmm's thread, KVM_IRQ_LINE, and
- * counts it in irqs_relayed. Passed-through devices never need it: their
- * interrupts reach KVM through irqfd. It is here for minivmm's own devices.
+ * Sets a passed-through device's interrupt line (a GSI) from minivmm's
+ * thread, KVM_IRQ_LINE, and counts it in irqs_relayed: what a VMM without
+ * irqfd would do. minivmm never needs it, since device interrupts reach KVM
+ * through irqfd; its own devices (the serial port) set their lines without
+ * being counted.
  */
 int machine_irq_line(struct machine *m, uint32_t gsi, bool level);
+
+/*
+ * boot.c: what a BIOS and a boot loader do before Linux runs. Assigns every
+ * BAR and ROM of the functions on bus 0 in minivmm's windows and the
+ * interrupt line, and turns decode on (Linux keeps the addresses).
+ */
+void firmware_assign_bars(struct machine *m);
+/*
+ * Loads a bzImage (Linux's 32-bit boot protocol), the initrd (NULL: none)
+ * and the command line (NULL: empty), writes boot_params with the e820 map
+ * and the MP table, and points the vCPU at the kernel's startup_32.
+ * n_slots: passed-through functions at 00:01.0 .. 00:n_slots.0 (INTA#).
+ */
+int boot_linux(struct machine *m, const char *kernel, const char *initrd, const char *cmdline,
+	       unsigned n_slots);
+/* mptable.c: the Intel MultiProcessor table (spec 1.4) at MINIVMM_MPTABLE_GPA. */
+int mptable_write(struct machine *m, unsigned n_slots);
 
 #endif

@@ -257,7 +257,7 @@ static int bar_access(struct own_bus *b, uint64_t addr, bool io, void *data, siz
 			int r;
 
 			if (!f->size[i] || f->io[i] != io || addr < f->base[i] ||
-			    len > f->size[i] - off)
+			    off >= f->size[i] || len > f->size[i] - off)
 				continue;
 			if (!write)
 				memset(data, 0xff, len);

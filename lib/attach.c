@@ -131,8 +131,12 @@ int dp_attach(struct dp_policy *policy, struct dp_vm *vm, const struct dp_attach
 	att->opts.sz = sizeof(att->opts);
 	if (opts) {
 		r = DP_OPTS_CHECK(opts, dp_attach_opts, memslot_count);
-		if (r < 0) {
+		if (r == -E2BIG)
+			dp_err(ctx, "dp_attach: struct dp_attach_opts (sz %zu) sets fields this library (%s, sz %zu) does not know",
+			       opts->sz, dp_version(), sizeof(att->opts));
+		else if (r < 0)
 			dp_err(ctx, "BUG: dp_attach: struct dp_attach_opts has sz %zu", opts->sz);
+		if (r < 0) {
 			free(att);
 			return r;
 		}
@@ -284,15 +288,15 @@ struct dp_attachment *dp_detach(struct dp_attachment *att)
 /* Reads a counter of the DMA state under its lock (map and unmap may run in other threads). */
 static uint64_t dma_counter(const struct dp_attachment *att, size_t offset)
 {
-	struct dp_dma *dma;
+	const struct dp_dma *dma;
 	uint64_t v;
 
 	if (!att || !att->have_dma)
 		return 0;
-	dma = (struct dp_dma *)&att->dma;
-	pthread_mutex_lock(&dma->lock);
+	dma = &att->dma;
+	pthread_mutex_lock(dma->lock);
 	memcpy(&v, (const char *)dma + offset, sizeof(v));
-	pthread_mutex_unlock(&dma->lock);
+	pthread_mutex_unlock(dma->lock);
 	return v;
 }
 
@@ -313,8 +317,10 @@ int dp_attachment_get_iommu_info(const struct dp_attachment *att, struct dp_iomm
 int dp_attachment_get_iova_range(const struct dp_attachment *att, uint32_t index,
 				 uint64_t *start, uint64_t *end)
 {
-	if (!att || index >= att->container.n_ranges)
+	if (!att)
 		return -EINVAL;
+	if (index >= att->container.n_ranges)
+		return -ERANGE;
 	if (start)
 		*start = att->container.ranges[index].start;
 	if (end)

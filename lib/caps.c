@@ -15,8 +15,6 @@
 #include "internal.h"
 #include "sysfs.h"
 
-#define DP_DEV_VFIO "/dev/vfio/vfio"
-#define DP_DEV_KVM "/dev/kvm"
 #define DP_PROC_INTERRUPTS "/proc/interrupts"
 #define DP_INTEL_ECAP_IR (UINT64_C(1) << 3) /* VT-d ECAP: Interrupt Remapping support */
 
@@ -139,7 +137,7 @@ int dp_caps_read(struct dp_ctx *ctx, struct dp_host_caps *out)
 	r = dp_sysfs_read(AT_FDCWD, DP_SYS_VFIO_UNSAFE_INTERRUPTS, buf, sizeof(buf));
 	if (r > 0 && (buf[0] == 'Y' || buf[0] == 'y' || buf[0] == '1'))
 		caps.flags |= DP_HOST_UNSAFE_INTERRUPTS;
-	if (stat(DP_DEV_VFIO, &st) == 0 && S_ISCHR(st.st_mode))
+	if (stat(DP_DEV_VFIO_CONTAINER, &st) == 0 && S_ISCHR(st.st_mode))
 		caps.flags |= DP_HOST_VFIO;
 	if (stat(DP_SYS_PCI_DRIVERS "/" DP_VFIO_PCI_DRIVER, &st) == 0 &&
 	    S_ISDIR(st.st_mode))

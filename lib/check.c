@@ -39,37 +39,37 @@ static int check_vm(const struct dp_policy *p, const struct dp_vm *vm,
 	int r = 0;
 
 	if (vm->hw_version == 0)
-		r |= dp_report_add(rep, DP_FINDING_VM_INVALID, DP_SEVERITY_ERROR, vm->name, NULL,
-				   "%s: hardware version 0 is not a VM hardware version; set hw_version",
-				   vm->name);
+		r = dp_first_err(r, dp_report_add(rep, DP_FINDING_VM_INVALID, DP_SEVERITY_ERROR, vm->name, NULL,
+						  "%s: hardware version 0 is not a VM hardware version; set hw_version",
+						  vm->name));
 	if (vm->memory == 0)
-		r |= dp_report_add(rep, DP_FINDING_VM_INVALID, DP_SEVERITY_ERROR, vm->name, NULL,
-				   "%s: no guest memory; set memory", vm->name);
+		r = dp_first_err(r, dp_report_add(rep, DP_FINDING_VM_INVALID, DP_SEVERITY_ERROR, vm->name, NULL,
+						  "%s: no guest memory; set memory", vm->name));
 	if (vm->reservation > vm->memory)
-		r |= dp_report_add(rep, DP_FINDING_VM_INVALID, DP_SEVERITY_ERROR, vm->name, NULL,
-				   "%s: memory reservation %llu MiB exceeds the memory, %llu MiB; lower it",
-				   vm->name, (unsigned long long)(vm->reservation >> 20),
-				   (unsigned long long)(vm->memory >> 20));
+		r = dp_first_err(r, dp_report_add(rep, DP_FINDING_VM_INVALID, DP_SEVERITY_ERROR, vm->name, NULL,
+						  "%s: memory reservation %llu MiB exceeds the memory, %llu MiB; lower it",
+						  vm->name, (unsigned long long)(vm->reservation >> 20),
+						  (unsigned long long)(vm->memory >> 20)));
 	if (n == 0)
 		return r;
 	if (vm->hw_version < rule[DP_RULE_MIN_HW_VERSION])
-		r |= dp_report_add(rep, DP_FINDING_HW_VERSION, DP_SEVERITY_ERROR, vm->name,
-				   "min_hw_version",
-				   "%s: hardware version %u is below %lld, the minimum for passthrough (min_hw_version); upgrade the VM's hardware",
-				   vm->name, vm->hw_version, (long long)rule[DP_RULE_MIN_HW_VERSION]);
+		r = dp_first_err(r, dp_report_add(rep, DP_FINDING_HW_VERSION, DP_SEVERITY_ERROR, vm->name,
+						  "min_hw_version",
+						  "%s: hardware version %u is below %lld, the minimum for passthrough (min_hw_version); upgrade the VM's hardware",
+						  vm->name, vm->hw_version, (long long)rule[DP_RULE_MIN_HW_VERSION]));
 	if ((int64_t)n > rule[DP_RULE_MAX_DEVICES_PER_VM])
-		r |= dp_report_add(rep, DP_FINDING_TOO_MANY_DEVICES, DP_SEVERITY_ERROR, vm->name,
-				   "max_devices_per_vm",
-				   "%s: %zu passthrough devices, more than the %lld a VM may have (max_devices_per_vm); remove %lld",
-				   vm->name, n, (long long)rule[DP_RULE_MAX_DEVICES_PER_VM],
-				   (long long)((int64_t)n - rule[DP_RULE_MAX_DEVICES_PER_VM]));
+		r = dp_first_err(r, dp_report_add(rep, DP_FINDING_TOO_MANY_DEVICES, DP_SEVERITY_ERROR, vm->name,
+						  "max_devices_per_vm",
+						  "%s: %zu passthrough devices, more than the %lld a VM may have (max_devices_per_vm); remove %lld",
+						  vm->name, n, (long long)rule[DP_RULE_MAX_DEVICES_PER_VM],
+						  (long long)((int64_t)n - rule[DP_RULE_MAX_DEVICES_PER_VM])));
 	if (rule[DP_RULE_MEMORY_RESERVATION] == DP_RESERVATION_FULL &&
 	    vm->reservation < vm->memory)
-		r |= dp_report_add(rep, DP_FINDING_MEMORY_NOT_RESERVED, DP_SEVERITY_ERROR, vm->name,
-				   "memory_reservation",
-				   "%s: only %llu of %llu MiB reserved; passthrough pins all guest memory for DMA (memory_reservation = full): reserve it all",
-				   vm->name, (unsigned long long)(vm->reservation >> 20),
-				   (unsigned long long)(vm->memory >> 20));
+		r = dp_first_err(r, dp_report_add(rep, DP_FINDING_MEMORY_NOT_RESERVED, DP_SEVERITY_ERROR, vm->name,
+						  "memory_reservation",
+						  "%s: only %llu of %llu MiB reserved; passthrough pins all guest memory for DMA (memory_reservation = full): reserve it all",
+						  vm->name, (unsigned long long)(vm->reservation >> 20),
+						  (unsigned long long)(vm->memory >> 20)));
 	return r;
 }
 
@@ -80,30 +80,30 @@ static int check_host(const struct dp_policy *p, const struct dp_vm *vm,
 	int r = 0;
 
 	if (!(caps->flags & DP_HOST_IOMMU) || !(caps->flags & DP_HOST_IOMMU_GROUPS))
-		r |= dp_report_add(rep, DP_FINDING_NO_IOMMU,
-				   rule[DP_RULE_REQUIRE_IOMMU] ? DP_SEVERITY_ERROR : DP_SEVERITY_WARNING,
-				   vm->name, "require_iommu",
-				   "%s: %s (require_iommu); enable VT-d or AMD-Vi in the firmware and boot with intel_iommu=on or amd_iommu=on",
-				   vm->name, caps->flags & DP_HOST_IOMMU
-				   ? "the host's IOMMU puts no device in a group" : "the host has no IOMMU");
+		r = dp_first_err(r, dp_report_add(rep, DP_FINDING_NO_IOMMU,
+						  rule[DP_RULE_REQUIRE_IOMMU] ? DP_SEVERITY_ERROR : DP_SEVERITY_WARNING,
+						  vm->name, "require_iommu",
+						  "%s: %s (require_iommu); enable VT-d or AMD-Vi in the firmware and boot with intel_iommu=on or amd_iommu=on",
+						  vm->name, caps->flags & DP_HOST_IOMMU
+						  ? "the host's IOMMU puts no device in a group" : "the host has no IOMMU"));
 	if (!(caps->flags & DP_HOST_IRQ_REMAP)) {
 		if (rule[DP_RULE_REQUIRE_INTERRUPT_REMAPPING])
-			r |= dp_report_add(rep, DP_FINDING_NO_INTERRUPT_REMAPPING, DP_SEVERITY_ERROR,
-					   vm->name, "require_interrupt_remapping",
-					   "%s: the host has no interrupt remapping, so a device could forge interrupts (require_interrupt_remapping); enable it in the firmware, or set the rule to no to accept the risk",
-					   vm->name);
+			r = dp_first_err(r, dp_report_add(rep, DP_FINDING_NO_INTERRUPT_REMAPPING, DP_SEVERITY_ERROR,
+							  vm->name, "require_interrupt_remapping",
+							  "%s: the host has no interrupt remapping, so a device could forge interrupts (require_interrupt_remapping); enable it in the firmware, or set the rule to no to accept the risk",
+							  vm->name));
 		else
-			r |= dp_report_add(rep, DP_FINDING_UNSAFE_INTERRUPTS, DP_SEVERITY_WARNING,
-					   vm->name, "require_interrupt_remapping",
-					   "%s: no interrupt remapping, accepted by require_interrupt_remapping = no%s; a device can forge interrupts",
-					   vm->name,
-					   caps->flags & DP_HOST_UNSAFE_INTERRUPTS ? ""
-					   : " (vfio_iommu_type1 also needs allow_unsafe_interrupts=1)");
+			r = dp_first_err(r, dp_report_add(rep, DP_FINDING_UNSAFE_INTERRUPTS, DP_SEVERITY_WARNING,
+							  vm->name, "require_interrupt_remapping",
+							  "%s: no interrupt remapping, accepted by require_interrupt_remapping = no%s; a device can forge interrupts",
+							  vm->name,
+							  caps->flags & DP_HOST_UNSAFE_INTERRUPTS ? ""
+							  : " (vfio_iommu_type1 also needs allow_unsafe_interrupts=1)"));
 	}
 	if (!(caps->flags & (DP_HOST_VFIO_PCI | DP_HOST_VFIO_PCI_MODULE)))
-		r |= dp_report_add(rep, DP_FINDING_NO_VFIO_PCI, DP_SEVERITY_ERROR, vm->name, NULL,
-				   "%s: the host's kernel has no vfio-pci driver; install a kernel built with CONFIG_VFIO_PCI",
-				   vm->name);
+		r = dp_first_err(r, dp_report_add(rep, DP_FINDING_NO_VFIO_PCI, DP_SEVERITY_ERROR, vm->name, NULL,
+						  "%s: the host's kernel has no %s driver; install a kernel built with CONFIG_VFIO_PCI",
+						  vm->name, DP_VFIO_PCI_DRIVER));
 	return r;
 }
 
@@ -124,13 +124,13 @@ static int check_group(const struct dp_policy *p, const struct dp_ctx *ctx,
 			continue;
 		md = dp_inventory_lookup(ctx, m);
 		if (md && ((md->info.flags & DP_DEVICE_BRIDGE) || !md->driver ||
-			   strcmp(md->driver, DP_VFIO_PCI_DRIVER) == 0 || strcmp(md->driver, "pci-stub") == 0))
+			   strcmp(md->driver, DP_VFIO_PCI_DRIVER) == 0 || strcmp(md->driver, DP_PCI_STUB_DRIVER) == 0))
 			continue;
-		r |= dp_report_add(rep, DP_FINDING_GROUP_NOT_VIABLE, severity, dev->bdf,
-				   "require_viable_group",
-				   "%s: IOMMU group %d also holds %s, bound to %s; mark it too or unbind it (require_viable_group)",
-				   dev->bdf, dev->info.iommu_group, m,
-				   md ? md->driver : "an unknown driver");
+		r = dp_first_err(r, dp_report_add(rep, DP_FINDING_GROUP_NOT_VIABLE, severity, dev->bdf,
+						  "require_viable_group",
+						  "%s: IOMMU group %d also holds %s, bound to %s; mark it too or unbind it (require_viable_group)",
+						  dev->bdf, dev->info.iommu_group, m,
+						  md ? md->driver : "an unknown driver"));
 	}
 	return r;
 }
@@ -155,61 +155,61 @@ static int check_device(const struct dp_policy *p, const struct dp_ctx *ctx,
 	int r = 0, level;
 
 	if (rule[DP_RULE_REQUIRE_MARKED] && !(dev->info.flags & DP_DEVICE_MARKED))
-		r |= dp_report_add(rep, DP_FINDING_NOT_MARKED, DP_SEVERITY_ERROR, b, "require_marked",
-				   "%s: not marked available for passthrough (require_marked); mark it with: directpath mark %s",
-				   b, b);
+		r = dp_first_err(r, dp_report_add(rep, DP_FINDING_NOT_MARKED, DP_SEVERITY_ERROR, b, "require_marked",
+						  "%s: not marked available for passthrough (require_marked); mark it with: directpath mark %s",
+						  b, b));
 	if (rule[DP_RULE_DENY_BRIDGES] && (dev->info.flags & (DP_DEVICE_BRIDGE | DP_DEVICE_HOST_BRIDGE)))
-		r |= dp_report_add(rep, DP_FINDING_BRIDGE, DP_SEVERITY_ERROR, b, "deny_bridges",
-				   "%s: is a %s bridge, which the host needs (deny_bridges); pass through the devices behind it instead",
-				   b, dev->info.flags & DP_DEVICE_HOST_BRIDGE ? "host" : "PCI");
+		r = dp_first_err(r, dp_report_add(rep, DP_FINDING_BRIDGE, DP_SEVERITY_ERROR, b, "deny_bridges",
+						  "%s: is a %s bridge, which the host needs (deny_bridges); pass through the devices behind it instead",
+						  b, dev->info.flags & DP_DEVICE_HOST_BRIDGE ? "host" : "PCI"));
 	if (rule[DP_RULE_DENY_BOOT_VGA] && (dev->info.flags & DP_DEVICE_BOOT_VGA))
-		r |= dp_report_add(rep, DP_FINDING_BOOT_VGA, DP_SEVERITY_ERROR, b, "deny_boot_vga",
-				   "%s: is the host's boot console (deny_boot_vga); use another display adapter for the VM",
-				   b);
+		r = dp_first_err(r, dp_report_add(rep, DP_FINDING_BOOT_VGA, DP_SEVERITY_ERROR, b, "deny_boot_vga",
+						  "%s: is the host's boot console (deny_boot_vga); use another display adapter for the VM",
+						  b));
 	if (dev->info.flags & DP_DEVICE_CONFIG_UNREADABLE)
-		r |= dp_report_add(rep, DP_FINDING_CONFIG_UNREADABLE, DP_SEVERITY_ERROR, b, NULL,
-				   "%s: its config space could not be read (%u bytes), so whether it is a bridge and how it resets are unknown; make sure it is present and powered (lspci -vv -s %s as root), then check again",
-				   b, dev->info.config_size, b);
+		r = dp_first_err(r, dp_report_add(rep, DP_FINDING_CONFIG_UNREADABLE, DP_SEVERITY_ERROR, b, NULL,
+						  "%s: its config space could not be read (%u bytes), so whether it is a bridge and how it resets are unknown; make sure it is present and powered (lspci -vv -s %s as root), then check again",
+						  b, dev->info.config_size, b));
 	if ((dev->info.flags & DP_DEVICE_MARKED) &&
 	    (!dev->driver || strcmp(dev->driver, DP_VFIO_PCI_DRIVER) != 0))
-		r |= dp_report_add(rep, DP_FINDING_NOT_BOUND, DP_SEVERITY_ERROR, b, NULL,
-				   "%s: marked for passthrough but bound to %s, not %s (the mark was not applied, or the host rebound it), so VFIO cannot open it; bind it with: directpath mark --now %s",
-				   b, dev->driver ? dev->driver : "no driver", DP_VFIO_PCI_DRIVER, b);
+		r = dp_first_err(r, dp_report_add(rep, DP_FINDING_NOT_BOUND, DP_SEVERITY_ERROR, b, NULL,
+						  "%s: marked for passthrough but bound to %s, not %s (the mark was not applied, or the host rebound it), so VFIO cannot open it; bind it with: directpath mark --now %s",
+						  b, dev->driver ? dev->driver : "no driver", DP_VFIO_PCI_DRIVER, b));
 	if (dev->info.iommu_group < 0) {
 		if (ctx->caps.flags & DP_HOST_IOMMU_GROUPS)
-			r |= dp_report_add(rep, DP_FINDING_NO_IOMMU_GROUP,
-					   rule[DP_RULE_REQUIRE_IOMMU] ? DP_SEVERITY_ERROR : DP_SEVERITY_WARNING,
-					   b, "require_iommu",
-					   "%s: in no IOMMU group, so the IOMMU cannot isolate it (require_iommu); check the firmware's DMAR/IVRS tables",
-					   b);
+			r = dp_first_err(r, dp_report_add(rep, DP_FINDING_NO_IOMMU_GROUP,
+							  rule[DP_RULE_REQUIRE_IOMMU] ? DP_SEVERITY_ERROR : DP_SEVERITY_WARNING,
+							  b, "require_iommu",
+							  "%s: in no IOMMU group, so the IOMMU cannot isolate it (require_iommu); check the firmware's DMAR/IVRS tables",
+							  b));
 	} else {
-		r |= check_group(p, ctx, dev, bdfs, n, rep);
+		r = dp_first_err(r, check_group(p, ctx, dev, bdfs, n, rep));
 	}
 	if (!has_reset(dev))
-		r |= dp_report_add(rep, DP_FINDING_NO_RESET_METHOD, sev(rule[DP_RULE_NO_RESET_METHOD]), b,
-				   "no_reset_method",
-				   "%s: no way to reset it (no FLR, PM or bus reset; no_reset_method = %s); state may leak between VMs",
-				   b, dp_rule_value_name(DP_RULE_NO_RESET_METHOD, rule[DP_RULE_NO_RESET_METHOD]));
+		r = dp_first_err(r, dp_report_add(rep, DP_FINDING_NO_RESET_METHOD, sev(rule[DP_RULE_NO_RESET_METHOD]), b,
+						  "no_reset_method",
+						  "%s: no way to reset it (no FLR, PM or bus reset; no_reset_method = %s); state may leak between VMs",
+						  b, dp_rule_value_name(DP_RULE_NO_RESET_METHOD, rule[DP_RULE_NO_RESET_METHOD])));
 	level = dp_compat_lookup(p, dev->info.vendor_id, dev->info.device_id,
 				 dev->info.subsystem_vendor_id, dev->info.subsystem_id, &entry);
 	switch (level) {
 	case DP_SUPPORT_UNLISTED:
 		if (rule[DP_RULE_UNLISTED_DEVICES] != DP_ACTION_ALLOW)
-			r |= dp_report_add(rep, DP_FINDING_UNLISTED, sev(rule[DP_RULE_UNLISTED_DEVICES]), b,
-					   "unlisted_devices",
-					   "%s: %04x:%04x is not on the compatibility list (unlisted_devices = %s); test it, then list it",
-					   b, dev->info.vendor_id, dev->info.device_id,
-					   dp_rule_value_name(DP_RULE_UNLISTED_DEVICES, rule[DP_RULE_UNLISTED_DEVICES]));
+			r = dp_first_err(r, dp_report_add(rep, DP_FINDING_UNLISTED, sev(rule[DP_RULE_UNLISTED_DEVICES]), b,
+							  "unlisted_devices",
+							  "%s: %04x:%04x is not on the compatibility list (unlisted_devices = %s); test it, then list it",
+							  b, dev->info.vendor_id, dev->info.device_id,
+							  dp_rule_value_name(DP_RULE_UNLISTED_DEVICES, rule[DP_RULE_UNLISTED_DEVICES])));
 		break;
 	case DP_SUPPORT_EXPERIMENTAL:
-		r |= dp_report_add(rep, DP_FINDING_EXPERIMENTAL, DP_SEVERITY_WARNING, b, NULL,
-				   "%s: %s is supported experimentally; not for production",
-				   b, entry ? entry : "this device");
+		r = dp_first_err(r, dp_report_add(rep, DP_FINDING_EXPERIMENTAL, DP_SEVERITY_WARNING, b, NULL,
+						  "%s: %s is supported experimentally; not for production",
+						  b, entry ? entry : "this device"));
 		break;
 	case DP_SUPPORT_UNSUPPORTED:
-		r |= dp_report_add(rep, DP_FINDING_UNSUPPORTED, DP_SEVERITY_ERROR, b, NULL,
-				   "%s: %s is listed as unsupported for passthrough; use another device",
-				   b, entry ? entry : "this device");
+		r = dp_first_err(r, dp_report_add(rep, DP_FINDING_UNSUPPORTED, DP_SEVERITY_ERROR, b, NULL,
+						  "%s: %s is listed as unsupported for passthrough; use another device",
+						  b, entry ? entry : "this device"));
 		break;
 	default:
 		break;
@@ -255,12 +255,12 @@ static int report_losses(const struct dp_vm *vm, struct dp_report *rep)
 		for (size_t i = 0; i < rep->n_causes[bit]; i++)
 			len += (size_t)snprintf(list + len, size - len, "%s%s", i ? ", " : "",
 						rep->causes[bit][i]);
-		r |= dp_report_add(rep, DP_FINDING_FEATURE_LOST, on ? DP_SEVERITY_WARNING : DP_SEVERITY_INFO,
-				   vm->name, NULL,
-				   "%s: %s is unavailable while %s %s passed through%s",
-				   vm->name, dp_feature_name(f), list,
-				   rep->n_causes[bit] > 1 ? "are" : "is",
-				   on ? "; it is enabled for this VM and will not work" : "");
+		r = dp_first_err(r, dp_report_add(rep, DP_FINDING_FEATURE_LOST, on ? DP_SEVERITY_WARNING : DP_SEVERITY_INFO,
+						  vm->name, NULL,
+						  "%s: %s is unavailable while %s %s passed through%s",
+						  vm->name, dp_feature_name(f), list,
+						  rep->n_causes[bit] > 1 ? "are" : "is",
+						  on ? "; it is enabled for this VM and will not work" : ""));
 		free(list);
 	}
 	return r;
@@ -292,10 +292,10 @@ int dp_policy_check(struct dp_policy *policy, const struct dp_vm *vm,
 		return r;
 	r = check_vm(policy, vm, rep);
 	if (vm->n_devices) {
-		r |= check_host(policy, vm, &ctx->caps, rep);
+		r = dp_first_err(r, check_host(policy, vm, &ctx->caps, rep));
 		bdfs = calloc(vm->n_devices, sizeof(*bdfs));
 		if (!bdfs)
-			r = -ENOMEM;
+			r = dp_first_err(r, -ENOMEM);
 		for (size_t i = 0; bdfs && i < vm->n_devices; i++)
 			if (dp_bdf_normalize(vm->devices[i], bdfs[nb]) == 0)
 				nb++;
@@ -310,33 +310,33 @@ int dp_policy_check(struct dp_policy *policy, const struct dp_vm *vm,
 
 			/* Quoted in subject and message alike: both may reach a terminal. */
 			dp_quote(q, sizeof(q), given);
-			r |= dp_report_add(rep, DP_FINDING_NO_SUCH_DEVICE, DP_SEVERITY_ERROR, q, NULL,
-					   "%s: not a PCI address (DDDD:BB:DD.F); correct it", q);
+			r = dp_first_err(r, dp_report_add(rep, DP_FINDING_NO_SUCH_DEVICE, DP_SEVERITY_ERROR, q, NULL,
+							  "%s: not a PCI address (DDDD:BB:DD.F); correct it", q));
 			continue;
 		}
 		k++;
 		if (in_vm(bdfs, k - 1, bdf)) {
-			r |= dp_report_add(rep, DP_FINDING_DUPLICATE_DEVICE, DP_SEVERITY_ERROR, bdf, NULL,
-					   "%s: listed more than once; remove the duplicate", bdf);
+			r = dp_first_err(r, dp_report_add(rep, DP_FINDING_DUPLICATE_DEVICE, DP_SEVERITY_ERROR, bdf, NULL,
+							  "%s: listed more than once; remove the duplicate", bdf));
 			continue;
 		}
 		dev = dp_inventory_lookup(ctx, bdf);
 		if (!dev) {
-			r |= dp_report_add(rep, DP_FINDING_NO_SUCH_DEVICE, DP_SEVERITY_ERROR, bdf, NULL,
-					   "%s: no such PCI function on this host; check the address with directpath list",
-					   bdf);
+			r = dp_first_err(r, dp_report_add(rep, DP_FINDING_NO_SUCH_DEVICE, DP_SEVERITY_ERROR, bdf, NULL,
+							  "%s: no such PCI function on this host; check the address with directpath list",
+							  bdf));
 			continue;
 		}
-		r |= check_device(policy, ctx, dev, bdfs, nb, rep);
-		r |= check_lease(ctx, vm, bdf, rep);
-		r |= dp_report_add_loss(rep, DP_PLAIN_DEVICE_LOSSES, bdf);
+		r = dp_first_err(r, check_device(policy, ctx, dev, bdfs, nb, rep));
+		r = dp_first_err(r, check_lease(ctx, vm, bdf, rep));
+		r = dp_first_err(r, dp_report_add_loss(rep, DP_PLAIN_DEVICE_LOSSES, bdf));
 	}
-	r |= report_losses(vm, rep);
+	r = dp_first_err(r, report_losses(vm, rep));
 	free(bdfs);
-	if (r) {
+	if (r < 0) {
 		dp_report_unref(rep);
-		dp_err(ctx, "%s: out of memory while checking", vm->name);
-		return -ENOMEM;
+		dp_err(ctx, "%s: cannot complete the check: %s", vm->name, strerror(-r));
+		return r;
 	}
 	dp_dbg(ctx, "%s: %s, %zu findings", vm->name,
 	       dp_report_is_allowed(rep) ? "allowed" : "denied", rep->n_findings);

@@ -8,8 +8,8 @@
 
 #include "inifile.h"
 #include "inventory.h"
+#include "parse.h"
 #include "policy.h"
-#include "sysfs.h"
 
 #define COMPAT_LINE_MAX 512
 #define COMPAT_FILE_MAX (1024 * 1024)
@@ -70,21 +70,15 @@ int dp_policy_add_compat(struct dp_policy *policy, uint32_t vendor, uint32_t dev
 /* "8086" or "*"; -EINVAL otherwise. */
 static int parse_id(const char *s, size_t len, uint32_t *out)
 {
-	uint32_t v = 0;
+	long v;
 
 	if (len == 1 && s[0] == '*') {
 		*out = DP_ID_ANY;
 		return 0;
 	}
-	if (len != 4)
+	if (len != 4 || (v = dp_parse_hex_n(s, 4)) < 0)
 		return -EINVAL;
-	for (size_t i = 0; i < 4; i++) {
-		if (!isxdigit((unsigned char)s[i]))
-			return -EINVAL;
-		v = v * 16 + (uint32_t)(isdigit((unsigned char)s[i]) ? s[i] - '0'
-							   : tolower((unsigned char)s[i]) - 'a' + 10);
-	}
-	*out = v;
+	*out = (uint32_t)v;
 	return 0;
 }
 

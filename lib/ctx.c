@@ -184,6 +184,14 @@ int dp_ctx_get_log_priority(const struct dp_ctx *ctx)
 	return ctx ? ctx->log_priority : -EINVAL;
 }
 
+int dp_ctx_get_log_priority_value(const struct dp_ctx *ctx, int *priority)
+{
+	if (!ctx || !priority) /* a const ctx cannot log: its callback takes a mutable one */
+		return -EINVAL;
+	*priority = ctx->log_priority;
+	return 0;
+}
+
 int dp_ctx_set_userdata(struct dp_ctx *ctx, void *userdata)
 {
 	if (!ctx)

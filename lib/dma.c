@@ -7,6 +7,8 @@
 int dp_dma_init(struct dp_dma *dma, struct dp_ctx *ctx, const struct dp_dma_ops *ops,
 		void *opaque, uint64_t page_size)
 {
+	int r;
+
 	memset(dma, 0, sizeof(*dma));
 	if (page_size == 0 || (page_size & (page_size - 1)))
 		return -EINVAL;
@@ -16,7 +18,15 @@ int dp_dma_init(struct dp_dma *dma, struct dp_ctx *ctx, const struct dp_dma_ops 
 	dma->page_size = page_size;
 	dma->dma_avail = UINT64_MAX;
 	dma->memlock_limit = UINT64_MAX;
-	return -pthread_mutex_init(&dma->lock, NULL);
+	dma->lock = malloc(sizeof(*dma->lock));
+	if (!dma->lock)
+		return -ENOMEM;
+	r = pthread_mutex_init(dma->lock, NULL);
+	if (r) {
+		free(dma->lock);
+		dma->lock = NULL;
+	}
+	return -r;
 }
 
 int dp_dma_set_usable(struct dp_dma *dma, const struct dp_iova_range *r, size_t n)
@@ -162,7 +172,7 @@ int dp_dma_map_segs(struct dp_dma *dma, const struct dp_dma_seg *segs, size_t n)
 	memcpy(runs, segs, n * sizeof(*runs));
 	qsort(runs, n, sizeof(*runs), cmp_iova);
 
-	pthread_mutex_lock(&dma->lock);
+	pthread_mutex_lock(dma->lock);
 	for (size_t i = 0; i < n && r == 0; i++) {
 		r = check_seg(dma, &runs[i]);
 		if (r == 0 && i > 0 && runs[i - 1].iova + runs[i - 1].size > runs[i].iova) {
@@ -221,7 +231,7 @@ int dp_dma_map_segs(struct dp_dma *dma, const struct dp_dma_seg *segs, size_t n)
 		}
 	}
 out:
-	pthread_mutex_unlock(&dma->lock);
+	pthread_mutex_unlock(dma->lock);
 	free(runs);
 	return r;
 }
@@ -238,7 +248,7 @@ int dp_dma_unmap_range(struct dp_dma *dma, uint64_t iova, uint64_t size)
 		       (unsigned long long)size, (unsigned long long)iova);
 		return -EINVAL;
 	}
-	pthread_mutex_lock(&dma->lock);
+	pthread_mutex_lock(dma->lock);
 	first = first_after(dma, iova);
 	for (last = first; last < dma->n_maps && dma->maps[last].iova < end; last++) {
 		const struct dp_dma_seg *m = &dma->maps[last];
@@ -297,7 +307,7 @@ int dp_dma_unmap_range(struct dp_dma *dma, uint64_t iova, uint64_t size)
 	for (size_t k = 0; k < nk; k++)
 		insert(dma, &keep[k]);
 out:
-	pthread_mutex_unlock(&dma->lock);
+	pthread_mutex_unlock(dma->lock);
 	free(cut);
 	return r;
 }
@@ -306,7 +316,7 @@ int dp_dma_fini(struct dp_dma *dma)
 {
 	int first = 0;
 
-	pthread_mutex_lock(&dma->lock);
+	pthread_mutex_lock(dma->lock);
 	while (dma->n_maps) {
 		struct dp_dma_seg *m = &dma->maps[dma->n_maps - 1];
 		int r = dma->ops->unmap(dma->opaque, m->iova, m->size);
@@ -315,8 +325,10 @@ int dp_dma_fini(struct dp_dma *dma)
 			first = r;
 		remove_at(dma, dma->n_maps - 1);
 	}
-	pthread_mutex_unlock(&dma->lock);
-	pthread_mutex_destroy(&dma->lock);
+	pthread_mutex_unlock(dma->lock);
+	pthread_mutex_destroy(dma->lock);
+	free(dma->lock);
+	dma->lock = NULL;
 	free(dma->maps);
 	free(dma->usable);
 	dma->maps = NULL;
@@ -330,12 +342,12 @@ bool dp_dma_overlaps(struct dp_dma *dma, uint64_t iova, uint64_t size)
 
 	if (size == 0)
 		return false;
-	pthread_mutex_lock(&dma->lock);
+	pthread_mutex_lock(dma->lock);
 	for (size_t i = 0; i < dma->n_maps && !hit; i++) {
 		const struct dp_dma_seg *m = &dma->maps[i];
 
 		hit = m->iova <= iova + (size - 1) && iova <= m->iova + (m->size - 1);
 	}
-	pthread_mutex_unlock(&dma->lock);
+	pthread_mutex_unlock(dma->lock);
 	return hit;
 }

@@ -32,7 +32,7 @@ struct dp_dma {
 	struct dp_ctx *ctx;
 	const struct dp_dma_ops *ops;
 	void *opaque;
-	pthread_mutex_t lock;
+	pthread_mutex_t *lock;     /* apart, so a const view can still take it */
 	struct dp_dma_seg *maps;   /* the kernel's mappings, sorted by iova, disjoint */
 	size_t n_maps, cap_maps;
 	struct dp_iova_range *usable; /* empty: everything */

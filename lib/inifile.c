@@ -315,17 +315,3 @@ int dp_inifile_parse_sections(struct dp_ctx *ctx, const char *path,
 	free(f.seen);
 	return f.err;
 }
-
-int dp_parse_bool(const char *s)
-{
-	static const char *const yes[] = { "yes", "true", "on", "1" };
-	static const char *const no[] = { "no", "false", "off", "0" };
-
-	for (size_t i = 0; i < 4; i++) {
-		if (strcasecmp(s, yes[i]) == 0)
-			return 1;
-		if (strcasecmp(s, no[i]) == 0)
-			return 0;
-	}
-	return -EINVAL;
-}

@@ -51,7 +51,4 @@ int dp_read_text_file(struct dp_ctx *ctx, const char *path, size_t max, char **o
 bool dp_next_line(const char *buf, size_t len, size_t *pos, const char **line,
 		  size_t *line_len);
 
-/* yes/no/true/false/on/off/1/0; -EINVAL otherwise. */
-int dp_parse_bool(const char *s);
-
 #endif

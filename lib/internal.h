@@ -53,6 +53,17 @@ void dp_log_impl(struct dp_ctx *ctx, int priority, const char *file, int line,
 void dp_log_bug(struct dp_ctx *ctx, const char *file, int line, const char *fn,
 		const char *cond);
 
+/* For a run of calls that goes on after a failure: the first error wins (0 or -errno). */
+static inline int dp_first_err(int r, int v)
+{
+	return r < 0 ? r : v < 0 ? v : r;
+}
+
+/* Kernel device nodes, named once for every file that opens or looks at them. */
+#define DP_DEV_KVM "/dev/kvm"
+#define DP_DEV_VFIO_CONTAINER "/dev/vfio/vfio"
+#define DP_DEV_VFIO_GROUP_FMT "/dev/vfio/%d"
+
 /* Reads the host's capabilities (caps.c). */
 int dp_caps_read(struct dp_ctx *ctx, struct dp_host_caps *caps);
 

@@ -13,24 +13,11 @@
 #include "inventory.h"
 #include "pciconf.h"
 #include "quote.h"
+#include "parse.h"
 #include "sysfs.h"
 
 /* libpciaccess keeps its state in globals: one scan at a time per process. */
 static pthread_mutex_t dp_pciaccess_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* Exactly n hex digits at s; returns the value or -1. */
-static long hex_field(const char *s, size_t n)
-{
-	long v = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (!isxdigit((unsigned char)s[i]))
-			return -1;
-		v = v * 16 + (isdigit((unsigned char)s[i]) ? s[i] - '0'
-						      : (tolower((unsigned char)s[i]) - 'a' + 10));
-	}
-	return v;
-}
 
 int dp_bdf_parse(const char *bdf, uint32_t *domain, uint8_t *bus, uint8_t *dev,
 		 uint8_t *func)
@@ -50,7 +37,7 @@ int dp_bdf_parse(const char *bdf, uint32_t *domain, uint8_t *bus, uint8_t *dev,
 			return -EINVAL;
 		d = 0;
 		for (size_t i = 0; i < dlen; i++) {
-			long x = hex_field(bdf + i, 1);
+			long x = dp_parse_hex_n(bdf + i, 1);
 
 			if (x < 0)
 				return -EINVAL;
@@ -62,9 +49,9 @@ int dp_bdf_parse(const char *bdf, uint32_t *domain, uint8_t *bus, uint8_t *dev,
 	}
 	if (rest[2] != ':' || rest[5] != '.' || rest[7] != '\0')
 		return -EINVAL;
-	b = hex_field(rest, 2);
-	s = hex_field(rest + 3, 2);
-	f = hex_field(rest + 6, 1);
+	b = dp_parse_hex_n(rest, 2);
+	s = dp_parse_hex_n(rest + 3, 2);
+	f = dp_parse_hex_n(rest + 6, 1);
 	if (b < 0 || s < 0 || s > 0x1f || f < 0 || f > 7 || d > 0xffffffffL)
 		return -EINVAL;
 	if (domain)

@@ -284,17 +284,25 @@ int dp_kvm_reroute_msi(struct dp_kvm *k, uint32_t gsi, uint64_t address, uint32_
 	return r;
 }
 
-int dp_kvm_unroute_msi(struct dp_kvm *k, uint32_t gsi)
+/* Unbinds route i's irqfd and frees it in our table; the caller pushes the table. */
+static void unroute_one(struct dp_kvm *k, uint32_t i)
 {
-	uint32_t i = gsi - k->gsi_base;
-	int r;
+	uint32_t gsi = k->gsi_base + i;
+	int r = k->routes[i].efd < 0 ? 0
+					: irqfd(k, k->routes[i].efd, gsi, KVM_IRQFD_FLAG_DEASSIGN, -1);
 
-	if (gsi < k->gsi_base || i >= k->gsi_count || !k->routes[i].used)
-		return -EINVAL;
-	r = k->routes[i].efd < 0 ? 0 : irqfd(k, k->routes[i].efd, gsi, KVM_IRQFD_FLAG_DEASSIGN, -1);
 	if (r < 0)
 		dp_warn(k->ctx, "KVM: unbinding GSI %u: %s", gsi, strerror(-r));
 	k->routes[i].used = false;
+}
+
+int dp_kvm_unroute_msi(struct dp_kvm *k, uint32_t gsi)
+{
+	uint32_t i = gsi - k->gsi_base;
+
+	if (gsi < k->gsi_base || i >= k->gsi_count || !k->routes[i].used)
+		return -EINVAL;
+	unroute_one(k, i);
 	return push_routes(k);
 }
 
@@ -362,10 +370,16 @@ int dp_kvm_unroute_intx(struct dp_kvm *k, uint32_t gsi, int efd)
 
 void dp_kvm_fini(struct dp_kvm *k)
 {
-	for (uint32_t i = 0; k->routes && i < k->gsi_count; i++)
-		if (k->routes[i].used)
-			dp_kvm_unroute_msi(k, k->gsi_base + i);
-	if (k->routes && k->routes_stale)
+	bool push = k->routes && k->routes_stale;
+
+	/* The table is replaced whole: free every route, then push it once. */
+	for (uint32_t i = 0; k->routes && i < k->gsi_count; i++) {
+		if (k->routes[i].used) {
+			unroute_one(k, i);
+			push = true;
+		}
+	}
+	if (push)
 		push_routes(k);
 	free(k->routes);
 	k->routes = NULL;

@@ -12,8 +12,6 @@
 
 #include "internal.h"
 
-#define DP_DEV_KVM "/dev/kvm"
-
 /* An MSI route the library owns: GSI gsi_base + its index. */
 struct dp_kvm_route {
 	bool used;

@@ -37,7 +37,15 @@ static int read_mark_file(struct dp_ctx *ctx, int dirfd, const char *name,
 			errno == ELOOP ? "a symbolic link" : strerror(errno));
 		return -EACCES;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > MARK_FILE_MAX) {
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+
+		dp_warn(ctx, "%s/%s: %s; not trusted as a passthrough mark",
+			ctx->driverctl_dir, name, strerror(e));
+		close(fd);
+		return -e;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > MARK_FILE_MAX) {
 		dp_warn(ctx, "%s/%s: %s; not trusted as a passthrough mark",
 			ctx->driverctl_dir, name,
 			!S_ISREG(st.st_mode) ? "not a regular file" : "larger than 4 KiB");
@@ -328,6 +336,7 @@ int dp_device_set_passthrough(struct dp_device *dev, int enable, uint32_t flags)
 	char name[DP_BDF_LEN + sizeof(DP_DRIVERCTL_PREFIX)];
 	char devpath[PATH_MAX];
 	struct mark_state *old = NULL;
+	char *new_driver = NULL, *new_override = NULL;
 	int dirfd = -1, devfd = -1, r;
 	bool file_changed = false;
 
@@ -344,8 +353,17 @@ int dp_device_set_passthrough(struct dp_device *dev, int enable, uint32_t flags)
 		log_group(ctx, dev);
 
 	old = calloc(1, sizeof(*old));
-	if (!old)
+	/* Room for the binding's names, taken before anything changes. */
+	if (old && (flags & DP_MARK_APPLY)) {
+		new_driver = malloc(sizeof(old->driver));
+		new_override = malloc(sizeof(old->override));
+	}
+	if (!old || ((flags & DP_MARK_APPLY) && (!new_driver || !new_override))) {
+		free(new_driver);
+		free(new_override);
+		free(old);
 		return -ENOMEM;
+	}
 	snprintf(name, sizeof(name), DP_DRIVERCTL_PREFIX "%s", dev->bdf);
 	if (flags & DP_MARK_APPLY) {
 		snprintf(devpath, sizeof(devpath), "%s/%s", DP_SYS_PCI_DEVICES, dev->bdf);
@@ -411,13 +429,17 @@ int dp_device_set_passthrough(struct dp_device *dev, int enable, uint32_t flags)
 	else
 		dev->info.flags &= ~DP_DEVICE_MARKED;
 	if (devfd >= 0) {
-		char driver[256], override[256];
-
-		read_binding(devfd, driver, sizeof(driver), override, sizeof(override));
+		/* Into the buffers taken up front: nothing can fail after the change. */
+		read_binding(devfd, new_driver, sizeof(old->driver), new_override,
+			     sizeof(old->override));
 		free(dev->driver);
 		free(dev->driver_override);
-		dev->driver = driver[0] ? strdup(driver) : NULL;
-		dev->driver_override = override[0] ? strdup(override) : NULL;
+		dev->driver = new_driver[0] ? new_driver : NULL;
+		dev->driver_override = new_override[0] ? new_override : NULL;
+		if (dev->driver)
+			new_driver = NULL;
+		if (dev->driver_override)
+			new_override = NULL;
 	}
 	dp_info(ctx, "%s: %s for passthrough%s", dev->bdf, enable ? "marked" : "unmarked",
 		flags & DP_MARK_APPLY ? ", applied now" : " (applied at the next boot or rebind)");
@@ -435,6 +457,8 @@ out:
 		close(dirfd);
 	if (devfd >= 0)
 		close(devfd);
+	free(new_driver);
+	free(new_override);
 	free(old);
 	return r;
 }

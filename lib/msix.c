@@ -83,8 +83,8 @@ static bool within(uint64_t off, size_t len, uint64_t start, uint64_t size)
 int dp_msix_access(struct dp_msix *m, uint32_t bar, uint64_t offset, void *buf, size_t len,
 		   bool write)
 {
-	uint64_t table_bytes = (uint64_t)m->size * DP_MSIX_ENTRY;
-	uint64_t pba_bytes = ((uint64_t)m->size + 63) / 64 * 8;
+	uint64_t table_bytes = dp_msix_table_bytes(m->size);
+	uint64_t pba_bytes = dp_msix_pba_bytes(m->size);
 
 	if (m->size == 0)
 		return 0;

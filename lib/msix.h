@@ -17,6 +17,17 @@
 #define DP_MSIX_CTRL_ENABLE 0x8000u
 #define DP_MSIX_VECTOR_MASKED 0x1u
 
+/* Bytes of the table, and of the PBA (one bit a vector, in qwords), for n vectors. */
+static inline uint64_t dp_msix_table_bytes(uint32_t n)
+{
+	return (uint64_t)n * DP_MSIX_ENTRY;
+}
+
+static inline uint64_t dp_msix_pba_bytes(uint32_t n)
+{
+	return ((uint64_t)n + 63) / 64 * 8;
+}
+
 struct dp_msix_entry {
 	uint32_t addr_lo, addr_hi, data, ctrl;
 };

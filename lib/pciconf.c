@@ -27,8 +27,7 @@
 #define PCI_MSIX_TABLE 4
 #define PCI_MSIX_PBA 8
 
-/* A list of n dword-aligned capabilities cannot be longer than its space. */
-#define CAP_WALK_MAX ((DP_PCI_CFG_SPACE - DP_PCI_CFG_HEADER) / 4)
+#define CAP_WALK_MAX DP_PCI_CAP_MAX
 #define EXT_CAP_WALK_MAX ((DP_PCI_CFG_SPACE_EXP - DP_PCI_CFG_SPACE) / 4)
 
 static uint16_t rd16(const uint8_t *p)
@@ -48,18 +47,24 @@ static void parse_cap(const uint8_t *cfg, size_t len, size_t pos,
 {
 	switch (cfg[pos]) {
 	case PCI_CAP_ID_PM:
+		if (!out->pm_cap)
+			out->pm_cap = (uint8_t)pos;
 		out->flags |= DP_DEVICE_PM;
 		if (pos + PCI_PM_CTRL + 2 <= len &&
 		    (rd16(cfg + pos + PCI_PM_CTRL) & PCI_PM_CTRL_NO_SOFT_RESET))
 			out->flags |= DP_DEVICE_PM_NO_SOFT_RESET;
 		break;
 	case PCI_CAP_ID_EXP:
+		if (!out->exp_cap)
+			out->exp_cap = (uint8_t)pos;
 		out->flags |= DP_DEVICE_PCIE;
 		if (pos + PCI_EXP_DEVCAP + 4 <= len &&
 		    (rd32(cfg + pos + PCI_EXP_DEVCAP) & PCI_EXP_DEVCAP_FLR))
 			out->flags |= DP_DEVICE_FLR;
 		break;
 	case PCI_CAP_ID_MSI:
+		if (!out->msi_cap)
+			out->msi_cap = (uint8_t)pos;
 		out->flags |= DP_DEVICE_MSI;
 		if (pos + PCI_MSI_FLAGS + 2 <= len) {
 			unsigned mmc = (rd16(cfg + pos + PCI_MSI_FLAGS) >> 1) & 7;
@@ -69,6 +74,8 @@ static void parse_cap(const uint8_t *cfg, size_t len, size_t pos,
 		}
 		break;
 	case PCI_CAP_ID_MSIX:
+		if (!out->msix_cap)
+			out->msix_cap = (uint8_t)pos;
 		out->flags |= DP_DEVICE_MSIX;
 		if (pos + PCI_MSIX_PBA + 4 <= len) {
 			uint32_t t = rd32(cfg + pos + PCI_MSIX_TABLE);
@@ -105,6 +112,7 @@ static void walk_caps(const uint8_t *cfg, size_t len, struct dp_pciconf *out)
 			return;
 		}
 		seen[pos / 4] = 1;
+		out->cap_offs[out->n_caps++] = (uint8_t)pos;
 		parse_cap(cfg, limit, pos, out);
 		pos = cfg[pos + 1] & 0xfc;
 	}

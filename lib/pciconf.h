@@ -10,6 +10,8 @@
 #define DP_PCI_CFG_HEADER 64
 #define DP_PCI_CFG_SPACE 256
 #define DP_PCI_CFG_SPACE_EXP 4096
+/* A list of n dword-aligned capabilities cannot be longer than its space. */
+#define DP_PCI_CAP_MAX ((DP_PCI_CFG_SPACE - DP_PCI_CFG_HEADER) / 4)
 
 struct dp_pciconf {
 	uint64_t flags;          /* DP_DEVICE_* bits config space decides */
@@ -20,6 +22,10 @@ struct dp_pciconf {
 	uint16_t msix_table_size;
 	uint32_t msix_table_offset;
 	uint32_t msix_pba_offset;
+	/* Where the standard capabilities are, in list order; 0: absent (the first of each kind). */
+	uint8_t cap_offs[DP_PCI_CAP_MAX];
+	uint8_t n_caps;
+	uint8_t pm_cap, msi_cap, exp_cap, msix_cap;
 	bool cap_loop;           /* the capability list looped or ran past its bound */
 	bool ext_cap_loop;       /* the same for the extended list */
 };

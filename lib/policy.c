@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "inifile.h"
-#include "sysfs.h"
+#include "parse.h"
 #include "policy.h"
 #include "quote.h"
 
@@ -156,6 +156,19 @@ int64_t dp_policy_get_rule(const struct dp_policy *policy, enum dp_rule rule)
 	if (!policy || !rule_known((int)rule))
 		return -EINVAL;
 	return policy->rules[rule];
+}
+
+int dp_policy_get_rule_value(const struct dp_policy *policy, enum dp_rule rule, int64_t *value)
+{
+	if (!policy || dp_bug_on(policy->ctx, !value))
+		return -EINVAL;
+	if (!rule_known((int)rule)) {
+		dp_dbg(policy->ctx, "policy: rule %d is unknown to this library (%s)", (int)rule,
+		       dp_version());
+		return -EINVAL;
+	}
+	*value = policy->rules[rule];
+	return 0;
 }
 
 /* Parses a value by the rule's kind; -EINVAL with why in msg. */

@@ -248,23 +248,23 @@ int dp_report_to_json(const struct dp_report *report, char **out)
 		json_object_put(lost);
 		return -ENOMEM;
 	}
-	r |= put(root, "vm", json_object_new_string(report->vm_name));
-	r |= put(root, "allowed", json_object_new_boolean(dp_report_is_allowed(report)));
+	r = dp_first_err(r, put(root, "vm", json_object_new_string(report->vm_name)));
+	r = dp_first_err(r, put(root, "allowed", json_object_new_boolean(dp_report_is_allowed(report))));
 	for (size_t i = 0; i < report->n_findings; i++) {
 		const struct dp_report_finding *f = &report->findings[i];
 		struct json_object *o = json_object_new_object();
 
 		if (!o) {
-			r = -ENOMEM;
+			r = dp_first_err(r, -ENOMEM);
 			break;
 		}
-		r |= put(o, "code", json_object_new_int((int32_t)f->code));
-		r |= put(o, "name", json_object_new_string(dp_finding_code_name(f->code)));
-		r |= put(o, "severity", json_object_new_string(severity_names[f->severity]));
-		r |= put(o, "subject", json_object_new_string(f->subject));
-		r |= put_str_or_null(o, "rule", f->rule);
-		r |= put(o, "message", json_object_new_string(f->message));
-		r |= append(findings, o);
+		r = dp_first_err(r, put(o, "code", json_object_new_int((int32_t)f->code)));
+		r = dp_first_err(r, put(o, "name", json_object_new_string(dp_finding_code_name(f->code))));
+		r = dp_first_err(r, put(o, "severity", json_object_new_string(severity_names[f->severity])));
+		r = dp_first_err(r, put(o, "subject", json_object_new_string(f->subject)));
+		r = dp_first_err(r, put_str_or_null(o, "rule", f->rule));
+		r = dp_first_err(r, put(o, "message", json_object_new_string(f->message)));
+		r = dp_first_err(r, append(findings, o));
 	}
 	for (int b = 0; b < DP_FEATURE_BITS; b++) {
 		struct json_object *o, *devs;
@@ -276,21 +276,21 @@ int dp_report_to_json(const struct dp_report *report, char **out)
 		if (!o || !devs) {
 			json_object_put(o);
 			json_object_put(devs);
-			r = -ENOMEM;
+			r = dp_first_err(r, -ENOMEM);
 			break;
 		}
-		r |= put(o, "feature", json_object_new_string(dp_feature_name(1u << b)));
-		r |= put(o, "enabled", json_object_new_boolean(!!(report->vm_features & (1u << b))));
+		r = dp_first_err(r, put(o, "feature", json_object_new_string(dp_feature_name(1u << b))));
+		r = dp_first_err(r, put(o, "enabled", json_object_new_boolean(!!(report->vm_features & (1u << b)))));
 		for (size_t i = 0; i < report->n_causes[b]; i++)
-			r |= append(devs, json_object_new_string(report->causes[b][i]));
-		r |= put(o, "devices", devs);
-		r |= append(lost, o);
+			r = dp_first_err(r, append(devs, json_object_new_string(report->causes[b][i])));
+		r = dp_first_err(r, put(o, "devices", devs));
+		r = dp_first_err(r, append(lost, o));
 	}
-	r |= put(root, "findings", findings);
-	r |= put(root, "lost_features", lost);
-	if (r) {
+	r = dp_first_err(r, put(root, "findings", findings));
+	r = dp_first_err(r, put(root, "lost_features", lost));
+	if (r < 0) {
 		json_object_put(root);
-		return -ENOMEM;
+		return r;
 	}
 	text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 						      JSON_C_TO_STRING_SPACED |

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "parse.h"
 #include "sysfs.h"
 
 int dp_sysfs_read(int dirfd, const char *name, char *buf, size_t size)
@@ -45,22 +46,6 @@ int dp_sysfs_read(int dirfd, const char *name, char *buf, size_t size)
 		len--;
 	buf[len] = '\0';
 	return (int)len;
-}
-
-int dp_parse_u64(const char *s, int base, uint64_t max, uint64_t *out)
-{
-	unsigned long long v;
-	char *end;
-
-	/* strtoull would skip any white space and take a sign: neither is a sysfs number. */
-	if (!s || !isxdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, base);
-	if (errno || end == s || *end != '\0' || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
 }
 
 int dp_sysfs_read_u64(int dirfd, const char *name, int base, uint64_t max,

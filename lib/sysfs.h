@@ -16,6 +16,7 @@
 #define DP_SYS_VFIO_UNSAFE_INTERRUPTS \
 	"/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts"
 #define DP_VFIO_PCI_DRIVER "vfio-pci"
+#define DP_PCI_STUB_DRIVER "pci-stub"
 
 /* Longest attribute the readers accept; longer is garbage, not data. */
 #define DP_SYSFS_ATTR_MAX 4096
@@ -40,8 +41,5 @@ int dp_sysfs_readlink_base(int dirfd, const char *name, char *buf, size_t size);
 
 /* Writes value to dirfd/name in one write(2); 0 or -errno. */
 int dp_sysfs_write(int dirfd, const char *name, const char *value);
-
-/* Parses an unsigned number in [0, max] from all of s; 0 or -EINVAL. */
-int dp_parse_u64(const char *s, int base, uint64_t max, uint64_t *out);
 
 #endif

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "attach.h"
+#include "pciconf.h"
 #include "vpci.h"
 
 /* Region info with its capability chain (sparse mmap areas). */
@@ -89,20 +90,15 @@ static int msix_unroute(void *opaque, uint32_t vector)
 /* Finds the MSI-X capability in config space and sets up the table's shadow. */
 static int msix_open(struct dp_vdev *v)
 {
-	uint8_t cfg[256];
-	unsigned pos, n = 0;
+	uint8_t cfg[DP_PCI_CFG_SPACE];
+	struct dp_pciconf pc;
 	const struct dp_vdev_region *reg = &v->regions[VFIO_PCI_CONFIG_REGION_INDEX];
 
 	if (!v->has_msix || reg->size < sizeof(cfg) ||
-	    pread(v->fd, cfg, sizeof(cfg), (off_t)reg->offset) != (ssize_t)sizeof(cfg))
+	    pread(v->fd, cfg, sizeof(cfg), (off_t)reg->offset) != (ssize_t)sizeof(cfg) ||
+	    dp_pciconf_parse(cfg, sizeof(cfg), &pc) < 0 || !pc.msix_cap)
 		return 0;
-	for (pos = cfg[0x34] & 0xfc; pos >= 0x40 && pos < 0xff && n++ < 48; pos = cfg[pos + 1] & 0xfc)
-		if (cfg[pos] == 0x11) {
-			v->msix_cap = (uint16_t)pos;
-			break;
-		}
-	if (!v->msix_cap)
-		return 0;
+	v->msix_cap = pc.msix_cap;
 	if (v->att->have_kvm && v->att->kvm.gsi_count) {
 		v->msix.route = msix_route;
 		v->msix.unroute = msix_unroute;
@@ -270,8 +266,10 @@ int dp_vdev_get_region_info(const struct dp_vdev *vdev, uint32_t index,
 	struct dp_region_info i = { .sz = sizeof(i) };
 	const struct dp_vdev_region *reg;
 
-	if (!vdev || !info || index >= vdev->num_regions)
+	if (!vdev || !info)
 		return -EINVAL;
+	if (index >= vdev->num_regions)
+		return -ERANGE;
 	reg = &vdev->regions[index];
 	i.size = reg->size;
 	i.offset = reg->offset;
@@ -287,8 +285,10 @@ int dp_vdev_get_region_info(const struct dp_vdev *vdev, uint32_t index,
 int dp_vdev_get_sparse_area(const struct dp_vdev *vdev, uint32_t index, uint32_t area,
 			    uint64_t *offset, uint64_t *size)
 {
-	if (!vdev || index >= vdev->num_regions || area >= vdev->regions[index].n_sparse)
+	if (!vdev)
 		return -EINVAL;
+	if (index >= vdev->num_regions || area >= vdev->regions[index].n_sparse)
+		return -ERANGE;
 	if (offset)
 		*offset = vdev->regions[index].sparse[area].vaddr;
 	if (size)
@@ -458,8 +458,10 @@ int dp_vdev_unmap_region(struct dp_vdev *vdev, uint32_t index)
 {
 	struct dp_vdev_region *reg;
 
-	if (!vdev || index >= DP_VDEV_REGIONS)
+	if (!vdev)
 		return -EINVAL;
+	if (index >= DP_VDEV_REGIONS)
+		return -ERANGE;
 	reg = &vdev->regions[index];
 	if (!reg->map)
 		return 0;
@@ -475,8 +477,10 @@ int dp_vdev_get_irq_info(const struct dp_vdev *vdev, uint32_t index, struct dp_i
 	struct dp_irq_info i = { .sz = sizeof(i) };
 	uint32_t f;
 
-	if (!vdev || !info || index >= vdev->num_irqs)
+	if (!vdev || !info)
 		return -EINVAL;
+	if (index >= vdev->num_irqs)
+		return -ERANGE;
 	f = vdev->irqs[index].flags;
 	i.flags = (f & VFIO_IRQ_INFO_EVENTFD ? DP_IRQ_EVENTFD : 0) |
 		  (f & VFIO_IRQ_INFO_MASKABLE ? DP_IRQ_MASKABLE : 0) |
@@ -495,7 +499,7 @@ static int need_irq(const struct dp_vdev *v, uint32_t index, uint32_t start, uin
 	    count > v->irqs[index].count - start) {
 		dp_err(v->att->ctx, "%s: irq index %u has %u vectors, not %u from %u", v->bdf,
 		       index, index < v->num_irqs ? v->irqs[index].count : 0, count, start);
-		return -EINVAL;
+		return -ERANGE;
 	}
 	return 0;
 }
@@ -585,8 +589,10 @@ int dp_vdev_map_bar(struct dp_vdev *vdev, uint32_t bar, uint64_t gpa)
 	void *host;
 	int r;
 
-	if (!vdev || bar >= 6)
+	if (!vdev)
 		return -EINVAL;
+	if (bar >= 6)
+		return -ERANGE;
 	if (!vdev->att->have_kvm) {
 		dp_err(vdev->att->ctx, "%s: BAR %u: no KVM VM given to dp_attach (DP_ATTACH_KVM)",
 		       vdev->bdf, bar);
@@ -631,10 +637,12 @@ int dp_vdev_map_bar(struct dp_vdev *vdev, uint32_t bar, uint64_t gpa)
 		/* The MSI-X table and PBA pages stay trapped for the VMM to emulate. */
 		if (vdev->has_msix && vdev->msix_table_bir == bar)
 			holes[nh++] = (struct dp_kvm_hole){ vdev->msix_table_offset,
-							    vdev->msix_table_offset + vdev->msix_table_size * 16u };
+							    vdev->msix_table_offset +
+							    dp_msix_table_bytes(vdev->msix_table_size) };
 		if (vdev->has_msix && vdev->msix_pba_bir == bar)
 			holes[nh++] = (struct dp_kvm_hole){ vdev->msix_pba_offset,
-							    vdev->msix_pba_offset + (vdev->msix_table_size + 63u) / 64u * 8u };
+							    vdev->msix_pba_offset +
+							    dp_msix_pba_bytes(vdev->msix_table_size) };
 		if (nh == 2 && holes[1].start < holes[0].start) {
 			struct dp_kvm_hole t = holes[0];
 
@@ -659,8 +667,10 @@ int dp_vdev_unmap_bar(struct dp_vdev *vdev, uint32_t bar)
 {
 	int first = 0;
 
-	if (!vdev || bar >= 6)
+	if (!vdev)
 		return -EINVAL;
+	if (bar >= 6)
+		return -ERANGE;
 	while (vdev->n_bar_slots[bar]) {
 		int r = dp_kvm_slot_unmap(&vdev->att->kvm,
 					  vdev->bar_slots[bar][--vdev->n_bar_slots[bar]]);
@@ -758,9 +768,13 @@ int dp_vdev_unroute_msi(struct dp_vdev *vdev, uint32_t index, uint32_t vector)
 	struct dp_vdev_route *rt;
 	int r, efd;
 
-	if (!vdev || index >= DP_VDEV_IRQS || !vdev->routes[index] ||
-	    vector >= vdev->n_routes[index] || vdev->routes[index][vector].efd < 0)
+	if (!vdev)
 		return -EINVAL;
+	if (index >= DP_VDEV_IRQS)
+		return -ERANGE;
+	if (!vdev->routes[index] || vector >= vdev->n_routes[index] ||
+	    vdev->routes[index][vector].efd < 0)
+		return -EINVAL; /* not routed */
 	rt = &vdev->routes[index][vector];
 	efd = rt->efd;
 	rt->efd = -1;

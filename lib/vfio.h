@@ -9,9 +9,6 @@
 #include "dma.h"
 #include "internal.h"
 
-#define DP_DEV_VFIO_CONTAINER "/dev/vfio/vfio"
-#define DP_DEV_VFIO_GROUP_FMT "/dev/vfio/%d"
-
 struct dp_vfio_container {
 	struct dp_ctx *ctx;
 	int fd;

@@ -8,7 +8,7 @@
 #include <strings.h>
 
 #include "inifile.h"
-#include "sysfs.h"
+#include "parse.h"
 #include "quote.h"
 #include "vm.h"
 
@@ -35,48 +35,6 @@ uint32_t dp_feature_from_name(const char *name)
 	for (unsigned i = 0; i < sizeof(dp_feature_names) / sizeof(dp_feature_names[0]); i++)
 		if (strcmp(name, dp_feature_names[i]) == 0)
 			return 1u << i;
-	return 0;
-}
-
-int dp_parse_size(const char *text, uint64_t *out)
-{
-	const char *p = text;
-	uint64_t v = 0, mult = 1;
-	size_t spaces;
-	int digits = 0;
-
-	if (!text || !out)
-		return -EINVAL;
-	while (isdigit((unsigned char)*p)) {
-		unsigned d = (unsigned)(*p++ - '0');
-
-		if (v > (UINT64_MAX - d) / 10)
-			return -ERANGE;
-		v = v * 10 + d;
-		digits++;
-	}
-	if (!digits)
-		return -EINVAL;
-	spaces = strspn(p, " ");
-	p += spaces;
-	switch (toupper((unsigned char)*p)) {
-	case 'K': mult = UINT64_C(1) << 10; p++; break;
-	case 'M': mult = UINT64_C(1) << 20; p++; break;
-	case 'G': mult = UINT64_C(1) << 30; p++; break;
-	case 'T': mult = UINT64_C(1) << 40; p++; break;
-	default: break;
-	}
-	if (spaces && mult == 1) /* spaces only before a unit (dp_parse_size(3)): "16 " is no size */
-		return -EINVAL;
-	if (mult > 1 && (p[0] == 'i' || p[0] == 'I') && (p[1] == 'B' || p[1] == 'b'))
-		p += 2;
-	else if (*p == 'B' || *p == 'b')
-		p++;
-	if (*p != '\0')
-		return -EINVAL;
-	if (v > UINT64_MAX / mult)
-		return -ERANGE;
-	*out = v * mult;
 	return 0;
 }
 

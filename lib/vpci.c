@@ -20,6 +20,7 @@
 #include "dma.h"
 #include "kvm.h"
 #include "msix.h"
+#include "pciconf.h"
 #include "vpci.h"
 
 #define CFG_MAX 4096u
@@ -702,7 +703,7 @@ static int add_pieces(struct vbar *b, uint64_t start, uint64_t end, uint64_t (*h
 static unsigned msix_holes(const struct dp_vpci *f, uint32_t i, uint64_t holes[2][2])
 {
 	unsigned nh = 0;
-	uint64_t tb = (uint64_t)f->msix.size * DP_MSIX_ENTRY, pb = ((uint64_t)f->msix.size + 63) / 64 * 8;
+	uint64_t tb = dp_msix_table_bytes(f->msix.size), pb = dp_msix_pba_bytes(f->msix.size);
 
 	if (!f->msix_cap || !f->msix.size)
 		return 0;
@@ -882,21 +883,13 @@ static uint32_t cap_end(const uint32_t *offs, unsigned n, uint32_t off, uint32_t
 
 static void layout_std_caps(struct dp_vpci *f)
 {
-	uint32_t offs[48], visible[48], nv = 0, n = 0;
-	uint32_t at = f->cfg[0x34] & 0xfcu;
+	uint32_t offs[DP_PCI_CAP_MAX], visible[DP_PCI_CAP_MAX], nv = 0, n = 0;
+	struct dp_pciconf pc;
 
-	if (!(get(f->cfg, 6, 2) & STATUS_CAP_LIST))
-		at = 0;
-	while (at >= 0x40 && at < CFG_STD - 2 && n < 48) {
-		bool seen = false;
-
-		for (unsigned k = 0; k < n; k++)
-			seen |= offs[k] == at;
-		if (seen)
-			break;
-		offs[n++] = at;
-		at = f->cfg[at + 1] & 0xfcu;
-	}
+	/* The one bounded walk (pciconf.c); an endpoint's list starts at 0x34. */
+	if (dp_pciconf_parse(f->cfg, CFG_STD, &pc) == 0)
+		for (n = 0; n < pc.n_caps; n++)
+			offs[n] = pc.cap_offs[n];
 	for (unsigned k = 0; k < n; k++) {
 		uint32_t o = offs[k], id = f->cfg[o], end = cap_end(offs, n, o, CFG_STD);
 

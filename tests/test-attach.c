@@ -16,6 +16,8 @@
 #include <directpath/directpath.h>
 
 #include "testlog.h"
+#include "testrun.h"
+#include "tmpdir.h"
 
 static struct dp_ctx *ctx;
 static struct dp_policy *policy;
@@ -27,8 +29,7 @@ static void setup(void)
 		.config_dir = "/nonexistent");
 
 	dp_test_log_reset();
-	strcpy(dir, "/tmp/dp-test-attach-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(dp_test_tmpdir(dir, sizeof(dir), "attach"), 0);
 	snprintf(run, sizeof(run), "%s/run", dir);
 	o.run_dir = run;
 	ck_assert_int_eq(dp_ctx_new(&o, &ctx), 0);
@@ -37,12 +38,9 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[128];
-
 	policy = dp_policy_unref(policy);
 	ctx = dp_ctx_unref(ctx);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(dp_test_remove_tree(dir), 0);
 }
 
 static struct dp_vm *vm_with(const char *bdf)
@@ -71,6 +69,7 @@ START_TEST(a_vm_without_devices_attaches_without_vfio)
 	ck_assert_ptr_null(dp_attachment_get_vdev(att, 0));
 	ck_assert_int_eq(dp_attachment_get_iommu_info(att, &info), 0);
 	ck_assert_uint_eq(info.n_iova_ranges, 0);
+	ck_assert_int_eq(dp_attachment_get_iova_range(att, 0, NULL, NULL), -ERANGE);
 	ck_assert_uint_eq(dp_dma_get_mapped(att), 0);
 	dp_test_log_expect_err();
 	ck_assert_int_eq(dp_dma_map(att, 0, page, sizeof(page)), -ENODEV);
@@ -143,21 +142,40 @@ START_TEST(misuse_is_refused)
 }
 END_TEST
 
+START_TEST(a_newer_callers_opts_are_e2big_and_not_called_a_bug)
+{
+	struct dp_vm *vm = vm_with(NULL);
+	struct dp_attachment *att = (struct dp_attachment *)0x1;
+	struct {
+		struct dp_attach_opts o;
+		uint64_t newer_field;
+	} big = { .o = { .sz = sizeof(big) }, .newer_field = 1 };
+	const char *errs;
+
+	dp_test_log_expect_err();
+	ck_assert_int_eq(dp_attach(policy, vm, &big.o, &att), -E2BIG);
+	errs = dp_test_log_expect_end();
+	ck_assert_msg(strstr(errs, "sets fields this library"), "%s", errs);
+	ck_assert_msg(!strstr(errs, "BUG"), "%s", errs);
+	ck_assert_ptr_eq(att, (struct dp_attachment *)0x1);
+	/* A larger sz with a zero tail is fine. */
+	big.newer_field = 0;
+	ck_assert_int_eq(dp_attach(policy, vm, &big.o, &att), 0);
+	ck_assert_ptr_null(dp_detach(att));
+	dp_vm_unref(vm);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("attach");
 	TCase *tc = tcase_create("attach");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, a_vm_without_devices_attaches_without_vfio);
 	tcase_add_test(tc, a_denied_vm_is_refused_with_the_reasons_and_nothing_left);
 	tcase_add_test(tc, misuse_is_refused);
+	tcase_add_test(tc, a_newer_callers_opts_are_e2big_and_not_called_a_bug);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dp_test_run(s);
 }

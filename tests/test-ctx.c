@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "testlog.h"
+#include "testrun.h"
 
 static struct dp_ctx *const SENTINEL = (struct dp_ctx *)0x1;
 
@@ -284,6 +285,26 @@ START_TEST(log_priority_filters_messages)
 }
 END_TEST
 
+START_TEST(log_priority_comes_through_an_out_parameter)
+{
+	struct dp_ctx *ctx;
+	int prio = -42;
+
+	ck_assert_int_eq(dp_ctx_new(NULL, &ctx), 0);
+	ck_assert_int_eq(dp_ctx_get_log_priority_value(ctx, &prio), 0);
+	ck_assert_int_eq(prio, LOG_ERR);
+	ck_assert_int_eq(dp_ctx_set_log_priority(ctx, LOG_DEBUG), 0);
+	ck_assert_int_eq(dp_ctx_get_log_priority_value(ctx, &prio), 0);
+	ck_assert_int_eq(prio, LOG_DEBUG);
+	prio = -42;
+	ck_assert_int_eq(dp_ctx_get_log_priority_value(NULL, &prio), -EINVAL);
+	ck_assert_int_eq(dp_ctx_get_log_priority_value(ctx, NULL), -EINVAL);
+	ck_assert_int_eq(prio, -42);
+	ck_assert_int_eq(dp_ctx_get_log_priority(ctx), LOG_DEBUG); /* the older form */
+	dp_ctx_unref(ctx);
+}
+END_TEST
+
 START_TEST(log_priority_out_of_range_is_einval_and_unchanged)
 {
 	struct capture cap = { 0 };
@@ -426,8 +447,6 @@ int main(void)
 {
 	Suite *s = suite_create("ctx");
 	TCase *tc = tcase_create("ctx");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, version_matches_header);
@@ -445,6 +464,7 @@ int main(void)
 	tcase_add_test(tc, ctx_userdata_roundtrip);
 	tcase_add_test(tc, log_priority_filters_messages);
 	tcase_add_test(tc, log_priority_out_of_range_is_einval_and_unchanged);
+	tcase_add_test(tc, log_priority_comes_through_an_out_parameter);
 	tcase_add_test(tc, log_fn_removed_with_null);
 	tcase_add_test(tc, log_env_raises_priority);
 	tcase_add_test(tc, log_env_garbage_is_reported_and_ignored);
@@ -452,9 +472,5 @@ int main(void)
 	tcase_add_test(tc, log_env_without_callback_prints_to_stderr);
 	tcase_add_test(tc, two_contexts_are_independent);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dp_test_run(s);
 }

@@ -13,6 +13,7 @@
 
 #include "dma.h"
 #include "testlog.h"
+#include "testrun.h"
 
 #define PG 4096ULL
 #define MB (1ULL << 20)
@@ -237,8 +238,6 @@ int main(void)
 {
 	Suite *s = suite_create("dma");
 	TCase *tc = tcase_create("dma");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, contiguous_pieces_become_one_mapping);
@@ -249,9 +248,5 @@ int main(void)
 	tcase_add_test(tc, partial_unmap_splits_a_mapping);
 	tcase_add_test(tc, a_failing_split_leaves_the_mapping_as_it_was);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dp_test_run(s);
 }

@@ -18,6 +18,8 @@
 
 #include "lease.h"
 #include "testlog.h"
+#include "testrun.h"
+#include "tmpdir.h"
 
 #define BDF "0000:03:00.0"
 
@@ -30,8 +32,7 @@ static void setup(void)
 	char run[96];
 
 	dp_test_log_reset();
-	strcpy(dir, "/tmp/dp-test-lease-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(dp_test_tmpdir(dir, sizeof(dir), "lease"), 0);
 	snprintf(run, sizeof(run), "%s/run", dir); /* made on first use */
 	o.run_dir = run;
 	ck_assert_int_eq(dp_ctx_new(&o, &ctx), 0);
@@ -39,11 +40,8 @@ static void setup(void)
 
 static void teardown(void)
 {
-	char cmd[128];
-
 	ctx = dp_ctx_unref(ctx);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(dp_test_remove_tree(dir), 0);
 }
 
 /* A child that takes the lease for "web01", reports on a pipe, then waits to be killed. */
@@ -469,8 +467,6 @@ int main(void)
 {
 	Suite *s = suite_create("lease");
 	TCase *tc = tcase_create("lease");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
@@ -485,9 +481,5 @@ int main(void)
 	tcase_add_test(tc, a_fifo_as_lease_file_is_refused_not_waited_on);
 	tcase_add_test(tc, bad_addresses_and_unusable_run_dirs_are_refused);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dp_test_run(s);
 }

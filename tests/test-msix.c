@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "msix.h"
+#include "testrun.h"
 
 #define TABLE 0x2000
 #define PBA 0x3000
@@ -183,12 +184,21 @@ START_TEST(without_routing_the_table_is_a_shadow_only)
 }
 END_TEST
 
+START_TEST(table_and_pba_sizes_follow_the_vector_count)
+{
+	ck_assert_uint_eq(dp_msix_table_bytes(1), 16);
+	ck_assert_uint_eq(dp_msix_table_bytes(2048), 32768);
+	ck_assert_uint_eq(dp_msix_pba_bytes(1), 8);
+	ck_assert_uint_eq(dp_msix_pba_bytes(64), 8);
+	ck_assert_uint_eq(dp_msix_pba_bytes(65), 16);
+	ck_assert_uint_eq(dp_msix_pba_bytes(2048), 256);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("msix");
 	TCase *tc = tcase_create("msix");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, entries_start_masked_and_read_back);
@@ -198,10 +208,7 @@ int main(void)
 	tcase_add_test(tc, the_pba_reads_zero_and_ignores_writes);
 	tcase_add_test(tc, other_accesses_are_not_msix_and_odd_ones_are_refused);
 	tcase_add_test(tc, without_routing_the_table_is_a_shadow_only);
+	tcase_add_test(tc, table_and_pba_sizes_follow_the_vector_count);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dp_test_run(s);
 }

@@ -8,6 +8,7 @@
 #include <syslog.h>
 
 #include "internal.h"
+#include "testrun.h"
 
 /* A struct as version 1 shipped it, and as version 2 grew it. */
 struct v1 {
@@ -162,12 +163,22 @@ START_TEST(log_priority_names_and_numbers)
 }
 END_TEST
 
+START_TEST(a_run_of_calls_keeps_its_first_error)
+{
+	/* OR-ing errnos makes a third one: -ENOMEM | -EINVAL is -ENOENT. */
+	ck_assert_int_eq(dp_first_err(0, 0), 0);
+	ck_assert_int_eq(dp_first_err(0, -EINVAL), -EINVAL);
+	ck_assert_int_eq(dp_first_err(-ENOMEM, -EINVAL), -ENOMEM);
+	ck_assert_int_eq(dp_first_err(-EINVAL, -ENOMEM), -EINVAL);
+	ck_assert_int_eq(dp_first_err(-EIO, 0), -EIO);
+	ck_assert_int_eq(dp_first_err(dp_first_err(0, -EPERM), -ENOMEM), -EPERM);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("opts");
 	TCase *tc = tcase_create("opts");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, opts_null_is_einval);
 	tcase_add_test(tc, opts_sz_below_first_version_is_einval);
@@ -180,10 +191,7 @@ int main(void)
 	tcase_add_test(tc, info_out_to_newer_caller_zeroes_unknown_fields);
 	tcase_add_test(tc, info_out_rejects_null_and_short_and_absurd);
 	tcase_add_test(tc, log_priority_names_and_numbers);
+	tcase_add_test(tc, a_run_of_calls_keeps_its_first_error);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dp_test_run(s);
 }

@@ -7,6 +7,7 @@
 
 #include "internal.h"
 #include "pciconf.h"
+#include "testrun.h"
 
 static uint8_t cfg[4096];
 
@@ -247,12 +248,43 @@ START_TEST(random_bytes_never_escape_the_buffer)
 }
 END_TEST
 
+START_TEST(capability_offsets_are_recorded_once_in_list_order)
+{
+	struct dp_pciconf pc;
+
+	header(0, 0x70);
+	cap(0x70, 0x11, 0x40);                 /* MSI-X first */
+	cap(0x40, 0x01, 0x60);                 /* PM */
+	cap(0x60, 0x05, 0x50);                 /* MSI */
+	cap(0x50, 0x05, 0x80);                 /* a second MSI: the first counts */
+	cap(0x80, 0x10, 0);                    /* PCIe */
+	ck_assert_int_eq(dp_pciconf_parse(cfg, 256, &pc), 0);
+	ck_assert_uint_eq(pc.n_caps, 5);
+	ck_assert_uint_eq(pc.cap_offs[0], 0x70);
+	ck_assert_uint_eq(pc.cap_offs[1], 0x40);
+	ck_assert_uint_eq(pc.cap_offs[2], 0x60);
+	ck_assert_uint_eq(pc.cap_offs[3], 0x50);
+	ck_assert_uint_eq(pc.cap_offs[4], 0x80);
+	ck_assert_uint_eq(pc.msix_cap, 0x70);
+	ck_assert_uint_eq(pc.pm_cap, 0x40);
+	ck_assert_uint_eq(pc.msi_cap, 0x60);
+	ck_assert_uint_eq(pc.exp_cap, 0x80);
+	/* A looping list records each capability once, and no more than fit. */
+	header(0, 0x40);
+	cap(0x40, 0x11, 0x44);
+	cap(0x44, 0x09, 0x40);
+	ck_assert_int_eq(dp_pciconf_parse(cfg, 256, &pc), 0);
+	ck_assert(pc.cap_loop);
+	ck_assert_uint_eq(pc.n_caps, 2);
+	ck_assert_uint_eq(pc.msix_cap, 0x40);
+	ck_assert_uint_eq(pc.msi_cap, 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("pciconf");
 	TCase *tc = tcase_create("pciconf");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, short_config_is_einval);
 	tcase_add_test(tc, header_type_bridge_and_multifunction);
@@ -267,10 +299,7 @@ int main(void)
 	tcase_add_test(tc, extended_all_ones_is_absent);
 	tcase_add_test(tc, cardbus_uses_its_own_pointer);
 	tcase_add_test(tc, random_bytes_never_escape_the_buffer);
+	tcase_add_test(tc, capability_offsets_are_recorded_once_in_list_order);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dp_test_run(s);
 }

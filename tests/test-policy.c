@@ -14,6 +14,8 @@
 
 #include "policy.h"
 #include "testlog.h"
+#include "testrun.h"
+#include "tmpdir.h"
 
 static struct dp_ctx *ctx;
 static char dir[64];
@@ -62,19 +64,15 @@ static void setup(void)
 		.config_dir = "/nonexistent");
 
 	dp_test_log_reset();
-	strcpy(dir, "/tmp/dp-test-policy-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(dp_test_tmpdir(dir, sizeof(dir), "policy"), 0);
 	ck_assert_int_eq(dp_ctx_new(&o, &ctx), 0);
 	dp_ctx_set_log_priority(ctx, LOG_DEBUG);
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-
 	ctx = dp_ctx_unref(ctx);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(dp_test_remove_tree(dir), 0);
 }
 
 static struct dp_policy *policy(void)
@@ -103,6 +101,31 @@ START_TEST(defaults_are_esx40)
 	ck_assert_int_eq(dp_policy_get_rule(p, (enum dp_rule)0), -EINVAL);
 	ck_assert_int_eq(dp_policy_get_rule(p, (enum dp_rule)99), -EINVAL);
 	ck_assert_int_eq(dp_policy_get_rule(NULL, DP_RULE_MIN_HW_VERSION), -EINVAL);
+	dp_policy_unref(p);
+}
+END_TEST
+
+START_TEST(rule_values_come_through_an_out_parameter)
+{
+	struct dp_policy *p = policy();
+	int64_t v = -42;
+
+	ck_assert_int_eq(dp_policy_get_rule_value(p, DP_RULE_MAX_DEVICES_PER_VM, &v), 0);
+	ck_assert_int_eq(v, 2);
+	ck_assert_int_eq(dp_policy_set_rule(p, DP_RULE_MIN_HW_VERSION, 11), 0);
+	ck_assert_int_eq(dp_policy_get_rule_value(p, DP_RULE_MIN_HW_VERSION, &v), 0);
+	ck_assert_int_eq(v, 11);
+	/* Errors leave the out-parameter alone. */
+	v = -42;
+	ck_assert_int_eq(dp_policy_get_rule_value(p, (enum dp_rule)0, &v), -EINVAL);
+	ck_assert_int_eq(dp_policy_get_rule_value(p, (enum dp_rule)99, &v), -EINVAL);
+	ck_assert_int_eq(dp_policy_get_rule_value(NULL, DP_RULE_MIN_HW_VERSION, &v), -EINVAL);
+	ck_assert_int_eq(v, -42);
+	dp_test_log_expect_err();
+	ck_assert_int_eq(dp_policy_get_rule_value(p, DP_RULE_MIN_HW_VERSION, NULL), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(dp_test_log_expect_end(), "BUG"));
+	/* The older form still answers. */
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MIN_HW_VERSION), 11);
 	dp_policy_unref(p);
 }
 END_TEST
@@ -842,8 +865,6 @@ int main(void)
 {
 	Suite *s = suite_create("policy");
 	TCase *tc = tcase_create("policy");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, defaults_are_esx40);
@@ -869,10 +890,7 @@ int main(void)
 	tcase_add_test(tc, section_headers_take_nothing_after_them);
 	tcase_add_test(tc, the_first_error_of_a_file_is_reported);
 	tcase_add_test(tc, a_vm_has_at_most_1024_devices);
+	tcase_add_test(tc, rule_values_come_through_an_out_parameter);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dp_test_run(s);
 }

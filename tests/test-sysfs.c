@@ -10,7 +10,10 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "parse.h"
 #include "sysfs.h"
+#include "tmpdir.h"
+#include "testrun.h"
 
 static char dir[] = "/tmp/dp-test-sysfs-XXXXXX";
 static int dfd = -1;
@@ -26,18 +29,15 @@ static void put(const char *name, const void *data, size_t len)
 
 static void setup(void)
 {
-	ck_assert_ptr_nonnull(mkdtemp(strcpy(dir, "/tmp/dp-test-sysfs-XXXXXX")));
+	ck_assert_int_eq(dp_test_tmpdir(dir, sizeof(dir), "sysfs"), 0);
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	ck_assert_int_ge(dfd, 0);
 }
 
 static void teardown(void)
 {
-	char cmd[128];
-
 	close(dfd);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(dp_test_remove_tree(dir), 0);
 }
 
 START_TEST(read_strips_one_newline)
@@ -173,12 +173,34 @@ START_TEST(bdf_parse_rejects_malformed)
 }
 END_TEST
 
+START_TEST(the_text_parsers_take_exactly_their_forms)
+{
+	uint64_t u = 7;
+
+	ck_assert_int_eq(dp_parse_u64("0x1f", 16, 0xff, &u), 0);
+	ck_assert_uint_eq(u, 0x1f);
+	ck_assert_int_eq(dp_parse_u64("42", 10, 100, &u), 0);
+	ck_assert_uint_eq(u, 42);
+	u = 7;
+	ck_assert_int_eq(dp_parse_u64(" 42", 10, 100, &u), -EINVAL);
+	ck_assert_int_eq(dp_parse_u64("-1", 10, 100, &u), -EINVAL);
+	ck_assert_int_eq(dp_parse_u64("101", 10, 100, &u), -EINVAL);
+	ck_assert_int_eq(dp_parse_u64("4x", 10, 100, &u), -EINVAL);
+	ck_assert_uint_eq(u, 7);
+	ck_assert_int_eq(dp_parse_bool("Yes"), 1);
+	ck_assert_int_eq(dp_parse_bool("off"), 0);
+	ck_assert_int_eq(dp_parse_bool("2"), -EINVAL);
+	ck_assert_int_eq(dp_parse_hex_n("8086", 4), 0x8086);
+	ck_assert_int_eq(dp_parse_hex_n("aBcD", 4), 0xabcd);
+	ck_assert_int_eq(dp_parse_hex_n("80g6", 4), -1);
+	ck_assert_int_eq(dp_parse_hex_n("0f", 1), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sysfs");
 	TCase *tc = tcase_create("sysfs");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, read_strips_one_newline);
@@ -189,10 +211,7 @@ int main(void)
 	tcase_add_test(tc, write_replaces_content);
 	tcase_add_test(tc, bdf_parse_accepts_full_and_short_forms);
 	tcase_add_test(tc, bdf_parse_rejects_malformed);
+	tcase_add_test(tc, the_text_parsers_take_exactly_their_forms);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dp_test_run(s);
 }

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "testlog.h"
+#include "testrun.h"
 #include "dma.h"
 #include "vpci.h"
 
@@ -2528,8 +2529,6 @@ int main(void)
 {
 	Suite *s = suite_create("vpci");
 	TCase *tc = tcase_create("vpci");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, creation_checks_its_arguments_and_options);
@@ -2614,9 +2613,5 @@ int main(void)
 	tcase_add_test(tc, vbus_reset_resets_every_function);
 	tcase_add_test(tc, unref_leaves_no_fds_routes_irqfds_or_mappings);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dp_test_run(s);
 }

@@ -7,9 +7,13 @@
  * lib/libdirectpath.sym; see directpath(7) for the overview.
  *
  * Conventions: functions return 0 (or a count) on success and a negative
- * errno on failure; out-pointers are written only on success; objects are
- * opaque and reference-counted (_ref/_unref, _unref(NULL) is a no-op and
- * _unref always returns NULL). Option and info structs begin with
+ * errno on failure; an index out of range gives -ERANGE; out-pointers are
+ * written only on success. Objects are opaque. dp_ctx, dp_device, dp_vm,
+ * dp_policy, dp_report, dp_vpci and dp_vbus are reference-counted
+ * (_ref/_unref, _unref(NULL) is a no-op and _unref always returns NULL).
+ * dp_attachment is not: dp_attach makes it and dp_detach frees it. A
+ * dp_vdev is borrowed from its attachment and lives as long as it does.
+ * Option and info structs begin with
  * "size_t sz", which the caller sets to sizeof the struct it was compiled
  * with; fields are only ever appended.
  */
@@ -62,7 +66,7 @@ DP_EXPORT const char *dp_version(void);
 
 /*
  * The library context: the log callback, the configuration, data and run
- * directories and, in later versions, the host inventory. A program may hold
+ * directories and the host inventory (dp_ctx_scan). A program may hold
  * several; they share nothing. A context and the objects made from it must be
  * used by one thread at a time.
  */
@@ -101,8 +105,10 @@ DP_EXPORT int dp_ctx_set_log_fn(struct dp_ctx *ctx, dp_log_fn fn,
 				void *userdata);
 /* Log messages of this syslog priority and more urgent ones. */
 DP_EXPORT int dp_ctx_set_log_priority(struct dp_ctx *ctx, int priority);
-/* The current log priority threshold. */
+/* The current log priority threshold, or -EINVAL (older form: value and error in one). */
 DP_EXPORT int dp_ctx_get_log_priority(const struct dp_ctx *ctx);
+/* The current log priority threshold into *priority; 0 or -EINVAL (DIRECTPATH_1.9). */
+DP_EXPORT int dp_ctx_get_log_priority_value(const struct dp_ctx *ctx, int *priority);
 
 /* Attach caller data to the context. */
 DP_EXPORT int dp_ctx_set_userdata(struct dp_ctx *ctx, void *userdata);
@@ -341,8 +347,11 @@ DP_EXPORT int dp_policy_new(struct dp_ctx *ctx, struct dp_policy **out);
 DP_EXPORT struct dp_policy *dp_policy_ref(struct dp_policy *policy);
 DP_EXPORT struct dp_policy *dp_policy_unref(struct dp_policy *policy);
 DP_EXPORT int dp_policy_set_rule(struct dp_policy *policy, enum dp_rule rule, int64_t value);
-/* The value, or a negative errno for an unknown rule. */
+/* The value, or a negative errno for an unknown rule (older form: see the next). */
 DP_EXPORT int64_t dp_policy_get_rule(const struct dp_policy *policy, enum dp_rule rule);
+/* The rule's value into *value; 0, or -EINVAL for an unknown rule (DIRECTPATH_1.9). */
+DP_EXPORT int dp_policy_get_rule_value(const struct dp_policy *policy, enum dp_rule rule,
+				       int64_t *value);
 /* Sets a rule by its file name and value text ("unlisted_devices", "deny"). */
 DP_EXPORT int dp_policy_set(struct dp_policy *policy, const char *key, const char *value);
 /* Reads a policy file (directpath-policy(5)); NULL: CONFIG_DIR/policy.conf. */
@@ -502,7 +511,7 @@ DP_EXPORT int dp_attachment_get_iommu_info(const struct dp_attachment *att,
 DP_EXPORT int dp_attachment_get_iova_range(const struct dp_attachment *att, uint32_t index,
 					   uint64_t *start, uint64_t *end);
 DP_EXPORT size_t dp_attachment_get_vdev_count(const struct dp_attachment *att);
-/* The index-th device, in the VM's order (borrowed, lives with att). */
+/* The index-th device, in the VM's order, or NULL (borrowed, lives with att). */
 DP_EXPORT struct dp_vdev *dp_attachment_get_vdev(const struct dp_attachment *att, size_t index);
 
 /* DMA: guest physical address -> host memory; page aligned; thread-safe. */

@@ -21,6 +21,7 @@
 
 #include "fakesys.h"
 #include "testlog.h"
+#include "testrun.h"
 
 static struct dp_fakesys *fs;
 static struct dp_ctx *ctx;
@@ -354,8 +355,6 @@ int main(void)
 {
 	Suite *s = suite_create("caps");
 	TCase *tc = tcase_create("caps");
-	SRunner *sr;
-	int failed;
 
 	dp_fakesys_enter_namespace();
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -377,9 +376,5 @@ int main(void)
 	tcase_add_test(tc, caps_reject_a_struct_too_small_and_null);
 	tcase_add_test(tc, caps_for_a_newer_caller_zero_what_it_does_not_know);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dp_test_run(s);
 }

@@ -16,6 +16,7 @@
 
 #include "fakesys.h"
 #include "testlog.h"
+#include "testrun.h"
 
 static struct dp_device *const SENTINEL = (struct dp_device *)0x1;
 
@@ -972,8 +973,6 @@ int main(void)
 	TCase *noiommu = tcase_create("noiommu");
 	TCase *hostile = tcase_create("hostile");
 	TCase *bdf = tcase_create("bdf");
-	SRunner *sr;
-	int failed;
 
 	dp_fakesys_enter_namespace();
 
@@ -1031,9 +1030,5 @@ int main(void)
 	tcase_add_test(bdf, bdf_parse_rejects_malformed_and_leaves_outputs);
 	suite_add_tcase(s, bdf);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dp_test_run(s);
 }

@@ -7,6 +7,7 @@
  */
 #include <check.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -21,6 +22,7 @@
 
 #include "fakesys.h"
 #include "testlog.h"
+#include "testrun.h"
 
 #define NIC "0000:03:00.0"
 #define NIC_DIR "devices/pci0000:00/" NIC
@@ -122,6 +124,52 @@ static const char *dc_entries(void)
 		len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s", i ? " " : "",
 					names[i]);
 	return out;
+}
+
+/* ---- fault injection: the library's own fstat and strdup calls ---- */
+
+static int fail_fstat_errno; /* 0: pass through */
+static bool fail_strdup;
+
+/* Whether the caller is libdirectpath (not the test, check or the FUSE server). */
+static bool from_library(const void *ret)
+{
+	Dl_info di;
+
+	return dladdr(ret, &di) && di.dli_fname && strstr(di.dli_fname, "libdirectpath");
+}
+
+int fstat64(int fd, struct stat64 *st);
+int fstat64(int fd, struct stat64 *st)
+{
+	static int (*real)(int, struct stat64 *);
+
+	if (fail_fstat_errno && from_library(__builtin_return_address(0))) {
+		errno = fail_fstat_errno;
+		return -1;
+	}
+	if (!real) {
+		void *p_ = dlsym(RTLD_NEXT, "fstat64");
+
+		memcpy(&real, &p_, sizeof(real)); /* ISO C has no object-to-function cast */
+	}
+	return real(fd, st);
+}
+
+char *strdup(const char *str)
+{
+	static char *(*real)(const char *);
+
+	if (fail_strdup && from_library(__builtin_return_address(0))) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (!real) {
+		void *p_ = dlsym(RTLD_NEXT, "strdup");
+
+		memcpy(&real, &p_, sizeof(real)); /* ISO C has no object-to-function cast */
+	}
+	return real(str);
 }
 
 /* ---- fixtures ---- */
@@ -655,6 +703,48 @@ START_TEST(apply_whose_probe_fails_binds_the_old_driver_back)
 }
 END_TEST
 
+START_TEST(an_unreadable_mark_file_is_not_a_mark_and_says_why)
+{
+	write_mark_file("pci-" NIC, "vfio-pci\n", 9);
+	fail_fstat_errno = EIO;
+	rescan();
+	fail_fstat_errno = 0;
+	ck_assert_int_eq(dp_device_is_marked(device(NIC)), 0);
+	/* The reason is fstat's, not a guess from an unset struct stat. */
+	ck_assert_msg(dp_test_logged(LOG_WARNING, "pci-" NIC, strerror(EIO)), "%s",
+		      dp_test_log_all());
+	ck_assert_msg(!dp_test_logged(LOG_WARNING, "pci-" NIC, "not a regular file") &&
+		      !dp_test_logged(LOG_WARNING, "pci-" NIC, "larger than"), "%s",
+		      dp_test_log_all());
+	rescan();
+	ck_assert_int_eq(dp_device_is_marked(device(NIC)), 1);
+}
+END_TEST
+
+START_TEST(a_failed_allocation_never_shows_a_bound_device_as_unbound)
+{
+	int r;
+
+	fail_strdup = true;
+	r = dp_device_set_passthrough(device(NIC), 1, DP_MARK_APPLY);
+	fail_strdup = false;
+	if (r == -ENOMEM) {
+		/* Refused before anything changed. */
+		ck_assert_str_eq(bound(NIC), "ixgbe");
+		ck_assert_str_eq(dp_device_get_driver(device(NIC)), "ixgbe");
+		ck_assert_str_eq(dc_entries(), "");
+		return;
+	}
+	ck_assert_int_eq(r, 0);
+	ck_assert_str_eq(bound(NIC), "vfio-pci");
+	/* What the device says is what the kernel says, allocation or not. */
+	ck_assert_ptr_nonnull(dp_device_get_driver(device(NIC)));
+	ck_assert_str_eq(dp_device_get_driver(device(NIC)), "vfio-pci");
+	ck_assert_ptr_nonnull(dp_device_get_driver_override(device(NIC)));
+	ck_assert_str_eq(dp_device_get_driver_override(device(NIC)), "vfio-pci");
+}
+END_TEST
+
 /* Whether FUSE can serve files here: the kernel emulation needs it. */
 static bool fuse_usable(void)
 {
@@ -682,8 +772,6 @@ int main(void)
 	TCase *plain = tcase_create("apply-plain");
 	TCase *kernel = tcase_create("apply-kernel");
 	TCase *odd = tcase_create("odd");
-	SRunner *sr;
-	int failed;
 
 	dp_fakesys_enter_namespace();
 
@@ -703,6 +791,7 @@ int main(void)
 	tcase_add_test(file, untrustworthy_files_are_not_marks);
 	tcase_add_test(file, a_symlink_is_not_followed);
 	tcase_add_test(file, unknown_files_in_the_directory_are_ignored);
+	tcase_add_test(file, an_unreadable_mark_file_is_not_a_mark_and_says_why);
 	suite_add_tcase(s, file);
 
 	tcase_add_checked_fixture(odd, setup_odd, teardown);
@@ -728,14 +817,11 @@ int main(void)
 		tcase_add_test(kernel, unmark_with_apply_gives_the_device_back_to_its_driver);
 		tcase_add_test(kernel, apply_on_an_unbound_device_does_not_unbind);
 		tcase_add_test(kernel, apply_whose_probe_fails_binds_the_old_driver_back);
+		tcase_add_test(kernel, a_failed_allocation_never_shows_a_bound_device_as_unbound);
 		suite_add_tcase(s, kernel);
 	} else {
 		fprintf(stderr, "no usable FUSE: the emulated-kernel tests are not run\n");
 	}
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dp_test_run(s);
 }

@@ -18,6 +18,7 @@
 
 #include "fakesys.h"
 #include "testlog.h"
+#include "testrun.h"
 
 #define PCI_DEVICES "/sys/bus/pci/devices"
 
@@ -183,7 +184,6 @@ int main(void)
 {
 	Suite *s = suite_create("realsys");
 	TCase *tc = tcase_create("realsys");
-	SRunner *sr;
 	int failed;
 
 	if (access(PCI_DEVICES, F_OK) < 0)
@@ -199,10 +199,7 @@ int main(void)
 	tcase_add_test(tc, groups_and_drivers_equal_the_sysfs_links);
 	tcase_add_test(tc, caps_say_what_sys_class_iommu_says);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	failed = dp_test_run(s);
 	rmdir(dc);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return failed;
 }

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "fakesys.h"
+#include "tmpdir.h"
 #include "testlog.h"
 
 #define BDF_LEN 16 /* "0000:03:00.0", domains up to 8 digits (VMD: "10000:00:00.0") */
@@ -305,53 +306,6 @@ static int symlink_force(const char *target, const char *path)
 	return 0;
 }
 
-static int remove_tree_at(int dirfd)
-{
-	DIR *d = fdopendir(dirfd);
-	struct dirent *e;
-	int r = 0;
-
-	if (!d) {
-		close(dirfd);
-		return -errno;
-	}
-	while ((e = readdir(d))) {
-		int sub;
-
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		if (unlinkat(dirfd, e->d_name, 0) == 0)
-			continue;
-		if (errno != EISDIR && errno != EPERM) {
-			r = -errno;
-			continue;
-		}
-		sub = openat(dirfd, e->d_name,
-			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub < 0) {
-			r = -errno;
-			continue;
-		}
-		remove_tree_at(sub);
-		if (unlinkat(dirfd, e->d_name, AT_REMOVEDIR) < 0)
-			r = -errno;
-	}
-	closedir(d);
-	return r;
-}
-
-static int remove_tree(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	remove_tree_at(fd);
-	if (rmdir(path) < 0)
-		return -errno;
-	return 0;
-}
-
 /* ---- the tree ----------------------------------------------------------- */
 
 static int skeleton(struct dp_fakesys *fs)
@@ -458,7 +412,7 @@ void dp_fakesys_free(struct dp_fakesys *fs)
 	dp_fakesys_kernel_stop(fs);
 	dp_fakesys_umount(fs);
 	if (!fs->keep && fs->base[0])
-		remove_tree(fs->base);
+		dp_test_remove_tree(fs->base);
 	free(fs->interrupts);
 	free(fs->fns);
 	free(fs->drvs);

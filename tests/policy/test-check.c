@@ -26,6 +26,7 @@
 
 #include "fakesys.h"
 #include "testlog.h"
+#include "testrun.h"
 
 #define GiB (UINT64_C(1) << 30)
 #define CODE_MAX DP_FINDING_NOT_BOUND
@@ -1487,8 +1488,6 @@ int main(void)
 	TCase *table = tcase_create("table");
 	TCase *report = tcase_create("report");
 	TCase *golden = tcase_create("golden");
-	SRunner *sr;
-	int failed;
 
 	dp_fakesys_enter_namespace();
 	hide_kernel_modules();
@@ -1517,9 +1516,5 @@ int main(void)
 	tcase_add_loop_test(golden, report_json_matches_the_golden_file, 0, (int)N_GOLDENS);
 	suite_add_tcase(s, golden);
 
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dp_test_run(s);
 }

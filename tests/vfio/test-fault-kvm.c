@@ -38,6 +38,7 @@
 #include "guest.h"
 #include "kvm.h"
 #include "testlog.h"
+#include "testrun.h"
 
 #define SLOT_BASE 1          /* the attachment's memory slots */
 #define SLOT_COUNT 8
@@ -519,8 +520,6 @@ int main(void)
 {
 	Suite *s = suite_create("fault-kvm");
 	TCase *tc = tcase_create("fault-kvm");
-	SRunner *sr;
-	int failed;
 
 	dp_guest_require_vfio();
 	if (access("/dev/kvm", R_OK | W_OK) != 0) {
@@ -531,9 +530,5 @@ int main(void)
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, every_kvm_and_guest_facing_call_failing_once_leaves_nothing_behind);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dp_test_run(s);
 }

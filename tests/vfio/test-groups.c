@@ -17,6 +17,7 @@
 
 #include "guest.h"
 #include "testlog.h"
+#include "testrun.h"
 
 static struct dp_ctx *ctx;
 static struct dp_policy *policy;
@@ -149,8 +150,6 @@ int main(void)
 {
 	Suite *s = suite_create("groups");
 	TCase *tc = tcase_create("groups");
-	SRunner *sr;
-	int failed;
 
 	dp_guest_require_vfio();
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -159,9 +158,5 @@ int main(void)
 	tcase_add_test(tc, a_member_on_a_host_driver_is_refused_and_named);
 	tcase_add_test(tc, an_unbound_member_is_viable_and_both_attach_together);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dp_test_run(s);
 }

@@ -16,6 +16,7 @@
 
 #include "guest.h"
 #include "testlog.h"
+#include "testrun.h"
 
 START_TEST(two_groups_share_one_container)
 {
@@ -62,16 +63,10 @@ int main(void)
 {
 	Suite *s = suite_create("two");
 	TCase *tc = tcase_create("two");
-	SRunner *sr;
-	int failed;
 
 	dp_guest_require_vfio();
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, two_groups_share_one_container);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return dp_test_run(s);
 }

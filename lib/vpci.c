@@ -1675,7 +1675,8 @@ int dp_vpci_get_trap(const struct dp_vpci *vpci, uint32_t bar, uint32_t index, u
 	return 0;
 }
 
-int dp_vpci_place_bar(struct dp_vpci *vpci, uint32_t bar, uint64_t address)
+/* place_bar and unplace_bar: the VMM decodes (DP_VPCI_VMM_DECODES) and names a BAR. */
+static int vmm_places(struct dp_vpci *vpci, uint32_t bar, bool on, uint64_t address)
 {
 	int r;
 
@@ -1688,29 +1689,22 @@ int dp_vpci_place_bar(struct dp_vpci *vpci, uint32_t bar, uint64_t address)
 		       vpci->name);
 		r = -EINVAL;
 	}
-	if (r == 0)
+	if (r == 0 && on)
 		r = place(vpci, bar, address);
+	else if (r == 0)
+		unplace(vpci, bar);
 	pthread_mutex_unlock(&vpci->lock);
 	return r;
 }
 
+int dp_vpci_place_bar(struct dp_vpci *vpci, uint32_t bar, uint64_t address)
+{
+	return vmm_places(vpci, bar, true, address);
+}
+
 int dp_vpci_unplace_bar(struct dp_vpci *vpci, uint32_t bar)
 {
-	int r;
-
-	if (!vpci)
-		return -EINVAL;
-	pthread_mutex_lock(&vpci->lock);
-	r = vpci->dev ? need_bar(vpci, bar) : -ENODEV;
-	if (r == 0 && !(vpci->opts.flags & DP_VPCI_VMM_DECODES)) {
-		dp_err(vpci->ctx, "%s: the function decodes its BARs itself (no DP_VPCI_VMM_DECODES)",
-		       vpci->name);
-		r = -EINVAL;
-	}
-	if (r == 0)
-		unplace(vpci, bar);
-	pthread_mutex_unlock(&vpci->lock);
-	return r;
+	return vmm_places(vpci, bar, false, 0);
 }
 
 static int bar_access(struct dp_vpci *f, uint32_t bar, uint64_t offset, void *buf, size_t len,

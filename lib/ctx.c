@@ -99,12 +99,18 @@ int dp_ctx_new(const struct dp_ctx_opts *opts, struct dp_ctx **out)
 				 "BUG: dp_ctx_new: out is NULL");
 		return -EINVAL;
 	}
+	if (o.log_priority < LOG_EMERG || o.log_priority > LOG_DEBUG) {
+		dp_ctx_early_err(o.log_fn, o.log_userdata,
+				 "BUG: dp_ctx_new: log_priority %lld is not a syslog priority (0-7)",
+				 (long long)o.log_priority);
+		return -EINVAL;
+	}
 
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return -ENOMEM;
 	ctx->refcount = 1;
-	ctx->log_priority = LOG_ERR;
+	ctx->log_priority = o.log_priority ? (int)o.log_priority : LOG_ERR;
 	ctx->log_fn = o.log_fn;
 	ctx->log_userdata = o.log_userdata;
 	dp_ctx_apply_env(ctx);

@@ -287,6 +287,35 @@ int dp_inifile_parse(struct dp_ctx *ctx, const char *path, dp_inifile_fn fn,
 	return dp_inifile_parse_sections(ctx, path, NULL, fn, userdata);
 }
 
+/* Records the buffer size libinih offers, and ends the stream. */
+static char *probe_reader(char *str, int num, void *stream)
+{
+	(void)str;
+	*(int *)stream = num;
+	return NULL;
+}
+
+static int probe_handler(void *user, const char *section, const char *name,
+			 const char *value)
+{
+	(void)user;
+	(void)section;
+	(void)name;
+	(void)value;
+	return 1;
+}
+
+size_t dp_inifile_line_max(void)
+{
+	int num = 0;
+
+	/* libinih passes its INI_MAX_LINE, which counts the LF and the NUL. */
+	ini_parse_stream(probe_reader, &num, probe_handler, NULL);
+	if (num > 0 && (size_t)num - 1 < DP_INIFILE_MAX_LINE)
+		return (size_t)num - 1;
+	return DP_INIFILE_MAX_LINE;
+}
+
 int dp_inifile_parse_sections(struct dp_ctx *ctx, const char *path,
 			      const char *const *sections, dp_inifile_fn fn, void *userdata)
 {

@@ -15,6 +15,9 @@
 
 struct dp_inifile;
 
+/* The longest line the reader takes: DP_INIFILE_MAX_LINE, or less under a smaller libinih. */
+size_t dp_inifile_line_max(void);
+
 /*
  * Called for each key; returns 0 to go on or a negative errno with a message
  * set by dp_inifile_error(). section is "" before any section header.

@@ -31,15 +31,12 @@ static const char *const dp_prio_names[] = {
 
 int dp_log_priority_parse(const char *s)
 {
-	char *end;
-	long v;
+	uint64_t v;
 
 	if (!s || !*s)
 		return -EINVAL;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (end != s && *end == '\0' && errno == 0)
-		return v >= LOG_EMERG && v <= LOG_DEBUG ? (int)v : -EINVAL;
+	if (dp_parse_uint(s, LOG_DEBUG, &v) == 0)
+		return (int)v;
 	for (int i = 0; i <= LOG_DEBUG; i++)
 		if (strcmp(s, dp_prio_names[i]) == 0)
 			return i;
@@ -48,6 +45,21 @@ int dp_log_priority_parse(const char *s)
 	if (strcmp(s, "warn") == 0)
 		return LOG_WARNING;
 	return -EINVAL;
+}
+
+const char *dp_log_priority_name(int priority)
+{
+	return priority >= LOG_EMERG && priority <= LOG_DEBUG ? dp_prio_names[priority] : NULL;
+}
+
+int dp_log_priority_from_name(const char *name, int *priority)
+{
+	int r = dp_log_priority_parse(name);
+
+	if (r < 0 || !priority)
+		return -EINVAL;
+	*priority = r;
+	return 0;
 }
 
 /*

@@ -26,6 +26,26 @@ int dp_parse_u64(const char *s, int base, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+int dp_parse_uint(const char *text, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!text || !out || !*text)
+		return -EINVAL;
+	for (const char *s = text; *s; s++) {
+		unsigned d;
+
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		d = (unsigned)(*s - '0');
+		if (v > (max - d) / 10 || d > max)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
 int dp_parse_bool(const char *s)
 {
 	static const char *const yes[] = { "yes", "true", "on", "1" };

@@ -130,6 +130,7 @@ struct dp_policy *dp_policy_unref(struct dp_policy *policy)
 	if (!policy || --policy->refcount > 0)
 		return NULL;
 	dp_compat_free(policy);
+	free(policy->source);
 	dp_ctx_unref(policy->ctx);
 	free(policy);
 	return NULL;
@@ -284,13 +285,18 @@ static int policy_key(struct dp_inifile *f, const char *section, const char *key
 int dp_policy_load_file(struct dp_policy *policy, const char *path)
 {
 	struct policy_file pf = { .policy = policy };
-	char dflt[PATH_MAX];
+	char dflt[PATH_MAX], *source;
 	int r;
 
 	if (!policy)
 		return -EINVAL;
 	if (!path) {
-		snprintf(dflt, sizeof(dflt), "%s/policy.conf", policy->ctx->config_dir);
+		if (snprintf(dflt, sizeof(dflt), "%s/policy.conf",
+			     policy->ctx->config_dir) >= (int)sizeof(dflt)) {
+			dp_err(policy->ctx, "%s/policy.conf: the name is too long",
+			       policy->ctx->config_dir);
+			return -ENAMETOOLONG;
+		}
 		path = dflt;
 		if (access(path, F_OK) < 0 && errno == ENOENT) {
 			dp_dbg(policy->ctx, "policy: no %s; the defaults stand", path);
@@ -301,9 +307,24 @@ int dp_policy_load_file(struct dp_policy *policy, const char *path)
 				      policy_key, &pf);
 	if (r < 0)
 		return r; /* all or nothing: the policy is unchanged */
+	source = strdup(path);
+	if (!source)
+		return -ENOMEM;
 	for (int i = 1; i < DP_RULE_COUNT; i++)
 		if (pf.set[i])
 			policy->rules[i] = pf.rules[i];
+	free(policy->source);
+	policy->source = source;
 	dp_dbg(policy->ctx, "policy: loaded %s", path);
 	return 0;
+}
+
+const char *dp_policy_get_source(const struct dp_policy *policy)
+{
+	return policy ? policy->source : NULL;
+}
+
+size_t dp_policy_line_max(void)
+{
+	return dp_inifile_line_max();
 }

@@ -22,6 +22,7 @@ struct dp_policy {
 	size_t n_compat;
 	char **sources;      /* the files entries came from */
 	size_t n_sources;
+	char *source;        /* the policy file the rules came from, or NULL */
 };
 
 /* The level and entry name for IDs; DP_SUPPORT_UNLISTED when nothing matches. */

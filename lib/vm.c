@@ -110,6 +110,11 @@ int dp_vm_set_memory(struct dp_vm *vm, uint64_t size, uint64_t reservation)
 	return 0;
 }
 
+int dp_vm_set_memory_size(struct dp_vm *vm, uint64_t size)
+{
+	return dp_vm_set_memory(vm, size, size); /* passthrough pins it all */
+}
+
 int dp_vm_set_features(struct dp_vm *vm, uint32_t features, int on)
 {
 	if (!vm)
@@ -302,8 +307,10 @@ int dp_vm_new_from_file(struct dp_ctx *ctx, const char *path, struct dp_vm **out
 	if (r < 0)
 		goto out;
 	vm->hw_version = vf.hw;
-	vm->memory = vf.mem;
-	vm->reservation = vf.has_res ? vf.res : vf.mem; /* as directpath check: all reserved */
+	if (vf.has_res)
+		dp_vm_set_memory(vm, vf.mem, vf.res);
+	else
+		dp_vm_set_memory_size(vm, vf.mem);
 	vm->features = vf.features;
 	for (size_t i = 0; i < vf.n_devices && r == 0; i++)
 		r = dp_vm_add_device(vm, vf.devices[i]);

@@ -421,6 +421,86 @@ START_TEST(log_env_without_callback_prints_to_stderr)
 }
 END_TEST
 
+START_TEST(log_priority_from_opts_yields_to_env)
+{
+	struct capture cap = { 0 };
+	DP_OPTS(dp_ctx_opts, o, .log_fn = capture_fn, .log_userdata = &cap,
+		.log_priority = LOG_WARNING);
+	struct dp_ctx *ctx;
+	int prio = -1;
+
+	ck_assert_int_eq(dp_ctx_new(&o, &ctx), 0);
+	ck_assert_int_eq(dp_ctx_get_log_priority_value(ctx, &prio), 0);
+	ck_assert_int_eq(prio, LOG_WARNING);
+	dp_ctx_unref(ctx);
+
+	setenv("DIRECTPATH_LOG", "info", 1);
+	ck_assert_int_eq(dp_ctx_new(&o, &ctx), 0);
+	ck_assert_int_eq(dp_ctx_get_log_priority_value(ctx, &prio), 0);
+	ck_assert_int_eq(prio, LOG_INFO);
+	dp_ctx_unref(ctx);
+	unsetenv("DIRECTPATH_LOG");
+
+	o.log_priority = 0; /* LOG_EMERG would silence the library: 0 is the default */
+	ck_assert_int_eq(dp_ctx_new(&o, &ctx), 0);
+	ck_assert_int_eq(dp_ctx_get_log_priority_value(ctx, &prio), 0);
+	ck_assert_int_eq(prio, LOG_ERR);
+	dp_ctx_unref(ctx);
+	ck_assert_int_eq(cap.count, 0);
+}
+END_TEST
+
+START_TEST(log_priority_from_opts_out_of_range_is_einval_and_logged)
+{
+	struct capture cap = { 0 };
+	DP_OPTS(dp_ctx_opts, o, .log_fn = capture_fn, .log_userdata = &cap,
+		.log_priority = 8);
+	struct dp_ctx *ctx = SENTINEL;
+
+	ck_assert_int_eq(dp_ctx_new(&o, &ctx), -EINVAL);
+	ck_assert_ptr_eq(ctx, SENTINEL);
+	ck_assert_ptr_nonnull(strstr(cap.text, "log_priority 8"));
+	o.log_priority = -1;
+	ck_assert_int_eq(dp_ctx_new(&o, &ctx), -EINVAL);
+	ck_assert_ptr_eq(ctx, SENTINEL);
+}
+END_TEST
+
+START_TEST(log_priority_names_round_trip)
+{
+	static const char *const names[] = {
+		"emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+	};
+	int prio;
+
+	for (int i = LOG_EMERG; i <= LOG_DEBUG; i++) {
+		char num[4];
+
+		ck_assert_str_eq(dp_log_priority_name(i), names[i]);
+		prio = -1;
+		ck_assert_int_eq(dp_log_priority_from_name(dp_log_priority_name(i), &prio), 0);
+		ck_assert_int_eq(prio, i);
+		snprintf(num, sizeof(num), "%d", i);
+		ck_assert_int_eq(dp_log_priority_from_name(num, &prio), 0);
+		ck_assert_int_eq(prio, i);
+	}
+	ck_assert_ptr_null(dp_log_priority_name(-1));
+	ck_assert_ptr_null(dp_log_priority_name(LOG_DEBUG + 1));
+	ck_assert_int_eq(dp_log_priority_from_name("error", &prio), 0);
+	ck_assert_int_eq(prio, LOG_ERR);
+	ck_assert_int_eq(dp_log_priority_from_name("warn", &prio), 0);
+	ck_assert_int_eq(prio, LOG_WARNING);
+	prio = 42;
+	ck_assert_int_eq(dp_log_priority_from_name("8", &prio), -EINVAL);
+	ck_assert_int_eq(dp_log_priority_from_name(" 7", &prio), -EINVAL);
+	ck_assert_int_eq(dp_log_priority_from_name("Debug", &prio), -EINVAL);
+	ck_assert_int_eq(dp_log_priority_from_name("", &prio), -EINVAL);
+	ck_assert_int_eq(dp_log_priority_from_name(NULL, &prio), -EINVAL);
+	ck_assert_int_eq(prio, 42);
+	ck_assert_int_eq(dp_log_priority_from_name("info", NULL), -EINVAL);
+}
+END_TEST
+
 START_TEST(two_contexts_are_independent)
 {
 	struct capture a = { 0 }, b = { 0 };
@@ -470,6 +550,9 @@ int main(void)
 	tcase_add_test(tc, log_env_garbage_is_reported_and_ignored);
 	tcase_add_test(tc, log_nothing_printed_by_default);
 	tcase_add_test(tc, log_env_without_callback_prints_to_stderr);
+	tcase_add_test(tc, log_priority_from_opts_yields_to_env);
+	tcase_add_test(tc, log_priority_from_opts_out_of_range_is_einval_and_logged);
+	tcase_add_test(tc, log_priority_names_round_trip);
 	tcase_add_test(tc, two_contexts_are_independent);
 	suite_add_tcase(s, tc);
 	return dp_test_run(s);

@@ -385,6 +385,115 @@ START_TEST(vm_api_rejects_bad_input)
 }
 END_TEST
 
+START_TEST(policy_source_names_the_file_loaded)
+{
+	DP_OPTS(dp_ctx_opts, o, .log_fn = dp_test_log_fn, .data_dir = "/nonexistent",
+		.config_dir = dir);
+	struct dp_ctx *c = NULL;
+	struct dp_policy *p = policy(), *q = NULL;
+	char want[128];
+	const char *path;
+
+	ck_assert_ptr_null(dp_policy_get_source(p)); /* the defaults */
+	ck_assert_ptr_null(dp_policy_get_source(NULL));
+	path = file("first.conf", "[policy]\nmax_devices_per_vm = 3\n");
+	ck_assert_int_eq(dp_policy_load_file(p, path), 0);
+	ck_assert_str_eq(dp_policy_get_source(p), path);
+	/* A file that fails to load changes nothing, its source included. */
+	path = file("bad.conf", "[policy]\nmax_devices_per_vm = lots\n");
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_load_file(p, path), "bad.conf:2:"), -EINVAL);
+	snprintf(want, sizeof(want), "%s/first.conf", dir);
+	ck_assert_str_eq(dp_policy_get_source(p), want);
+	ck_assert_int_eq(dp_policy_load_file(p, NULL), 0); /* no CONFIG_DIR/policy.conf here */
+	ck_assert_str_eq(dp_policy_get_source(p), want);
+	dp_policy_unref(p);
+
+	/* NULL loads CONFIG_DIR/policy.conf and names it. */
+	ck_assert_int_eq(dp_ctx_new(&o, &c), 0);
+	ck_assert_int_eq(dp_policy_new(c, &q), 0);
+	ck_assert_int_eq(dp_policy_load_file(q, NULL), 0);
+	ck_assert_ptr_null(dp_policy_get_source(q));
+	file("policy.conf", "[policy]\nmin_hw_version = 8\n");
+	ck_assert_int_eq(dp_policy_load_file(q, NULL), 0);
+	snprintf(want, sizeof(want), "%s/policy.conf", dir);
+	ck_assert_str_eq(dp_policy_get_source(q), want);
+	ck_assert_int_eq(dp_policy_get_rule(q, DP_RULE_MIN_HW_VERSION), 8);
+	dp_policy_unref(q);
+	dp_ctx_unref(c);
+}
+END_TEST
+
+START_TEST(policy_line_max_is_the_loaders_limit)
+{
+	size_t max = dp_policy_line_max();
+	char line[512];
+	struct dp_policy *p = policy();
+	const char *path;
+	int n;
+
+	ck_assert_uint_ge(max, 80);
+	ck_assert_uint_lt(max + 2, sizeof(line));
+	/* A comment of exactly max bytes loads; one byte more does not. */
+	n = snprintf(line, sizeof(line), "[policy]\n#%0*d\nmin_hw_version = 9\n", (int)max - 1, 0);
+	ck_assert_int_gt(n, 0);
+	path = file("max.conf", line);
+	ck_assert_int_eq(dp_policy_load_file(p, path), 0);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MIN_HW_VERSION), 9);
+	snprintf(line, sizeof(line), "[policy]\n#%0*d\nmin_hw_version = 10\n", (int)max, 0);
+	path = file("over.conf", line);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_load_file(p, path), ":2: line longer than"), -EINVAL);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MIN_HW_VERSION), 9);
+	dp_policy_unref(p);
+}
+END_TEST
+
+START_TEST(vm_reservation_all_follows_the_memory)
+{
+	struct dp_vm *vm = NULL;
+
+	ck_assert_int_eq(dp_vm_new(ctx, "all", &vm), 0);
+	ck_assert_int_eq(dp_vm_set_memory(vm, 8ULL << 30, 1ULL << 30), 0);
+	ck_assert_uint_eq(dp_vm_get_reservation(vm), 1ULL << 30);
+	ck_assert_int_eq(dp_vm_set_memory_size(vm, 4ULL << 30), 0);
+	ck_assert_uint_eq(dp_vm_get_memory(vm), 4ULL << 30);
+	ck_assert_uint_eq(dp_vm_get_reservation(vm), 4ULL << 30);
+	ck_assert_int_eq(dp_vm_set_memory_size(vm, UINT64_MAX), 0);
+	ck_assert_uint_eq(dp_vm_get_reservation(vm), UINT64_MAX);
+	ck_assert_int_eq(dp_vm_set_memory_size(NULL, 1), -EINVAL);
+	dp_vm_unref(vm);
+}
+END_TEST
+
+START_TEST(uints_parse_digits_only)
+{
+	static const struct {
+		const char *s;
+		uint64_t max;
+		int rc;
+		uint64_t v;
+	} cases[] = {
+		{ "0", 10, 0, 0 },          { "7", 10, 0, 7 },           { "007", 10, 0, 7 },
+		{ "10", 10, 0, 10 },        { "11", 10, -ERANGE, 0 },    { "4294967295", UINT32_MAX, 0, UINT32_MAX },
+		{ "4294967296", UINT32_MAX, -ERANGE, 0 }, { "18446744073709551615", UINT64_MAX, 0, UINT64_MAX },
+		{ "18446744073709551616", UINT64_MAX, -ERANGE, 0 }, { "1", 0, -ERANGE, 0 },
+		{ "0", 0, 0, 0 },           { "", 10, -EINVAL, 0 },      { " 7", 10, -EINVAL, 0 },
+		{ "7 ", 10, -EINVAL, 0 },   { "+7", 10, -EINVAL, 0 },    { "-0", 10, -EINVAL, 0 },
+		{ "0x7", 10, -EINVAL, 0 },  { "7a", 10, -EINVAL, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t v = 12345;
+		int rc = dp_parse_uint(cases[i].s, cases[i].max, &v);
+
+		ck_assert_msg(rc == cases[i].rc, "\"%s\": %d, want %d", cases[i].s, rc, cases[i].rc);
+		ck_assert_msg(v == (rc == 0 ? cases[i].v : 12345), "\"%s\": %llu", cases[i].s,
+			      (unsigned long long)v);
+	}
+	ck_assert_int_eq(dp_parse_uint(NULL, 1, NULL), -EINVAL);
+	ck_assert_int_eq(dp_parse_uint("1", 1, NULL), -EINVAL);
+}
+END_TEST
+
 START_TEST(sizes_parse_and_overflow)
 {
 	static const struct {
@@ -878,6 +987,10 @@ int main(void)
 	tcase_add_test(tc, vm_file_errors_name_file_and_line);
 	tcase_add_test(tc, vm_api_rejects_bad_input);
 	tcase_add_test(tc, sizes_parse_and_overflow);
+	tcase_add_test(tc, uints_parse_digits_only);
+	tcase_add_test(tc, policy_source_names_the_file_loaded);
+	tcase_add_test(tc, policy_line_max_is_the_loaders_limit);
+	tcase_add_test(tc, vm_reservation_all_follows_the_memory);
 	tcase_add_test(tc, feature_names_round_trip);
 	tcase_add_test(tc, compat_file_parses_and_most_specific_wins);
 	tcase_add_test(tc, compat_file_errors_name_line_and_add_nothing);

@@ -27,65 +27,60 @@ enum {
 	EXIT_USAGE = 2,
 };
 
-/* Options that only some commands take; cmd_options names them. */
+/*
+ * Every long option, once: X(ID, name, takes a value, global). A global one
+ * applies to every command and the last one given counts; the others belong
+ * to the commands whose opts name them, and each may be given once. From this
+ * list come the OPT_* bits, the getopt codes, cmd_options and longopts[].
+ */
+#define CLI_OPTIONS(X)                                   \
+	X(JSON, "json", false, false)                    \
+	X(NOW, "now", false, false)                      \
+	X(FORCE, "force", false, false)                  \
+	X(VM, "vm", true, false)                         \
+	X(DEVICES, "devices", true, false)               \
+	X(HW_VERSION, "hw-version", true, false)         \
+	X(MEMORY, "memory", true, false)                 \
+	X(RESERVATION, "reservation", true, false)       \
+	X(NAME, "name", true, false)                     \
+	X(FEATURES, "features", true, false)             \
+	X(POLICY, "policy", true, false)                 \
+	X(COMPAT, "compat", false, false)                \
+	X(DRIVERCTL_DIR, "driverctl-dir", true, true)    \
+	X(CONFIG_DIR, "config-dir", true, true)          \
+	X(RUN_DIR, "run-dir", true, true)                \
+	X(DATA_DIR, "data-dir", true, true)
+
+/* getopt_long's codes for the long options, past every character. */
 enum {
-	OPT_JSON = 1u << 0,
-	OPT_NOW = 1u << 1,
-	OPT_FORCE = 1u << 2,
-	OPT_VM = 1u << 3,
-	OPT_DEVICES = 1u << 4,
-	OPT_HW_VERSION = 1u << 5,
-	OPT_MEMORY = 1u << 6,
-	OPT_RESERVATION = 1u << 7,
-	OPT_NAME = 1u << 8,
-	OPT_FEATURES = 1u << 9,
-	OPT_POLICY = 1u << 10,
-	OPT_COMPAT = 1u << 11,
+	LOPT_BASE = 256,
+#define X(id, name, arg, global) LOPT_##id,
+	CLI_OPTIONS(X)
+#undef X
+	LOPT_END
+};
+
+/* One bit an option, for a command's list of the options it takes. */
+enum {
+#define X(id, name, arg, global) OPT_##id = 1u << (LOPT_##id - LOPT_BASE),
+	CLI_OPTIONS(X)
+#undef X
 };
 
 /* The options that describe a VM on the command line, instead of --vm. */
 #define OPT_VM_SPEC (OPT_DEVICES | OPT_HW_VERSION | OPT_MEMORY | \
 		     OPT_RESERVATION | OPT_NAME | OPT_FEATURES)
 
-/* Long-only options. */
-enum {
-	LOPT_JSON = 256,
-	LOPT_NOW,
-	LOPT_FORCE,
-	LOPT_DRIVERCTL_DIR,
-	LOPT_CONFIG_DIR,
-	LOPT_RUN_DIR,
-	LOPT_DATA_DIR,
-	LOPT_VM,
-	LOPT_DEVICES,
-	LOPT_HW_VERSION,
-	LOPT_MEMORY,
-	LOPT_RESERVATION,
-	LOPT_NAME,
-	LOPT_FEATURES,
-	LOPT_POLICY,
-	LOPT_COMPAT,
-};
-
-/* Command options by OPT_* bit: the name, and whether it takes a value. */
+/* The options by getopt code - LOPT_BASE - 1. */
 static const struct {
 	unsigned opt;
-	int lopt;
 	const char *name;
 	bool has_arg;
+	bool global;
 } cmd_options[] = {
-	{ OPT_JSON, LOPT_JSON, "json", false },
-	{ OPT_NOW, LOPT_NOW, "now", false },
-	{ OPT_FORCE, LOPT_FORCE, "force", false },
-	{ OPT_VM, LOPT_VM, "vm", true },
-	{ OPT_DEVICES, LOPT_DEVICES, "devices", true },
-	{ OPT_HW_VERSION, LOPT_HW_VERSION, "hw-version", true },
-	{ OPT_MEMORY, LOPT_MEMORY, "memory", true },
-	{ OPT_RESERVATION, LOPT_RESERVATION, "reservation", true },
-	{ OPT_NAME, LOPT_NAME, "name", true },
-	{ OPT_FEATURES, LOPT_FEATURES, "features", true },
-	{ OPT_POLICY, LOPT_POLICY, "policy", true },
-	{ OPT_COMPAT, LOPT_COMPAT, "compat", false },
+#define X(id, name, arg, global) { OPT_##id, name, arg, global },
+	CLI_OPTIONS(X)
+#undef X
 };
 
 #define N_CMD_OPTIONS (sizeof(cmd_options) / sizeof(cmd_options[0]))
@@ -95,10 +90,6 @@ struct cli {
 	unsigned opts;              /* OPT_* given on the command line */
 	int verbose;
 	unsigned lib_errors;        /* LOG_ERR messages the library gave */
-	const char *driverctl_dir;
-	const char *config_dir;
-	const char *run_dir;
-	const char *data_dir;
 	const char *values[N_CMD_OPTIONS]; /* by cmd_options index; NULL: not given */
 };
 
@@ -110,10 +101,6 @@ struct command {
 	unsigned opts;              /* OPT_* it accepts */
 	int nargs;                  /* positional arguments it needs */
 	int (*run)(struct cli *cli, const char *arg);
-};
-
-static const char *const prio_names[] = {
-	"emerg", "alert", "crit", "error", "warning", "notice", "info", "debug",
 };
 
 /*
@@ -156,7 +143,7 @@ static void cli_log(struct dp_ctx *ctx, int priority, const char *file,
 		cli->lib_errors++;
 	fputs("directpath: ", stderr);
 	if (priority > LOG_ERR)
-		fprintf(stderr, "%s: ", prio_names[priority]);
+		fprintf(stderr, "%s: ", dp_log_priority_name(priority));
 	if (priority == LOG_DEBUG)
 		fprintf(stderr, "%s: ", fn);
 	put_quoted(format, args);
@@ -1035,18 +1022,12 @@ static int passthrough_failed(const struct dp_device *dev,
 
 	switch (r) {
 	case -EPERM:
-		if (!(info->flags & guarded) || !enable) {
+		/* The library said what the function is (dp_device_set_passthrough(3)). */
+		if (!(info->flags & guarded) || !enable)
 			err_msg("%s: cannot %s: %s", bdf, what, strerror(-r));
-		} else if (explained) {
-			err_msg("%s: refused; --force overrides", bdf);
-		} else {
-			err_msg("%s: refused: it is %s; giving it to a VM takes it from the host (--force overrides)",
-				bdf,
-				info->flags & DP_DEVICE_HOST_BRIDGE ? "a host bridge" :
-				info->flags & DP_DEVICE_BRIDGE ? "a PCI bridge" :
-				info->flags & DP_DEVICE_BOOT_VGA ? "the boot VGA device" :
-				"a function whose config space could not be read");
-		}
+		else
+			err_msg("%s: refused%s; --force overrides", bdf,
+				explained ? "" : ": giving it to a VM would take it from the host");
 		return EXIT_DENIED;
 	case -EACCES:
 	case -EROFS:
@@ -1225,76 +1206,34 @@ static bool lib_said(const struct cli *cli, unsigned errors_before)
 	return cli->lib_errors != errors_before;
 }
 
-/* The longest line a policy file may have (directpath-policy(5)). */
-#define POLICY_LINE_MAX 198
-
 /*
  * The policy in force: the defaults and the compatibility list of the data
  * directory, then --policy FILE, or CONFIG_DIR/policy.conf when it exists.
- * source receives the file loaded, or "" for none.
  */
-static int load_policy(struct cli *cli, struct dp_policy **out, char *source,
-		       size_t len)
+static int load_policy(struct cli *cli, struct dp_policy **out)
 {
 	const char *file = opt_value(cli, OPT_POLICY);
 	struct dp_policy *policy;
-	char dflt[PATH_MAX];
 	unsigned errors = cli->lib_errors;
 	int r;
 
-	source[0] = '\0';
 	r = dp_policy_new(cli->ctx, &policy);
 	if (r < 0) {
 		if (!lib_said(cli, errors))
 			err_msg("cannot set up the policy: %s", strerror(-r));
 		return EXIT_USAGE;
 	}
-	if (!file) {
-		if (snprintf(dflt, sizeof(dflt), "%s/policy.conf",
-			     dp_ctx_get_config_dir(cli->ctx)) >= (int)sizeof(dflt)) {
-			err_msg("the configuration directory's name is too long");
-			dp_policy_unref(policy);
-			return EXIT_USAGE;
-		}
-		/* No policy file is the defaults; any other trouble is the loader's to report. */
-		if (access(dflt, F_OK) < 0 && errno == ENOENT) {
-			*out = policy;
-			return EXIT_OK;
-		}
-		file = dflt;
-	}
 	errors = cli->lib_errors;
 	r = dp_policy_load_file(policy, file);
 	if (r < 0) {
 		if (!lib_said(cli, errors))
-			err_msg("%s: cannot load the policy: %s", file, strerror(-r));
+			err_msg("%s: cannot load the policy: %s",
+				file ? file : "policy.conf", strerror(-r));
 		dp_policy_unref(policy);
 		return EXIT_USAGE;
 	}
-	snprintf(source, len, "%s", file);
 	*out = policy;
 	return EXIT_OK;
-}
-
-/* A decimal number up to max, digits only. */
-static int parse_uint(const char *s, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!*s)
-		return -EINVAL;
-	for (; *s; s++) {
-		unsigned d;
-
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		d = (unsigned)(*s - '0');
-		if (v > (max - d) / 10)
-			return -ERANGE;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
 }
 
 static int parse_size_opt(const char *opt, const char *text, uint64_t *out)
@@ -1395,14 +1334,13 @@ static int build_vm(struct cli *cli, struct dp_vm **out)
 	}
 	if (!hw || !mem)
 		return usage_error("check", "a VM is needed: --vm FILE, or --hw-version and --memory (and --devices)");
-	r = parse_uint(hw, UINT32_MAX, &hw_version);
+	r = dp_parse_uint(hw, UINT32_MAX, &hw_version);
 	if (r < 0)
 		return usage_error("check", "--hw-version: \"%s\" is not a hardware version (a number such as 7)%s",
 				   hw, r == -ERANGE ? ": too large" : "");
 	r = parse_size_opt("memory", mem, &memory);
 	if (r != EXIT_OK)
 		return r;
-	reservation = memory;
 	if (res) {
 		r = parse_size_opt("reservation", res, &reservation);
 		if (r != EXIT_OK)
@@ -1421,7 +1359,8 @@ static int build_vm(struct cli *cli, struct dp_vm **out)
 	}
 	r = dp_vm_set_hw_version(vm, (uint32_t)hw_version);
 	if (r == 0)
-		r = dp_vm_set_memory(vm, memory, reservation);
+		r = res ? dp_vm_set_memory(vm, memory, reservation) :
+			  dp_vm_set_memory_size(vm, memory);
 	if (r == 0)
 		r = dp_vm_set_features(vm, feature_bits, 1);
 	if (r < 0) {
@@ -1542,7 +1481,6 @@ static int cmd_check(struct cli *cli, const char *arg)
 	struct dp_policy *policy = NULL;
 	struct dp_report *rep = NULL;
 	struct dp_vm *vm = NULL;
-	char source[PATH_MAX];
 	unsigned errors;
 	int r;
 
@@ -1550,7 +1488,7 @@ static int cmd_check(struct cli *cli, const char *arg)
 	r = build_vm(cli, &vm);
 	if (r != EXIT_OK)
 		return r;
-	r = load_policy(cli, &policy, source, sizeof(source));
+	r = load_policy(cli, &policy);
 	if (r != EXIT_OK)
 		goto out;
 	/* A VM without devices needs nothing of the host. */
@@ -1818,14 +1756,14 @@ static void compat_print(const struct compat_list *l)
 static void policy_comment(const char *format, ...) DP_PRINTF(1, 2);
 static void policy_comment(const char *format, ...)
 {
-	char line[POLICY_LINE_MAX + 2];
+	char line[512];
 	va_list args;
 	int n;
 
 	va_start(args, format);
 	n = vsnprintf(line, sizeof(line), format, args);
 	va_end(args);
-	if (n >= 0 && n <= POLICY_LINE_MAX)
+	if (n >= 0 && (size_t)n < sizeof(line) && (size_t)n <= dp_policy_line_max())
 		printf("%s\n", line);
 	else
 		printf("# (a line too long for a policy file was left out)\n");
@@ -1855,7 +1793,7 @@ static int policy_json(const struct dp_policy *policy, const char *source,
 		e |= text ? jadd_str(rules, name, text) : jadd_int(rules, name, v);
 	}
 	e |= jadd(o, "rules", rules, false);
-	e |= jadd_str(o, "policy_file", *source ? source : NULL);
+	e |= jadd_str(o, "policy_file", source);
 	e |= jadd_str(o, "compat_dir", compat->dir);
 	e |= jadd(o, "compat", compat_json(compat), false);
 	if (e) {
@@ -1869,13 +1807,14 @@ static int cmd_policy(struct cli *cli, const char *arg)
 {
 	struct compat_list compat = { 0 };
 	struct dp_policy *policy = NULL;
-	char source[PATH_MAX];
+	const char *source;
 	int r;
 
 	(void)arg;
-	r = load_policy(cli, &policy, source, sizeof(source));
+	r = load_policy(cli, &policy);
 	if (r != EXIT_OK)
 		return r;
+	source = dp_policy_get_source(policy);
 	r = compat_read(cli, policy, &compat);
 	if (r != EXIT_OK)
 		goto out;
@@ -1895,7 +1834,7 @@ static int cmd_policy(struct cli *cli, const char *arg)
 	}
 	/* A policy file (directpath-policy(5)) that sets every rule. */
 	policy_comment("# The policy in force (directpath-policy(5)): the built-in defaults, which");
-	if (*source)
+	if (source)
 		policy_comment("# are VMware ESX 4.0's, then %s.", source);
 	else
 		policy_comment("# are VMware ESX 4.0's; no policy file was loaded.");
@@ -2097,9 +2036,13 @@ static const struct command *find_command(const char *name)
 
 static int run(struct cli *cli, const struct command *cmd, const char *arg)
 {
+	/* Warnings and errors, unless DIRECTPATH_LOG says otherwise; -v wins. */
 	DP_OPTS(dp_ctx_opts, opts, .log_fn = cli_log, .log_userdata = cli,
-		.config_dir = cli->config_dir, .run_dir = cli->run_dir,
-		.data_dir = cli->data_dir, .driverctl_dir = cli->driverctl_dir);
+		.config_dir = opt_value(cli, OPT_CONFIG_DIR),
+		.run_dir = opt_value(cli, OPT_RUN_DIR),
+		.data_dir = opt_value(cli, OPT_DATA_DIR),
+		.driverctl_dir = opt_value(cli, OPT_DRIVERCTL_DIR),
+		.log_priority = LOG_WARNING);
 	int r;
 
 	r = dp_ctx_new(&opts, &cli->ctx);
@@ -2108,12 +2051,8 @@ static int run(struct cli *cli, const struct command *cmd, const char *arg)
 			err_msg("cannot start libdirectpath: %s", strerror(-r));
 		return EXIT_USAGE;
 	}
-	/* -v wins; otherwise DIRECTPATH_LOG, or warnings and errors. */
-	if (cli->verbose || !secure_getenv("DIRECTPATH_LOG")) {
-		int prio = cli->verbose > 1 ? LOG_DEBUG :
-			   cli->verbose ? LOG_INFO : LOG_WARNING;
-
-		r = dp_ctx_set_log_priority(cli->ctx, prio);
+	if (cli->verbose) {
+		r = dp_ctx_set_log_priority(cli->ctx, cli->verbose > 1 ? LOG_DEBUG : LOG_INFO);
 		if (r < 0) {
 			err_msg("cannot set the log priority: %s", strerror(-r));
 			cli->ctx = dp_ctx_unref(cli->ctx);
@@ -2125,24 +2064,24 @@ static int run(struct cli *cli, const struct command *cmd, const char *arg)
 	return r;
 }
 
-/* A command's option from getopt_long; each is given at most once. */
+/* An option from getopt_long; a command's is given at most once. */
 static int command_option(struct cli *cli, int c, const char *value)
 {
-	for (size_t i = 0; i < N_CMD_OPTIONS; i++) {
-		if (cmd_options[i].lopt != c)
-			continue;
-		if (cmd_options[i].has_arg && cli->values[i]) {
-			err_msg("--%s given twice", cmd_options[i].name);
-			usage_hint();
-			return EXIT_USAGE;
-		}
-		cli->opts |= cmd_options[i].opt;
-		if (cmd_options[i].has_arg)
-			cli->values[i] = value;
-		return EXIT_OK;
+	size_t i = (size_t)(c - LOPT_BASE - 1);
+
+	if (c <= LOPT_BASE || c >= LOPT_END) {
+		usage_hint();
+		return EXIT_USAGE;
 	}
-	usage_hint();
-	return EXIT_USAGE;
+	if (cmd_options[i].has_arg && !cmd_options[i].global && cli->values[i]) {
+		err_msg("--%s given twice", cmd_options[i].name);
+		usage_hint();
+		return EXIT_USAGE;
+	}
+	cli->opts |= cmd_options[i].opt;
+	if (cmd_options[i].has_arg)
+		cli->values[i] = value;
+	return EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -2151,22 +2090,10 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "verbose", no_argument, NULL, 'v' },
-		{ "json", no_argument, NULL, LOPT_JSON },
-		{ "now", no_argument, NULL, LOPT_NOW },
-		{ "force", no_argument, NULL, LOPT_FORCE },
-		{ "driverctl-dir", required_argument, NULL, LOPT_DRIVERCTL_DIR },
-		{ "config-dir", required_argument, NULL, LOPT_CONFIG_DIR },
-		{ "run-dir", required_argument, NULL, LOPT_RUN_DIR },
-		{ "data-dir", required_argument, NULL, LOPT_DATA_DIR },
-		{ "vm", required_argument, NULL, LOPT_VM },
-		{ "devices", required_argument, NULL, LOPT_DEVICES },
-		{ "hw-version", required_argument, NULL, LOPT_HW_VERSION },
-		{ "memory", required_argument, NULL, LOPT_MEMORY },
-		{ "reservation", required_argument, NULL, LOPT_RESERVATION },
-		{ "name", required_argument, NULL, LOPT_NAME },
-		{ "features", required_argument, NULL, LOPT_FEATURES },
-		{ "policy", required_argument, NULL, LOPT_POLICY },
-		{ "compat", no_argument, NULL, LOPT_COMPAT },
+#define X(id, name, arg, global) \
+		{ name, arg ? required_argument : no_argument, NULL, LOPT_##id },
+		CLI_OPTIONS(X)
+#undef X
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli cli = { 0 };
@@ -2186,18 +2113,6 @@ int main(int argc, char **argv)
 			break;
 		case 'v':
 			cli.verbose++;
-			break;
-		case LOPT_DATA_DIR:
-			cli.data_dir = optarg;
-			break;
-		case LOPT_DRIVERCTL_DIR:
-			cli.driverctl_dir = optarg;
-			break;
-		case LOPT_CONFIG_DIR:
-			cli.config_dir = optarg;
-			break;
-		case LOPT_RUN_DIR:
-			cli.run_dir = optarg;
 			break;
 		default:
 			r = command_option(&cli, c, optarg);
@@ -2256,7 +2171,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	for (size_t i = 0; i < N_CMD_OPTIONS; i++) {
-		if ((cli.opts & cmd_options[i].opt) && !(cmd->opts & cmd_options[i].opt)) {
+		if ((cli.opts & cmd_options[i].opt) && !cmd_options[i].global &&
+		    !(cmd->opts & cmd_options[i].opt)) {
 			err_msg("%s: unknown option --%s", cmd->name, cmd_options[i].name);
 			fprintf(stderr, "Usage: directpath [OPTIONS] %s %s\n",
 				cmd->name, cmd->args);

@@ -11,7 +11,7 @@
  *
  * The flow (main() below):
  *  1. Describe the VM to the library: dp_vm_new, dp_vm_set_hw_version,
- *     dp_vm_set_memory (all of it reserved: passthrough pins guest RAM for
+ *     dp_vm_set_memory_size (all of it reserved: passthrough pins guest RAM for
  *     DMA), dp_vm_add_device per --device.
  *  2. Ask the policy: dp_policy_new, dp_policy_load_file (--policy, or the
  *     configuration directory's policy.conf when there is one), dp_ctx_scan
@@ -352,7 +352,7 @@ static int check_policy(struct dp_ctx *ctx, const struct options *o, struct dp_v
 	if (r == 0)
 		r = dp_vm_set_hw_version(vm, (uint32_t)o->hw_version);
 	if (r == 0)
-		r = dp_vm_set_memory(vm, o->memory, o->memory);
+		r = dp_vm_set_memory_size(vm, o->memory);
 	for (size_t i = 0; r == 0 && i < o->n_devices; i++)
 		r = dp_vm_add_device(vm, o->devices[i]);
 	if (r < 0) {

@@ -42,7 +42,7 @@ extern "C" {
  * compiled with; dp_version() gives the version of the library it runs with.
  */
 #define DP_VERSION_MAJOR 0
-#define DP_VERSION_MINOR 9
+#define DP_VERSION_MINOR 10
 #define DP_VERSION_MICRO 0
 
 /* True when the header is version major.minor.micro or newer. */
@@ -91,6 +91,8 @@ struct dp_ctx_opts {
 	const char *data_dir;    /* absolute; default /usr/share/directpath */
 	/* Appended in 0.2 (DIRECTPATH_1.1): */
 	const char *driverctl_dir; /* absolute; default /etc/driverctl.d */
+	/* Appended in 0.10 (DIRECTPATH_1.10): */
+	int64_t log_priority;    /* threshold unless DIRECTPATH_LOG sets one; 0: LOG_ERR */
 };
 
 /* Create a context; opts may be NULL. */
@@ -109,6 +111,10 @@ DP_EXPORT int dp_ctx_set_log_priority(struct dp_ctx *ctx, int priority);
 DP_EXPORT int dp_ctx_get_log_priority(const struct dp_ctx *ctx);
 /* The current log priority threshold into *priority; 0 or -EINVAL (DIRECTPATH_1.9). */
 DP_EXPORT int dp_ctx_get_log_priority_value(const struct dp_ctx *ctx, int *priority);
+/* A syslog priority's name as DIRECTPATH_LOG takes it ("err", "debug"), or NULL (DIRECTPATH_1.10). */
+DP_EXPORT const char *dp_log_priority_name(int priority);
+/* A priority from its name, an alias ("error", "warn") or its number; 0 or -EINVAL (DIRECTPATH_1.10). */
+DP_EXPORT int dp_log_priority_from_name(const char *name, int *priority);
 
 /* Attach caller data to the context. */
 DP_EXPORT int dp_ctx_set_userdata(struct dp_ctx *ctx, void *userdata);
@@ -304,6 +310,8 @@ DP_EXPORT struct dp_vm *dp_vm_unref(struct dp_vm *vm);
 DP_EXPORT int dp_vm_set_hw_version(struct dp_vm *vm, uint32_t version);
 /* Guest RAM and how much of it is reserved, in bytes. */
 DP_EXPORT int dp_vm_set_memory(struct dp_vm *vm, uint64_t size, uint64_t reservation);
+/* Guest RAM, all of it reserved, as a VM file without a reservation (DIRECTPATH_1.10). */
+DP_EXPORT int dp_vm_set_memory_size(struct dp_vm *vm, uint64_t size);
 /* Enables (on != 0) or disables DP_FEATURE_* bits. */
 DP_EXPORT int dp_vm_set_features(struct dp_vm *vm, uint32_t features, int on);
 /* Adds a passthrough device by BDF (kept as given; checked by the policy). */
@@ -356,6 +364,10 @@ DP_EXPORT int dp_policy_get_rule_value(const struct dp_policy *policy, enum dp_r
 DP_EXPORT int dp_policy_set(struct dp_policy *policy, const char *key, const char *value);
 /* Reads a policy file (directpath-policy(5)); NULL: CONFIG_DIR/policy.conf. */
 DP_EXPORT int dp_policy_load_file(struct dp_policy *policy, const char *path);
+/* The file the rules were last loaded from, or NULL: the defaults (DIRECTPATH_1.10). */
+DP_EXPORT const char *dp_policy_get_source(const struct dp_policy *policy);
+/* The longest line, in bytes, a policy or VM file may have (DIRECTPATH_1.10). */
+DP_EXPORT size_t dp_policy_line_max(void);
 /* The rule's file name, or NULL. */
 DP_EXPORT const char *dp_rule_name(enum dp_rule rule);
 
@@ -397,6 +409,8 @@ DP_EXPORT const char *dp_rule_value_name(enum dp_rule rule, int64_t value);
 
 /* Parses a size: bytes, or with K, M, G, T (binary; "KiB", "G" and "GB" alike). */
 DP_EXPORT int dp_parse_size(const char *text, uint64_t *out);
+/* Parses a decimal number of digits only, up to max; -EINVAL or -ERANGE (DIRECTPATH_1.10). */
+DP_EXPORT int dp_parse_uint(const char *text, uint64_t max, uint64_t *out);
 
 /*
  * Checking a VM against the policy: every rule is evaluated, never stopping

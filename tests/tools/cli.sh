@@ -301,6 +301,15 @@ cp "$tmp/custom.conf" "$conf/policy.conf"
 check "policy loads CONFIG_DIR/policy.conf when it exists" 0 "max_devices_per_vm = 3" "$tool" --config-dir "$conf" policy
 check "--policy FILE wins over CONFIG_DIR/policy.conf" 0 "max_devices_per_vm = 2" \
 	"$tool" --config-dir "$conf" policy --policy "$tmp/defaults.conf"
+# The log priority: warnings by default, DIRECTPATH_LOG (the library's own), and -v over both.
+check "DIRECTPATH_LOG=debug shows the library's debug messages" 0 "directpath: debug: dp_policy_load_file: policy: no $empty/policy.conf" \
+	env DIRECTPATH_LOG=debug "$tool" --config-dir "$empty" policy
+check "-vv wins over DIRECTPATH_LOG=err" 0 "directpath: debug: dp_policy_load_file:" \
+	env DIRECTPATH_LOG=err "$tool" -vv --config-dir "$empty" policy
+same "without DIRECTPATH_LOG or -v no debug message is shown" "" \
+	"$(env -u DIRECTPATH_LOG "$tool" --config-dir "$empty" policy 2>&1 >/dev/null)"
+same "DIRECTPATH_LOG=info shows info, not debug" "" \
+	"$(DIRECTPATH_LOG=info "$tool" --config-dir "$empty" policy 2>&1 >/dev/null | grep 'debug:')"
 # A reservation below the memory: the default policy finds it, policy.conf's does not.
 if [ -n "$first" ]; then
 	same "check finds memory-not-reserved by default" memory-not-reserved \

@@ -27,6 +27,19 @@ const char *dp_support_level_name(int level)
 	return level >= 0 && level <= DP_SUPPORT_UNSUPPORTED ? level_names[level] : NULL;
 }
 
+int dp_support_level_from_name(const char *name, int *value)
+{
+	if (!name || !value)
+		return -EINVAL;
+	for (int i = 0; i <= DP_SUPPORT_UNSUPPORTED; i++) {
+		if (strcmp(name, level_names[i]) == 0) {
+			*value = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 static int add_entry(struct dp_policy *p, uint32_t v, uint32_t d, uint32_t sv,
 		     uint32_t sd, int level, const char *name, const char *source,
 		     unsigned line)
@@ -114,9 +127,9 @@ static int parse_line(struct dp_policy *p, char *line, const char **why,
 		}
 		w = strtok_r(NULL, " \t", &save);
 	}
-	for (int i = DP_SUPPORT_SUPPORTED; w && i <= DP_SUPPORT_UNSUPPORTED; i++)
-		if (strcmp(w, level_names[i]) == 0)
-			level = i;
+	/* A file lists what it knows of; "unlisted" is what it does not say. */
+	if (!w || dp_support_level_from_name(w, &level) < 0 || level == DP_SUPPORT_UNLISTED)
+		level = -1;
 	if (level < 0) {
 		*why = "expected a level: supported, experimental or unsupported";
 		return -EINVAL;

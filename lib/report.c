@@ -34,11 +34,23 @@ static const char *const code_names[] = {
 	[DP_FINDING_NOT_BOUND] = "not-bound",
 };
 
-static const char *const severity_names[] = { "info", "warning", "error" };
 
 const char *dp_finding_code_name(uint32_t code)
 {
 	return code < sizeof(code_names) / sizeof(code_names[0]) ? code_names[code] : NULL;
+}
+
+int dp_finding_code_from_name(const char *name, uint32_t *value)
+{
+	if (!name || !value)
+		return -EINVAL;
+	for (uint32_t i = 1; i < sizeof(code_names) / sizeof(code_names[0]); i++) {
+		if (code_names[i] && strcmp(name, code_names[i]) == 0) {
+			*value = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 int dp_report_new(struct dp_ctx *ctx, const char *vm_name, uint32_t vm_features,
@@ -260,7 +272,7 @@ int dp_report_to_json(const struct dp_report *report, char **out)
 		}
 		r = dp_first_err(r, put(o, "code", json_object_new_int((int32_t)f->code)));
 		r = dp_first_err(r, put(o, "name", json_object_new_string(dp_finding_code_name(f->code))));
-		r = dp_first_err(r, put(o, "severity", json_object_new_string(severity_names[f->severity])));
+		r = dp_first_err(r, put(o, "severity", json_object_new_string(dp_severity_name(f->severity))));
 		r = dp_first_err(r, put(o, "subject", json_object_new_string(f->subject)));
 		r = dp_first_err(r, put_str_or_null(o, "rule", f->rule));
 		r = dp_first_err(r, put(o, "message", json_object_new_string(f->message)));

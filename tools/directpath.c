@@ -210,51 +210,21 @@ static const char *class_name(uint32_t class_code)
 	return "unassigned class";
 }
 
-static const struct {
-	uint64_t flag;
-	const char *name;
-} device_flags[] = {
-	{ DP_DEVICE_BRIDGE, "bridge" },
-	{ DP_DEVICE_HOST_BRIDGE, "host-bridge" },
-	{ DP_DEVICE_BOOT_VGA, "boot-vga" },
-	{ DP_DEVICE_MULTIFUNCTION, "multifunction" },
-	{ DP_DEVICE_PCIE, "pcie" },
-	{ DP_DEVICE_FLR, "flr" },
-	{ DP_DEVICE_PM, "pm" },
-	{ DP_DEVICE_PM_NO_SOFT_RESET, "pm-no-soft-reset" },
-	{ DP_DEVICE_MSI, "msi" },
-	{ DP_DEVICE_MSIX, "msix" },
-	{ DP_DEVICE_ACS, "acs" },
-	{ DP_DEVICE_SRIOV_PF, "sriov-pf" },
-	{ DP_DEVICE_SRIOV_VF, "sriov-vf" },
-	{ DP_DEVICE_ROM, "rom" },
-	{ DP_DEVICE_MARKED, "marked" },
-	{ DP_DEVICE_CONFIG_SHORT, "config-short" },
-	{ DP_DEVICE_CONFIG_UNREADABLE, "config-unreadable" },
-};
-
-#define N_DEVICE_FLAGS (sizeof(device_flags) / sizeof(device_flags[0]))
-
-/* Bits this tool has no name for: a newer library's. */
+/* Bits this library has no name for: a newer library's in an older header's tool. */
 static uint64_t unknown_flags(uint64_t flags)
 {
-	for (size_t i = 0; i < N_DEVICE_FLAGS; i++)
-		flags &= ~device_flags[i].flag;
+	for (int b = 0; b < 64; b++)
+		if (dp_device_flag_name(UINT64_C(1) << b))
+			flags &= ~(UINT64_C(1) << b);
 	return flags;
 }
 
-static const char *iommu_kind_name(uint32_t kind)
+/* The IOMMU's kind, or "other" for a kind this library has no name for. */
+static const char *iommu_kind(uint32_t kind)
 {
-	switch (kind) {
-	case DP_IOMMU_NONE:
-		return "none";
-	case DP_IOMMU_INTEL:
-		return "intel";
-	case DP_IOMMU_AMD:
-		return "amd";
-	default:
-		return "other";
-	}
+	const char *name = dp_iommu_kind_name(kind);
+
+	return name ? name : dp_iommu_kind_name(DP_IOMMU_OTHER);
 }
 
 /* The one-word eligibility hint of list and show, most serious first. */
@@ -412,16 +382,11 @@ static int host_json(const struct dp_host_caps *c)
 
 	if (!o)
 		return oom();
-	e |= jadd_str(o, "iommu", iommu_kind_name(c->iommu_kind));
-	e |= jadd_bool(o, "iommu_groups", c->flags & DP_HOST_IOMMU_GROUPS);
+	e |= jadd_str(o, "iommu", iommu_kind(c->iommu_kind));
+	e |= jadd_bool(o, dp_host_flag_name(DP_HOST_IOMMU_GROUPS), c->flags & DP_HOST_IOMMU_GROUPS);
 	e |= jadd_int(o, "iommu_group_count", c->iommu_group_count);
-	e |= jadd_bool(o, "interrupt_remapping", c->flags & DP_HOST_IRQ_REMAP);
-	e |= jadd_bool(o, "unsafe_interrupts",
-		       c->flags & DP_HOST_UNSAFE_INTERRUPTS);
-	e |= jadd_bool(o, "vfio", c->flags & DP_HOST_VFIO);
-	e |= jadd_bool(o, "vfio_pci", c->flags & DP_HOST_VFIO_PCI);
-	e |= jadd_bool(o, "vfio_pci_module", c->flags & DP_HOST_VFIO_PCI_MODULE);
-	e |= jadd_bool(o, "kvm", c->flags & DP_HOST_KVM);
+	for (uint32_t bit = DP_HOST_IRQ_REMAP; bit <= DP_HOST_KVM; bit <<= 1)
+		e |= jadd_bool(o, dp_host_flag_name(bit), c->flags & bit);
 	e |= jadd_int_or_null(o, "kvm_api_version", c->kvm_api_version);
 	/* null: unlimited */
 	if (c->memlock_cur == UINT64_MAX)
@@ -460,7 +425,7 @@ static int cmd_host(struct cli *cli, const char *arg)
 	else
 		vfio_pci = "not available";
 	printf("%-21s %s\n", "IOMMU",
-	       c.flags & DP_HOST_IOMMU ? iommu_kind_name(c.iommu_kind) : "none");
+	       iommu_kind(c.flags & DP_HOST_IOMMU ? c.iommu_kind : DP_IOMMU_NONE));
 	printf("%-21s %" PRId32 "\n", "IOMMU groups", c.iommu_group_count);
 	printf("%-21s %s\n", "interrupt remapping",
 	       c.flags & DP_HOST_IRQ_REMAP ? "yes" : "no");
@@ -758,9 +723,12 @@ static int show_json(struct cli *cli, const struct dp_device *dev,
 	e |= jadd_str(o, "physfn", dp_device_get_physfn(dev));
 
 	a = json_object_new_array();
-	for (size_t i = 0; a && i < N_DEVICE_FLAGS; i++)
-		if (info->flags & device_flags[i].flag)
-			e |= jarray_add(a, json_object_new_string(device_flags[i].name));
+	for (int b = 0; a && b < 64; b++) {
+		const char *name = dp_device_flag_name(UINT64_C(1) << b);
+
+		if ((info->flags & (UINT64_C(1) << b)) && name)
+			e |= jarray_add(a, json_object_new_string(name));
+	}
 	e |= jadd(o, "flags", a, false);
 	e |= jadd_uint(o, "flags_unknown", unknown_flags(info->flags));
 
@@ -893,9 +861,11 @@ static int show_text(struct cli *cli, const struct dp_device *dev,
 	printf(FIELD "%02x\n", "revision", info->revision);
 	printf(FIELD "%u\n", "header type", info->header_type);
 	printf(FIELD, "flags");
-	for (size_t i = 0; i < N_DEVICE_FLAGS; i++) {
-		if (info->flags & device_flags[i].flag) {
-			printf("%s%s", any ? " " : "", device_flags[i].name);
+	for (int b = 0; b < 64; b++) {
+		const char *name = dp_device_flag_name(UINT64_C(1) << b);
+
+		if ((info->flags & (UINT64_C(1) << b)) && name) {
+			printf("%s%s", any ? " " : "", name);
 			any = true;
 		}
 	}
@@ -1382,16 +1352,9 @@ static int build_vm(struct cli *cli, struct dp_vm **out)
 
 static const char *severity_name(uint32_t severity)
 {
-	switch (severity) {
-	case DP_SEVERITY_INFO:
-		return "info";
-	case DP_SEVERITY_WARNING:
-		return "warning";
-	case DP_SEVERITY_ERROR:
-		return "error";
-	default:
-		return "?";
-	}
+	const char *name = dp_severity_name(severity);
+
+	return name ? name : "?";
 }
 
 /* "3 errors", "1 warning". */

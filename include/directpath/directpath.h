@@ -175,6 +175,9 @@ DP_EXPORT struct dp_ctx *dp_device_get_ctx(const struct dp_device *dev);
 #define DP_DEVICE_MARKED          (UINT64_C(1) << 14) /* marked for passthrough */
 #define DP_DEVICE_CONFIG_SHORT    (UINT64_C(1) << 15) /* config < 256 bytes read */
 #define DP_DEVICE_CONFIG_UNREADABLE (UINT64_C(1) << 16) /* not even its 64-byte header read */
+/* "host-bridge", "msix", ... for one DP_DEVICE_* bit, or NULL (DIRECTPATH_1.10). */
+DP_EXPORT const char *dp_device_flag_name(uint64_t flag);
+DP_EXPORT int dp_device_flag_from_name(const char *name, uint64_t *value);
 
 /* dp_device_info.bar_flags[] */
 #define DP_BAR_PRESENT  (1u << 0)
@@ -249,6 +252,16 @@ DP_EXPORT const char *dp_device_get_group_member(const struct dp_device *dev,
 #define DP_HOST_VFIO_PCI          (1u << 5) /* vfio-pci is loaded */
 #define DP_HOST_VFIO_PCI_MODULE   (1u << 6) /* vfio-pci can be loaded */
 #define DP_HOST_KVM               (1u << 7) /* /dev/kvm answers API 12 */
+
+/*
+ * Names of the constants (dp_iommu_kind_name(3)): "intel"; "iommu_groups";
+ * NULL for a value without one. The _from_name forms return 0, or -EINVAL
+ * for an unknown name, and write *value only on success (DIRECTPATH_1.10).
+ */
+DP_EXPORT const char *dp_iommu_kind_name(uint32_t kind);
+DP_EXPORT int dp_iommu_kind_from_name(const char *name, uint32_t *value);
+DP_EXPORT const char *dp_host_flag_name(uint32_t flag);
+DP_EXPORT int dp_host_flag_from_name(const char *name, uint32_t *value);
 
 struct dp_host_caps {
 	size_t sz;                /* sizeof(struct dp_host_caps) */
@@ -404,6 +417,8 @@ DP_EXPORT int dp_policy_get_compat_entry(const struct dp_policy *policy, size_t 
 					 struct dp_compat_info *info);
 /* "supported", "experimental", "unsupported", "unlisted", or NULL. */
 DP_EXPORT const char *dp_support_level_name(int level);
+/* The level of a name; 0, or -EINVAL (DIRECTPATH_1.10). */
+DP_EXPORT int dp_support_level_from_name(const char *name, int *value);
 /* A rule's value as policy files spell it ("yes", "warn", "full"); NULL for counts. */
 DP_EXPORT const char *dp_rule_value_name(enum dp_rule rule, int64_t value);
 
@@ -448,6 +463,9 @@ enum dp_finding_code {
 #define DP_SEVERITY_INFO 0
 #define DP_SEVERITY_WARNING 1
 #define DP_SEVERITY_ERROR 2
+/* "info", "warning", "error", or NULL (DIRECTPATH_1.10). */
+DP_EXPORT const char *dp_severity_name(uint32_t severity);
+DP_EXPORT int dp_severity_from_name(const char *name, uint32_t *value);
 
 /* One finding; the strings belong to the report. */
 struct dp_finding {
@@ -480,6 +498,8 @@ DP_EXPORT const char *dp_report_get_feature_cause(const struct dp_report *report
 DP_EXPORT int dp_report_to_json(const struct dp_report *report, char **out);
 /* "no-iommu" etc., or NULL. */
 DP_EXPORT const char *dp_finding_code_name(uint32_t code);
+/* The code of a finding name; 0, or -EINVAL (DIRECTPATH_1.10). */
+DP_EXPORT int dp_finding_code_from_name(const char *name, uint32_t *value);
 
 /*
  * The backend: a VM whose policy check allowed it is attached to VFIO.
@@ -551,6 +571,9 @@ DP_EXPORT uint64_t dp_dma_get_map_calls(const struct dp_attachment *att);
 #define DP_REGION_ROM 6u
 #define DP_REGION_CONFIG 7u
 #define DP_REGION_VGA 8u
+/* "bar0" ... "bar5", "rom", "config", "vga", or NULL (DIRECTPATH_1.10). */
+DP_EXPORT const char *dp_region_name(uint32_t index);
+DP_EXPORT int dp_region_from_name(const char *name, uint32_t *value);
 
 /* dp_region_info.flags */
 #define DP_REGION_READ (1u << 0)
@@ -577,6 +600,9 @@ struct dp_region_info {
 #define DP_IRQ_MSIX 2u
 #define DP_IRQ_ERR 3u
 #define DP_IRQ_REQ 4u
+/* "intx", "msi", "msix", "err", "req", or NULL (DIRECTPATH_1.10). */
+DP_EXPORT const char *dp_irq_name(uint32_t index);
+DP_EXPORT int dp_irq_from_name(const char *name, uint32_t *value);
 
 struct dp_irq_info {
 	size_t sz;               /* sizeof(struct dp_irq_info) */

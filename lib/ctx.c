@@ -79,6 +79,7 @@ static void dp_ctx_early_err(dp_log_fn fn, void *userdata, const char *format,
 int dp_ctx_new(const struct dp_ctx_opts *opts, struct dp_ctx **out)
 {
 	struct dp_ctx_opts o = { .sz = sizeof(o) };
+	const char *data_env;
 	struct dp_ctx *ctx;
 	int r;
 
@@ -123,8 +124,12 @@ int dp_ctx_new(const struct dp_ctx_opts *opts, struct dp_ctx **out)
 			   DP_DEFAULT_RUN_DIR);
 	if (r < 0)
 		goto err;
-	r = dp_ctx_set_dir(ctx, &ctx->data_dir, "data_dir", o.data_dir,
-			   DP_DEFAULT_DATA_DIR);
+	/* DIRECTPATH_DATA_DIR: a build tree's data (meson devenv), or a packager's test. */
+	data_env = o.data_dir ? NULL : secure_getenv("DIRECTPATH_DATA_DIR");
+	if (data_env && !*data_env)
+		data_env = NULL;
+	r = dp_ctx_set_dir(ctx, &ctx->data_dir, data_env ? "DIRECTPATH_DATA_DIR" : "data_dir",
+			   data_env ? data_env : o.data_dir, DP_DEFAULT_DATA_DIR);
 	if (r < 0)
 		goto err;
 	r = dp_ctx_set_dir(ctx, &ctx->driverctl_dir, "driverctl_dir",

@@ -50,6 +50,7 @@ static void capture_fn(struct dp_ctx *ctx, int priority, const char *file,
 static void setup(void)
 {
 	unsetenv("DIRECTPATH_LOG");
+	unsetenv("DIRECTPATH_DATA_DIR");
 	dp_test_log_reset();
 }
 
@@ -96,6 +97,42 @@ START_TEST(ctx_new_takes_directories_from_opts)
 	ck_assert_str_eq(dp_ctx_get_data_dir(ctx), "/tmp/d");
 	ck_assert_str_eq(dp_ctx_get_driverctl_dir(ctx), "/tmp/dc");
 	dp_ctx_unref(ctx);
+}
+END_TEST
+
+START_TEST(data_dir_env_serves_a_build_tree)
+{
+	struct capture cap = { 0 };
+	DP_OPTS(dp_ctx_opts, o, .log_fn = capture_fn, .log_userdata = &cap);
+	struct dp_ctx *ctx = SENTINEL;
+
+	setenv("DIRECTPATH_DATA_DIR", "/src/data", 1);
+	ck_assert_int_eq(dp_ctx_new(&o, &ctx), 0);
+	ck_assert_str_eq(dp_ctx_get_data_dir(ctx), "/src/data");
+	ck_assert_str_eq(dp_ctx_get_config_dir(ctx), DP_DEFAULT_CONFIG_DIR); /* only data */
+	dp_ctx_unref(ctx);
+
+	/* The caller's own data_dir wins. */
+	o.data_dir = "/opt/data";
+	ck_assert_int_eq(dp_ctx_new(&o, &ctx), 0);
+	ck_assert_str_eq(dp_ctx_get_data_dir(ctx), "/opt/data");
+	dp_ctx_unref(ctx);
+	o.data_dir = NULL;
+
+	/* Empty is unset. */
+	setenv("DIRECTPATH_DATA_DIR", "", 1);
+	ck_assert_int_eq(dp_ctx_new(&o, &ctx), 0);
+	ck_assert_str_eq(dp_ctx_get_data_dir(ctx), DP_DEFAULT_DATA_DIR);
+	dp_ctx_unref(ctx);
+	ck_assert_int_eq(cap.count, 0);
+
+	/* A relative one is refused, naming the variable. */
+	setenv("DIRECTPATH_DATA_DIR", "data", 1);
+	ctx = SENTINEL;
+	ck_assert_int_eq(dp_ctx_new(&o, &ctx), -EINVAL);
+	ck_assert_ptr_eq(ctx, SENTINEL);
+	ck_assert_ptr_nonnull(strstr(cap.text, "DIRECTPATH_DATA_DIR \"data\" is not an absolute path"));
+	unsetenv("DIRECTPATH_DATA_DIR");
 }
 END_TEST
 
@@ -533,6 +570,7 @@ int main(void)
 	tcase_add_test(tc, ctx_new_null_opts_takes_defaults);
 	tcase_add_test(tc, ctx_new_takes_directories_from_opts);
 	tcase_add_test(tc, ctx_new_zero_field_opts_is_defaults);
+	tcase_add_test(tc, data_dir_env_serves_a_build_tree);
 	tcase_add_test(tc, ctx_new_null_out_is_einval_and_logged);
 	tcase_add_test(tc, ctx_new_relative_dir_is_einval_naming_it);
 	tcase_add_test(tc, ctx_new_overlong_dir_is_enametoolong);

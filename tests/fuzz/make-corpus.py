@@ -48,6 +48,28 @@ COMPAT_OK = b"""# directpath-compat(5)
 """
 
 
+def rom_image(vendor, device, units, code=0, last=True, pcir_at=0x1c, rev=0, devlist=()):
+    """An expansion ROM image (PCI Firmware Specification 3.x) of units 512-byte units."""
+    im = bytearray(units * 512)
+    im[0:2] = b'\x55\xaa'
+    im[2] = units & 0xff
+    if code == 3:
+        im[4:8] = struct.pack('<I', 0x0ef1)
+    im[0x18:0x1a] = struct.pack('<H', pcir_at)
+    p = pcir_at
+    im[p:p + 4] = b'PCIR'
+    list_at = 0x40 if devlist else 0
+    im[p + 4:p + 0x18] = struct.pack('<HHHHBBBBHHBBH', vendor, device, list_at, 0x18, rev,
+                                     0, 0, 0xff, units, 0, code, 0x80 if last else 0, 0)
+    for i, d in enumerate(tuple(devlist) + (0,)):
+        im[p + list_at + 2 * i:p + list_at + 2 * i + 2] = struct.pack('<H', d)
+    return bytes(im)
+
+
+def rom_input(vendor, device, rom):
+    return struct.pack('<HH', vendor, device) + rom
+
+
 def cfg_space(size=256, caps=(), ext=(), status_caps=True, header_type=0, cap_ptr=None):
     """Config space: caps = [(pos, id, next, body bytes)], ext = [(pos, header dword, body)]."""
     c = bytearray(size)
@@ -169,6 +191,14 @@ CORPUS = {
                 'bridge': cfg_space(256, [(0x40, 0x10, 0, b'')], header_type=0x81),
                 'cardbus': cfg_space(256, [(0x80, 0x01, 0, b'')], header_type=2, cap_ptr=0x80),
                 'short-msix': cfg_space(256, [(0xf8, 0x11, 0, b'\xff\x07')])[:0xfc]},
+    'optionrom': {
+        'x86': rom_input(0x1234, 0x11e8, rom_image(0x1234, 0x11e8, 4)),
+        'x86-efi': rom_input(0x1234, 0x11e8, rom_image(0x1234, 0x11e8, 2, 0, False) +
+                             rom_image(0x1234, 0x11e8, 4, 3)),
+        'devlist': rom_input(0x8086, 0x10fb, rom_image(0x8086, 0x1000, 2, rev=3,
+                                                       devlist=(0x10fb, 0x10fc))),
+        'mismatch': rom_input(0x1234, 0x11e8, rom_image(0x1234, 0x0001, 1)),
+        'blank': rom_input(0x1234, 0x11e8, b'\xff' * 2048)},
     'vpci': {'nvme': vpci(0x0, 0, NVME_REGIONS, 0x01 | 0x40, nvme_cfg(), PROGRAM_NVME),
              'edu': vpci(0x1 | 0x4, 0, EDU_REGIONS, 0x01 | 0x08, edu_cfg(), PROGRAM_EDU),
              'vmm-decodes': vpci(0x8, 0xf, NVME_REGIONS, 0x40, nvme_cfg(),
@@ -219,6 +249,10 @@ REGRESS = {
     # Found by fuzz-vpci: no MSI-X capability in config space while the device
     # reports 2048 MSI-X vectors (irqs byte 0xfb): dp_vpci_unref walked
     # msix_count vectors of a NULL msix_vec (SIGSEGV in msix_teardown).
+    'optionrom': {'truncated': rom_input(0x1234, 0x11e8, rom_image(0x1234, 0x11e8, 4)[:1500]),
+                  'pcir-out-of-range': rom_input(0x1234, 0x11e8,
+                                                 rom_image(0x1234, 0x11e8, 1, pcir_at=0x1fc)),
+                  'not-last': rom_input(0x1234, 0x11e8, rom_image(0x1234, 0x11e8, 1, last=False))},
     'vpci': {'msix-vectors-without-capability': bytes([0xff, 0xfb, 0x00, 0xfb])},
 }
 

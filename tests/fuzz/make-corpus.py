@@ -191,6 +191,12 @@ CORPUS = {
                 'bridge': cfg_space(256, [(0x40, 0x10, 0, b'')], header_type=0x81),
                 'cardbus': cfg_space(256, [(0x80, 0x01, 0, b'')], header_type=2, cap_ptr=0x80),
                 'short-msix': cfg_space(256, [(0xf8, 0x11, 0, b'\xff\x07')])[:0xfc]},
+    'resv': {'intel-usb': b'\x40' + b'0x000000008e800000 0x000000008e81ffff direct-relaxable\n'
+                          b'0x00000000fee00000 0x00000000feefffff msi\n',
+             'amd': b'\x40' + b'0x00000000fee00000 0x00000000feefffff msi\n'
+                    b'0x000000fd00000000 0x000000ffffffffff reserved\n',
+             'direct': b'\x02' + b'0x0000000000000000 0x0000000000ffffff direct\n',
+             'empty': b'\x00'},
     'optionrom': {
         'x86': rom_input(0x1234, 0x11e8, rom_image(0x1234, 0x11e8, 4)),
         'x86-efi': rom_input(0x1234, 0x11e8, rom_image(0x1234, 0x11e8, 2, 0, False) +
@@ -249,6 +255,10 @@ REGRESS = {
     # Found by fuzz-vpci: no MSI-X capability in config space while the device
     # reports 2048 MSI-X vectors (irqs byte 0xfb): dp_vpci_unref walked
     # msix_count vectors of a NULL msix_vec (SIGSEGV in msix_teardown).
+    'resv': {'garbage-line': b'\x40' + b'0x1000 0x1fff msi\ngarbage\n',
+             'start-above-end': b'\x40' + b'0x2000 0x1fff reserved\n',
+             'no-newline': b'\x40' + b'0x1000 0x1fff msi',
+             'too-many': b'\x01' + b'0x1 0x2 msi\n0x3 0x4 msi\n'},
     'optionrom': {'truncated': rom_input(0x1234, 0x11e8, rom_image(0x1234, 0x11e8, 4)[:1500]),
                   'pcir-out-of-range': rom_input(0x1234, 0x11e8,
                                                  rom_image(0x1234, 0x11e8, 1, pcir_at=0x1fc)),

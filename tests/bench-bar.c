@@ -1,207 +1,169 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Guest reads of a device BAR on this machine's /dev/kvm, with a memfd
- * standing in for the BAR: a real-mode loop reads it READS times (a) through
- * a memory slot the library maps (the direct path) and (b) with no slot, each
- * read exiting as KVM_EXIT_MMIO for this program to answer from the memfd (the
- * trapped path). Both in one run, interleaved, each the median of REPS; the
- * exits counted are the MMIO exits. Prints, never asserts a time; fails only
- * when the guest reads a wrong value or does not halt.
+ * The cost of one guest access to a device BAR on this machine's /dev/kvm,
+ * with a memfd standing in for the BAR: (a) the direct path, the BAR in a
+ * memory slot the library maps, and (b) the trapped path, no slot, each
+ * access exiting as KVM_EXIT_MMIO for this program to answer from (or store
+ * into) the memfd as a VMM does. A real-mode loop makes N and then 10 N
+ * dword accesses, unrolled UNROLL to an iteration; a run's time (KVM_RUN to
+ * hlt) holds fixed costs (entering the guest, its setup, the OUT and the
+ * hlt) that the slope between the two counts leaves out: one access costs
+ * (t(10 N) - t(N)) / 9 N, each t the median of REPS runs, all interleaved.
+ * Reads, then writes; each prints the slopes, the MMIO exits and the ratio
+ * trapped / direct. On this machine's paravirtual KVM every guest
+ * instruction is emulated (~1 us), so a direct access costs what any
+ * instruction does and bounds the ratio. Never asserts a time: fails only
+ * when the guest sees a wrong value, does not halt, or the direct path takes
+ * an MMIO exit.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/kvm.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include "bench.h"
 #include "kvm.h"
+#include "kvmvm.h"
 
+#define NAME "bench-bar"
 #define RAM_SIZE 0x10000
 #define CODE 0x1000
 #define BAR_GPA 0x80000
 #define BAR_SIZE 0x1000
-#define READS 1000
+#define UNROLL 8           /* dword accesses per loop iteration, at 0, 4, ... 28 */
+#define N 1000             /* accesses of the short run; the long one makes 10 N */
 #define REPS 15
 #define SLOT_BASE 10
-#define SKIP 77
+#define GOAL 20.0          /* trapped / direct per access, printed, not asserted */
+
+_Static_assert(N % UNROLL == 0, "N is a whole number of iterations");
+
+enum { DIRECT, TRAPPED, PATHS };
+
+/* One path's runs of one kind of access. */
+struct path {
+	double t[2][REPS];     /* us per run: N, then 10 N accesses */
+	unsigned exits[2][2];  /* fewest and most MMIO exits per run, for each count */
+};
 
 /*
- * Real mode at CODE: ds = 0x8000 (base BAR_GPA); add the dword at ds:0 to
- * edx READS times (cx counts down), OUT the sum to port 0x10, hlt. The sum
- * shows every read saw the BAR's value.
+ * Assembles the real-mode program at CODE: ds = 0x8000 (base BAR_GPA);
+ * iters iterations of UNROLL dword reads (edx += each) or writes (of edx,
+ * then edx + 1); eax = edx OUT to port 0x10; hlt. Reads add up to
+ * value * accesses; writes leave value + iters - 1 in each dword and OUT
+ * value + iters.
  */
-static const uint8_t guest[] = {
-	0xb8, 0x00, 0x80,             /* mov ax, 0x8000 */
-	0x8e, 0xd8,                   /* mov ds, ax */
-	0xb9, READS & 0xff, READS >> 8, /* mov cx, READS */
-	0x66, 0x03, 0x16, 0x00, 0x00, /* l: add edx, [0x0000] */
-	0xe2, 0xf9,                   /* loop l */
-	0x66, 0x89, 0xd0,             /* mov eax, edx */
-	0x66, 0xe7, 0x10,             /* out 0x10, eax */
-	0xf4,                         /* hlt */
-};
-
-struct vm {
-	int kvm, vm, vcpu;
-	struct kvm_run *run;
-	size_t run_size;
-	struct kvm_sregs sregs; /* as created, cs at 0 */
-	uint8_t *ram, *bar;
-};
-
-static int fail(const char *what, int err)
+static void program(uint8_t *p, bool write, uint32_t iters, uint32_t value)
 {
-	fprintf(stderr, "bench-bar: %s: %s\n", what, strerror(err));
-	return 1;
-}
+	static const uint8_t head[] = {
+		0xb8, 0x00, 0x80,                 /* mov ax, 0x8000 */
+		0x8e, 0xd8,                       /* mov ds, ax */
+		0x66, 0xba, 0, 0, 0, 0,           /* mov edx, imm32 (at 7) */
+		0x66, 0xb9, 0, 0, 0, 0,           /* mov ecx, imm32 (at 13) */
+	};
+	static const uint8_t out[] = {
+		0x66, 0x89, 0xd0,                 /* mov eax, edx */
+		0x66, 0xe7, 0x10,                 /* out 0x10, eax */
+		0xf4,                             /* hlt */
+	};
+	uint32_t edx = write ? value : 0;
+	size_t n = sizeof(head);
 
-static int vm_setup(struct vm *v)
-{
-	struct kvm_userspace_memory_region slot0 = { 0 };
-	int memfd, size;
+	memcpy(p, head, sizeof(head));
+	memcpy(p + 7, &edx, 4);
+	memcpy(p + 13, &iters, 4);
+	for (unsigned i = 0; i < UNROLL; i++) {
+		/* mov [4 i], edx or add edx, [4 i] (disp16) */
+		const uint8_t access[] = { 0x66, write ? 0x89 : 0x03, 0x16, (uint8_t)(4 * i), 0 };
 
-	v->vm = ioctl(v->kvm, KVM_CREATE_VM, 0);
-	if (v->vm < 0)
-		return fail("KVM_CREATE_VM", errno);
-	v->ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (v->ram == MAP_FAILED)
-		return fail("guest memory", errno);
-	memcpy(v->ram + CODE, guest, sizeof(guest));
-	slot0.memory_size = RAM_SIZE;
-	slot0.userspace_addr = (uint64_t)(uintptr_t)v->ram;
-	if (ioctl(v->vm, KVM_SET_USER_MEMORY_REGION, &slot0) < 0)
-		return fail("KVM_SET_USER_MEMORY_REGION", errno);
-	/* A shared file mapping, as a VFIO region's mmap is. */
-	memfd = memfd_create("bar", MFD_CLOEXEC);
-	if (memfd < 0)
-		return fail("memfd_create", errno);
-	if (ftruncate(memfd, BAR_SIZE) < 0) {
-		close(memfd);
-		return fail("ftruncate", errno);
+		memcpy(p + n, access, sizeof(access));
+		n += sizeof(access);
 	}
-	v->bar = mmap(NULL, BAR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
-	close(memfd);
-	if (v->bar == MAP_FAILED)
-		return fail("the stand-in BAR", errno);
-	v->vcpu = ioctl(v->vm, KVM_CREATE_VCPU, 0);
-	if (v->vcpu < 0)
-		return fail("KVM_CREATE_VCPU", errno);
-	size = ioctl(v->kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (size <= 0)
-		return fail("KVM_GET_VCPU_MMAP_SIZE", errno);
-	v->run_size = (size_t)size;
-	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->vcpu, 0);
-	if (v->run == MAP_FAILED)
-		return fail("the vCPU's kvm_run", errno);
-	if (ioctl(v->vcpu, KVM_GET_SREGS, &v->sregs) < 0)
-		return fail("KVM_GET_SREGS", errno);
-	v->sregs.cs.base = 0;
-	v->sregs.cs.selector = 0;
-	return 0;
-}
-
-static void vm_teardown(struct vm *v)
-{
-	if (v->run && v->run != MAP_FAILED)
-		munmap(v->run, v->run_size);
-	if (v->vcpu >= 0)
-		close(v->vcpu);
-	if (v->vm >= 0)
-		close(v->vm);
-	if (v->bar && v->bar != MAP_FAILED)
-		munmap(v->bar, BAR_SIZE);
-	if (v->ram && v->ram != MAP_FAILED)
-		munmap(v->ram, RAM_SIZE);
+	if (write) {
+		p[n++] = 0x66;                    /* inc edx */
+		p[n++] = 0x42;
+	}
+	p[n++] = 0x66;                            /* dec ecx */
+	p[n++] = 0x49;
+	p[n] = 0x75;                              /* jnz to the first access */
+	p[n + 1] = (uint8_t)(int8_t)((long)sizeof(head) - (long)(n + 2));
+	n += 2;
+	memcpy(p + n, out, sizeof(out));
 }
 
 /*
- * One run of the guest from fresh registers with value in the BAR: its time
- * (KVM_RUN to hlt, the VMM's MMIO answers included) and its MMIO exits.
+ * One run from fresh registers: its time (KVM_RUN to hlt, the VMM's MMIO
+ * answers included), its MMIO exits, and the check of what the guest saw.
  */
-static int run_guest(struct vm *v, uint32_t value, double *us, unsigned *mmio)
+static int run(struct dp_test_vm *v, const struct dp_test_bar *bar, bool write,
+	       uint32_t accesses, uint32_t value, double *us, unsigned *mmio)
 {
-	struct kvm_regs regs = { .rip = CODE, .rflags = 2 };
-	uint32_t sum = 0;
-	bool out = false;
+	uint32_t iters = accesses / UNROLL, want, got;
+	struct dp_test_vm_exits x;
 	double t0;
+	int r;
 
-	*(volatile uint32_t *)v->bar = value;
-	*mmio = 0;
-	if (ioctl(v->vcpu, KVM_SET_SREGS, &v->sregs) < 0)
-		return fail("KVM_SET_SREGS", errno);
-	if (ioctl(v->vcpu, KVM_SET_REGS, &regs) < 0)
-		return fail("KVM_SET_REGS", errno);
+	for (unsigned i = 0; i < UNROLL; i++)
+		memcpy(bar->mem + 4 * i, &(uint32_t){ write ? 0 : value }, 4);
+	program(v->ram + CODE, write, iters, value);
+	if (dp_test_vm_start(v, CODE) < 0) {
+		fprintf(stderr, NAME ": %s\n", v->err);
+		return 1;
+	}
 	t0 = dp_bench_now_us();
-	for (unsigned exits = 0; exits < READS + 16; exits++) {
-		if (ioctl(v->vcpu, KVM_RUN, 0) < 0)
-			return fail("KVM_RUN", errno);
-		switch (v->run->exit_reason) {
-		case KVM_EXIT_HLT:
-			*us = dp_bench_now_us() - t0;
-			if (!out || sum != value * (uint32_t)READS) {
-				fprintf(stderr, "bench-bar: the guest's sum is %#x, not %#x\n", sum,
-					value * (uint32_t)READS);
-				return 1;
-			}
-			return 0;
-		case KVM_EXIT_IO:
-			if (v->run->io.port != 0x10 || v->run->io.size != 4 || out) {
-				fprintf(stderr, "bench-bar: unexpected port I/O at %#x\n",
-					v->run->io.port);
-				return 1;
-			}
-			memcpy(&sum, (uint8_t *)v->run + v->run->io.data_offset, 4);
-			out = true;
-			break;
-		case KVM_EXIT_MMIO: {
-			/* The trapped path: the VMM reads the BAR for the guest. */
-			uint64_t off = v->run->mmio.phys_addr - BAR_GPA;
-
-			if (v->run->mmio.is_write || off >= BAR_SIZE ||
-			    v->run->mmio.len > BAR_SIZE - off) {
-				fprintf(stderr, "bench-bar: unexpected MMIO %s at %#llx\n",
-					v->run->mmio.is_write ? "write" : "read",
-					(unsigned long long)v->run->mmio.phys_addr);
-				return 1;
-			}
-			memcpy(v->run->mmio.data, v->bar + off, v->run->mmio.len);
-			(*mmio)++;
-			break;
-		}
-		default:
-			fprintf(stderr, "bench-bar: unexpected exit %u\n", v->run->exit_reason);
+	r = dp_test_vm_run_to_hlt(v, bar, accesses + 16, &x);
+	*us = dp_bench_now_us() - t0;
+	if (r < 0) {
+		fprintf(stderr, NAME ": %s\n", v->err);
+		return 1;
+	}
+	*mmio = x.mmio_reads + x.mmio_writes;
+	want = write ? value + iters : value * accesses;
+	if (x.n_out != 1 || x.out[0] != want) {
+		fprintf(stderr, NAME ": the guest's %s OUT %#x, not %#x\n",
+			write ? "writes" : "reads", x.n_out ? x.out[0] : 0, want);
+		return 1;
+	}
+	for (unsigned i = 0; write && i < UNROLL; i++) {
+		memcpy(&got, bar->mem + 4 * i, 4);
+		if (got != value + iters - 1) {
+			fprintf(stderr, NAME ": the BAR's dword %u holds %#x after the writes, not %#x\n",
+				i, got, value + iters - 1);
 			return 1;
 		}
 	}
-	fprintf(stderr, "bench-bar: the guest did not halt\n");
-	return 1;
+	return 0;
 }
 
-/* One direct run: the BAR in the library's memory slot for the run only. */
-static int run_direct(struct vm *v, struct dp_kvm *k, uint32_t value, double *us,
-		      unsigned *mmio)
+/* One run of a path; the direct one has the BAR in the library's memory slot for the run only. */
+static int run_path(struct dp_test_vm *v, struct dp_kvm *k, const struct dp_test_bar *bar,
+		    int path, bool write, uint32_t accesses, uint32_t value, double *us,
+		    unsigned *mmio)
 {
 	uint32_t slot;
 	size_t n = 0;
-	int r = dp_kvm_map_with_holes(k, BAR_GPA, v->bar, BAR_SIZE, NULL, 0, &slot, &n);
+	int r;
 
+	if (path == TRAPPED)
+		return run(v, bar, write, accesses, value, us, mmio);
+	r = dp_kvm_map_with_holes(k, bar->gpa, bar->mem, bar->size, NULL, 0, &slot, &n);
 	if (r < 0)
-		return fail("dp_kvm_map_with_holes", -r);
+		return dp_bench_fail(NAME, "dp_kvm_map_with_holes", -r);
 	if (n != 1) {
-		fprintf(stderr, "bench-bar: the BAR took %zu slots, not 1\n", n);
+		fprintf(stderr, NAME ": the BAR took %zu slots, not 1\n", n);
 		return 1;
 	}
-	if (run_guest(v, value, us, mmio))
+	if (run(v, bar, write, accesses, value, us, mmio))
 		return 1;
 	r = dp_kvm_slot_unmap(k, slot);
-	return r < 0 ? fail("dp_kvm_slot_unmap", -r) : 0;
+	return r < 0 ? dp_bench_fail(NAME, "dp_kvm_slot_unmap", -r) : 0;
+}
+
+static void count_exits(unsigned range[2], unsigned x)
+{
+	range[0] = x < range[0] ? x : range[0];
+	range[1] = x > range[1] ? x : range[1];
 }
 
 /* "n" when every run took n exits, "fewest-most" otherwise. */
@@ -214,61 +176,100 @@ static const char *exits(const unsigned x[2], char buf[24])
 	return buf;
 }
 
+/* The cost of one access (ns) from the medians of the two counts. */
+static double slope_ns(struct path *p)
+{
+	double t1 = dp_bench_median(p->t[0], REPS), t10 = dp_bench_median(p->t[1], REPS);
+
+	return (t10 - t1) * 1000.0 / (9.0 * N);
+}
+
+/* Reads or writes on both paths, interleaved; prints the line. 0, or 1 on a failure. */
+static int measure(struct dp_test_vm *v, struct dp_kvm *k, const struct dp_test_bar *bar,
+		   bool write)
+{
+	static const uint32_t counts[2] = { N, 10 * N };
+	struct path p[PATHS];
+	const char *what = write ? "write" : "read";
+	char d1[24], d10[24], t1[24], t10[24];
+	double slope[PATHS], us;
+	unsigned x;
+
+	for (int i = 0; i < PATHS; i++)
+		p[i] = (struct path){ .exits = { { ~0u, 0 }, { ~0u, 0 } } };
+	/* A first run of each, untimed, faults the pages in. */
+	for (int i = 0; i < PATHS; i++)
+		if (run_path(v, k, bar, i, write, N, 0xba500000u, &us, &x))
+			return 1;
+	/* Interleaved, so a change in the host's load hits every series alike. */
+	for (uint32_t r = 0; r < REPS; r++)
+		for (unsigned c = 0; c < 2; c++)
+			for (int i = 0; i < PATHS; i++) {
+				if (run_path(v, k, bar, i, write, counts[c], 0xba510000u + r,
+					     &p[i].t[c][r], &x))
+					return 1;
+				count_exits(p[i].exits[c], x);
+			}
+	for (int i = 0; i < PATHS; i++)
+		slope[i] = slope_ns(&p[i]);
+	printf("bar-%s: direct %.1f ns/access (%s/%s MMIO exits for %d/%d %ss), trapped %.1f ns/access (%s/%s MMIO exits), ratio %.1f (trapped/direct per access, slope of %d vs %d, median of %d; goal %.0f)\n",
+	       what, slope[DIRECT], exits(p[DIRECT].exits[0], d1), exits(p[DIRECT].exits[1], d10),
+	       N, 10 * N, what, slope[TRAPPED], exits(p[TRAPPED].exits[0], t1),
+	       exits(p[TRAPPED].exits[1], t10), slope[TRAPPED] / slope[DIRECT], N, 10 * N, REPS,
+	       GOAL);
+	/* A memory slot is the point of the direct path: an exit there is a bug, not a time. */
+	if (p[DIRECT].exits[0][1] || p[DIRECT].exits[1][1]) {
+		fprintf(stderr, NAME ": the direct path took MMIO exits on %ss through a memory slot\n",
+			what);
+		return 1;
+	}
+	return 0;
+}
+
 int main(void)
 {
-	struct vm v = { .kvm = -1, .vm = -1, .vcpu = -1 };
 	DP_OPTS_NONE(dp_ctx_opts, o);
 	struct dp_ctx *ctx = NULL;
+	struct dp_test_vm v;
+	struct dp_test_bar bar = { 0 };
 	struct dp_kvm k;
 	bool k_up = false;
-	double td[REPS], tt[REPS], d, t, us;
-	char sd[24], st[24];
-	unsigned xd[2] = { ~0u, 0 }, xt[2] = { ~0u, 0 }, x; /* fewest and most per run */
+	char why[160];
 	int r, rc = 1;
 
-	v.kvm = open(DP_DEV_KVM, O_RDWR | O_CLOEXEC);
-	if (v.kvm < 0) {
-		printf("bench-bar: skipped: %s cannot be opened: %s\n", DP_DEV_KVM,
-		       strerror(errno));
-		return SKIP;
+	if (dp_test_kvm_usable(NULL, 0, why, sizeof(why)) < 0) {
+		printf(NAME ": skipped: %s\n", why);
+		return DP_BENCH_SKIP;
+	}
+	r = dp_test_vm_new(&v, DP_TEST_VM_VCPU, 0, RAM_SIZE);
+	if (r < 0) {
+		fprintf(stderr, NAME ": %s\n", v.err);
+		return 1;
 	}
 	r = dp_ctx_new(&o, &ctx);
 	if (r < 0) {
-		fail("dp_ctx_new", -r);
+		dp_bench_fail(NAME, "dp_ctx_new", -r);
 		goto out;
 	}
-	if (vm_setup(&v))
+	r = dp_test_bar_new(&bar, BAR_GPA, BAR_SIZE);
+	if (r < 0) {
+		dp_bench_fail(NAME, "the stand-in BAR", -r);
 		goto out;
+	}
 	r = dp_kvm_init(&k, ctx, v.vm, SLOT_BASE, 1);
 	if (r < 0) {
-		fail("dp_kvm_init", -r);
+		dp_bench_fail(NAME, "dp_kvm_init", -r);
 		goto out;
 	}
 	k_up = true;
-	/* A first run of each, untimed, faults the pages in. */
-	if (run_direct(&v, &k, 0xba500000u, &us, &x) || run_guest(&v, 0xba500001u, &us, &x))
+	if (measure(&v, &k, &bar, false) || measure(&v, &k, &bar, true))
 		goto out;
-	/* Interleaved, so a change in the host's load hits both alike. */
-	for (uint32_t i = 0; i < REPS; i++) {
-		if (run_direct(&v, &k, 0xba510000u + i, &td[i], &x))
-			goto out;
-		xd[0] = x < xd[0] ? x : xd[0];
-		xd[1] = x > xd[1] ? x : xd[1];
-		if (run_guest(&v, 0xba520000u + i, &tt[i], &x))
-			goto out;
-		xt[0] = x < xt[0] ? x : xt[0];
-		xt[1] = x > xt[1] ? x : xt[1];
-	}
-	d = dp_bench_median(td, REPS);
-	t = dp_bench_median(tt, REPS);
-	printf("bar-read: direct %s exits/%d %.0f us, trapped %s exits/%d %.0f us, ratio %.1f\n",
-	       exits(xd, sd), READS, d, exits(xt, st), READS, t, t / d);
 	rc = 0;
 out:
 	if (k_up)
 		dp_kvm_fini(&k);
-	vm_teardown(&v);
-	close(v.kvm);
+	dp_test_vm_free(&v);
+	dp_test_bar_free(&bar);
 	dp_ctx_unref(ctx);
 	return rc;
 }

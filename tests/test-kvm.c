@@ -16,11 +16,11 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include "kvm.h"
+#include "kvmvm.h"
 #include "testlog.h"
 #include "testrun.h"
 
@@ -48,94 +48,46 @@ static const uint8_t guest[] = {
 };
 
 static struct dp_ctx *ctx;
-static int kvm = -1, vm = -1, vcpu = -1;
-static struct kvm_run *run;
-static uint8_t *ram, *bar;
+static struct dp_test_vm v;
+static struct dp_test_bar b;
+static int vm = -1;
+static uint8_t *bar;
 
 static void setup(void)
 {
 	DP_OPTS(dp_ctx_opts, o, .log_fn = dp_test_log_fn);
-	struct kvm_userspace_memory_region slot0 = { 0 };
-	struct kvm_sregs sregs;
-	struct kvm_regs regs = { .rip = CODE, .rflags = 2 };
-	int memfd, size;
 
 	dp_test_log_reset();
 	ck_assert_int_eq(dp_ctx_new(&o, &ctx), 0);
-	kvm = open(DP_DEV_KVM, O_RDWR | O_CLOEXEC);
-	ck_assert_int_ge(kvm, 0);
-	vm = ioctl(kvm, KVM_CREATE_VM, 0);
-	ck_assert_int_ge(vm, 0);
-	ram = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	ck_assert(ram != MAP_FAILED);
-	memcpy(ram + CODE, guest, sizeof(guest));
-	slot0.memory_size = RAM_SIZE;
-	slot0.userspace_addr = (uint64_t)(uintptr_t)ram;
-	ck_assert_int_eq(ioctl(vm, KVM_SET_USER_MEMORY_REGION, &slot0), 0);
+	ck_assert_msg(dp_test_vm_new(&v, DP_TEST_VM_VCPU, 0, RAM_SIZE) == 0, "%s", v.err);
+	vm = v.vm;
+	memcpy(v.ram + CODE, guest, sizeof(guest));
 	/* The stand-in BAR: a memfd, as a VFIO region mmap is a shared file mapping. */
-	memfd = memfd_create("bar", MFD_CLOEXEC);
-	ck_assert_int_ge(memfd, 0);
-	ck_assert_int_eq(ftruncate(memfd, BAR_SIZE), 0);
-	bar = mmap(NULL, BAR_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
-	close(memfd);
-	ck_assert(bar != MAP_FAILED);
+	ck_assert_int_eq(dp_test_bar_new(&b, BAR_GPA, BAR_SIZE), 0);
+	bar = b.mem;
 	for (int p = 0; p < 4; p++)
 		*(uint32_t *)(bar + p * 0x1000) = 0xba500000u + (uint32_t)p;
-	vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
-	ck_assert_int_ge(vcpu, 0);
-	size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
-	ck_assert_int_gt(size, 0);
-	run = mmap(NULL, (size_t)size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
-	ck_assert(run != MAP_FAILED);
-	ck_assert_int_eq(ioctl(vcpu, KVM_GET_SREGS, &sregs), 0);
-	sregs.cs.base = 0;
-	sregs.cs.selector = 0;
-	ck_assert_int_eq(ioctl(vcpu, KVM_SET_SREGS, &sregs), 0);
-	ck_assert_int_eq(ioctl(vcpu, KVM_SET_REGS, &regs), 0);
+	ck_assert_msg(dp_test_vm_start(&v, CODE) == 0, "%s", v.err);
 }
 
 static void teardown(void)
 {
-	close(vcpu);
-	close(vm);
-	close(kvm);
-	munmap(bar, BAR_SIZE);
-	munmap(ram, RAM_SIZE);
+	dp_test_vm_free(&v);
+	dp_test_bar_free(&b);
 	ctx = dp_ctx_unref(ctx);
 }
 
 /* Runs the guest to hlt: the four values it read, and how many reads exited as MMIO. */
 static int run_guest(uint32_t out[4])
 {
-	int n_out = 0, mmio = 0;
+	struct dp_test_vm_exits x;
 
-	for (int exits = 0; exits < 64; exits++) {
-		ck_assert_int_eq(ioctl(vcpu, KVM_RUN, 0), 0);
-		switch (run->exit_reason) {
-		case KVM_EXIT_HLT:
-			ck_assert_int_eq(n_out, 4);
-			return mmio;
-		case KVM_EXIT_IO:
-			ck_assert_int_eq(run->io.port, 0x10);
-			ck_assert_int_lt(n_out, 4);
-			memcpy(&out[n_out++], (uint8_t *)run + run->io.data_offset, 4);
-			break;
-		case KVM_EXIT_MMIO: {
-			/* The VMM's trapped path: what dp_vdev_region_read would do. */
-			uint64_t off = run->mmio.phys_addr - BAR_GPA;
-
-			ck_assert(!run->mmio.is_write);
-			ck_assert_uint_lt(off, BAR_SIZE);
-			memcpy(run->mmio.data, bar + off, run->mmio.len);
-			mmio++;
-			break;
-		}
-		default:
-			ck_abort_msg("unexpected exit %u", run->exit_reason);
-		}
-	}
-	ck_abort_msg("the guest did not halt");
-	return -1;
+	/* Exits that are not the trapped path's reads fail the run. */
+	ck_assert_msg(dp_test_vm_run_to_hlt(&v, &b, 64, &x) == 0, "%s", v.err);
+	ck_assert_uint_eq(x.n_out, 4);
+	ck_assert_uint_eq(x.mmio_writes, 0);
+	memcpy(out, x.out, 4 * sizeof(*out));
+	return (int)x.mmio_reads;
 }
 
 START_TEST(a_bar_in_memory_slots_is_read_without_exits_but_its_trapped_page)
@@ -245,12 +197,13 @@ int ioctl(int fd, unsigned long req, ...)
 
 START_TEST(fini_pushes_the_routing_table_once_not_once_per_route)
 {
+	struct dp_test_vm v2;
 	struct dp_kvm k;
 	uint32_t gsi[3];
-	int efd[3], vm2 = ioctl(kvm, KVM_CREATE_VM, 0);
+	int efd[3], vm2;
 
-	ck_assert_int_ge(vm2, 0);
-	ck_assert_int_eq(ioctl(vm2, KVM_CREATE_IRQCHIP, 0), 0);
+	ck_assert_msg(dp_test_vm_new(&v2, DP_TEST_VM_IRQCHIP, 0, 0) == 0, "%s", v2.err);
+	vm2 = v2.vm;
 	ck_assert_int_eq(dp_kvm_init(&k, ctx, vm2, 10, 4), 0);
 	ck_assert_int_eq(dp_kvm_set_gsi_range(&k, 40, 3), 0);
 	for (int i = 0; i < 3; i++) {
@@ -276,21 +229,20 @@ START_TEST(fini_pushes_the_routing_table_once_not_once_per_route)
 	routing_pushes = 0;
 	dp_kvm_fini(&k);
 	ck_assert_int_eq(routing_pushes, 0);
-	close(vm2);
+	dp_test_vm_free(&v2);
 }
 END_TEST
 
 START_TEST(msi_routes_are_kvm_routes_with_irqfds_and_go_away)
 {
+	struct dp_test_vm v2;
 	struct dp_kvm k;
 	struct kvm_irqfd again;
 	uint32_t gsi, gsi2;
-	int efd = eventfd(0, EFD_CLOEXEC), efd2 = eventfd(0, EFD_CLOEXEC);
+	int efd = eventfd(0, EFD_CLOEXEC), efd2 = eventfd(0, EFD_CLOEXEC), vm2;
 
-	int vm2 = ioctl(kvm, KVM_CREATE_VM, 0); /* an irqchip comes before any vCPU */
-
-	ck_assert_int_ge(vm2, 0);
-	ck_assert_int_eq(ioctl(vm2, KVM_CREATE_IRQCHIP, 0), 0);
+	ck_assert_msg(dp_test_vm_new(&v2, DP_TEST_VM_IRQCHIP, 0, 0) == 0, "%s", v2.err);
+	vm2 = v2.vm;
 	ck_assert_int_eq(dp_kvm_init(&k, ctx, vm2, 10, 4), 0);
 	dp_test_log_expect_err();
 	ck_assert_int_eq(dp_kvm_set_gsi_range(&k, 20, 8), -ERANGE); /* 20-23 are the IOAPIC's */
@@ -318,7 +270,7 @@ START_TEST(msi_routes_are_kvm_routes_with_irqfds_and_go_away)
 	ck_assert_int_eq(ioctl(vm2, KVM_IRQFD, &again), 0);
 	close(efd);
 	close(efd2);
-	close(vm2);
+	dp_test_vm_free(&v2);
 }
 END_TEST
 
@@ -326,13 +278,12 @@ int main(void)
 {
 	Suite *s = suite_create("kvm");
 	TCase *tc = tcase_create("kvm");
-	int fd = open(DP_DEV_KVM, O_RDWR | O_CLOEXEC);
+	char why[160];
 
-	if (fd < 0) {
-		printf("1..0 # SKIP %s cannot be opened: %s\n", DP_DEV_KVM, strerror(errno));
+	if (dp_test_kvm_usable(NULL, 0, why, sizeof(why)) < 0) {
+		printf("1..0 # SKIP %s\n", why);
 		return 0;
 	}
-	close(fd);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, a_bar_in_memory_slots_is_read_without_exits_but_its_trapped_page);

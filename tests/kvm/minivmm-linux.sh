@@ -35,43 +35,14 @@ GUEST_TIMEOUT=330
 
 here=$(cd "$(dirname "$0")" && pwd)
 vm=$here/../vm
+# shellcheck source=lib.sh
+. "$here/lib.sh"
 
 inner() {
-	# The library's own log would land on stderr with minivmm's messages.
-	unset DIRECTPATH_LOG
 	minivmm=$1 kernel=$2 initrd=$3 rom=$4
-	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
-	out=$tmp/out err=$tmp/err policy=$tmp/policy
+	mk_tmp
 
-	fail() {
-		echo "FAIL: $*"
-		if [ -f "$out" ]; then
-			echo "--- stdout"
-			cat "$out"
-			echo "--- stderr"
-			cat "$err"
-		fi
-		exit 1
-	}
-	expect() {
-		grep -qF -- "$1" "$out" || fail "$how: no \"$1\" on stdout"
-	}
-	# The first function with vendor:device $1 in sysfs.
-	find_bdf() {
-		for d in /sys/bus/pci/devices/*; do
-			if [ "$(cat "$d/vendor"):$(cat "$d/device")" = "$1" ]; then
-				echo "${d##*/}"
-				return
-			fi
-		done
-	}
-
-	nvme=$(find_bdf 0x1b36:0x0010)
-	edu=$(find_bdf 0x1234:0x11e8)
-	[ -n "$nvme" ] || fail "no NVMe device in the guest"
-	[ -n "$edu" ] || fail "no edu device in the guest"
-	[ -c /dev/kvm ] || fail "no /dev/kvm in the guest"
+	find_nvme_and_edu
 	# The ROM as this kernel sees it: QEMU's romfile= reached the guest.
 	e=/sys/bus/pci/devices/$edu
 	if echo 1 >"$e/rom" && cat "$e/rom" >"$tmp/rom"; then
@@ -80,8 +51,7 @@ inner() {
 	else
 		fail "the edu in the test guest has no readable ROM (run-in-guest --edu-romfile)"
 	fi
-	# Neither is marked nor on the compatibility list; the IOMMU rules stay on.
-	printf '[policy]\nrequire_marked = no\nunlisted_devices = allow\n' >"$policy"
+	permissive_policy
 
 	wakeless=
 	for how in plain --own-bus; do
@@ -168,9 +138,7 @@ sys.exit(d[:4] != b"\x7fELF" or any(d[off + i * size] == 3 for i in range(n)))' 
 		cannot "the cached kernel $kdir has no nested.load (offline with an older cache?)"
 
 	# Under /tmp, which the test guest sees at the same path.
-	tmp=$(mktemp -d "${TMPDIR:-/tmp}/minivmm-linux.XXXXXX") || exit 99
-	trap 'rm -rf "$tmp"' EXIT
-	trap 'exit 130' INT TERM HUP
+	mk_tmp
 	python3 "$vm/mk-option-rom.py" "$tmp/edu-rom.bin" || exit 99
 	sh "$vm/mk-nested-initrd.sh" "$kdir" "$tmp/edu-rom.bin" "$busybox" "$tmp/nested.cpio" ||
 		exit 99

@@ -11,49 +11,18 @@
 # (minivmm decodes the BARs and owns the GSI routing itself); either way no
 # interrupt goes through minivmm's own thread.
 set -u
-# The library's own log would land on stderr, which the cases check is empty.
-unset DIRECTPATH_LOG
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 minivmm=$1
-out=$(mktemp)
-err=$(mktemp)
-policy=$(mktemp)
-trap 'rm -f "$out" "$err" "$policy"' EXIT
+mk_tmp
 
-fail() {
-	echo "FAIL: $*"
-	echo "--- stdout"; cat "$out"
-	echo "--- stderr"; cat "$err"
-	exit 1
-}
-
-expect() {
-	grep -qF -- "$1" "$out" || fail "$how: no \"$1\" on stdout"
-}
-
-# The first function with vendor:device $1 in sysfs.
-find_bdf() {
-	for d in /sys/bus/pci/devices/*; do
-		if [ "$(cat "$d/vendor"):$(cat "$d/device")" = "$1" ]; then
-			echo "${d##*/}"
-			return
-		fi
-	done
-}
-
-nvme=$(find_bdf 0x1b36:0x0010)
-edu=$(find_bdf 0x1234:0x11e8)
-[ -n "$nvme" ] || { echo "FAIL: no NVMe device in the guest"; exit 1; }
-[ -n "$edu" ] || { echo "FAIL: no edu device in the guest"; exit 1; }
-[ -c /dev/kvm ] || { echo "FAIL: no /dev/kvm in the guest"; exit 1; }
-# Neither is marked nor on the compatibility list; the IOMMU rules stay on.
-printf '[policy]\nrequire_marked = no\nunlisted_devices = allow\n' >"$policy"
+find_nvme_and_edu
+permissive_policy
 
 for how in plain --own-bus; do
 	set -- --policy "$policy" --device "$nvme" --device "$edu" --timeout 100
 	[ "$how" = plain ] || set -- "$@" "$how"
-	timeout 120 "$minivmm" "$@" >"$out" 2>"$err"
-	rc=$?
-	[ $rc -eq 0 ] || fail "$how: exit $rc, expected 0"
+	vmm_ok 120 "$@"
 	expect 'minivmm: policy check of "minivmm" (2 devices): allowed'
 	expect "minivmm: 00:01.0 is $nvme (1b36:0010)"
 	expect "minivmm: 00:02.0 is $edu (1234:11e8)"

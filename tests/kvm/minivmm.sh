@@ -6,53 +6,31 @@
 #   usage    bad options: exit 2 and a message naming the option, KVM untouched
 # Exit 0 pass, 1 fail, 77 skip (with the reason on stdout).
 set -u
-# The library's own log would land on stderr, which the cases check is empty.
-unset DIRECTPATH_LOG
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 minivmm=$1
 case=$2
-out=$(mktemp)
-err=$(mktemp)
-# An empty policy file: the defaults, whatever this host's policy.conf says.
-policy=$(mktemp)
-trap 'rm -f "$out" "$err" "$policy"' EXIT
-
-fail() {
-	echo "FAIL: $*"
-	echo "--- stdout"; cat "$out"
-	echo "--- stderr"; cat "$err"
-	exit 1
-}
-
-expect() { # FILE TEXT: TEXT must appear in FILE
-	grep -qF -- "$2" "$1" || fail "no \"$2\" in $(basename "$1")"
-}
+mk_tmp
 
 case $case in
 guest)
-	if [ ! -c /dev/kvm ]; then
-		echo "SKIP: /dev/kvm is absent: minivmm needs KVM to run its guest"
-		exit 77
-	fi
-	timeout 60 "$minivmm" --policy "$policy" --timeout 25 >"$out" 2>"$err"
-	rc=$?
-	[ $rc -eq 0 ] || fail "exit $rc, expected 0"
-	expect "$out" 'minivmm: policy check of "minivmm" (0 devices): allowed'
-	expect "$out" 'minivmm guest: 32-bit protected mode, enumerating PCI bus 0'
+	[ -c /dev/kvm ] || skip "/dev/kvm is absent: minivmm needs KVM to run its guest"
+	vmm_ok 60 --policy "$policy" --timeout 25
+	expect 'minivmm: policy check of "minivmm" (0 devices): allowed'
+	expect 'minivmm guest: 32-bit protected mode, enumerating PCI bus 0'
 	# The host bridge and nothing else; the report's lines come before the guest's.
-	expect "$out" 'pci 00:00.0 1b36:0008 class 060000'
-	expect "$out" 'pci: 1 function on bus 0'
-	expect "$out" 'no edu device: nothing to drive'
+	expect 'pci 00:00.0 1b36:0008 class 060000'
+	expect 'pci: 1 function on bus 0'
+	expect 'no edu device: nothing to drive'
 	n=$(grep -c '^pci 00:' "$out")
 	[ "$n" -eq 1 ] || fail "$n functions enumerated, expected 1"
 	grep -qx PASS "$out" || fail "no PASS line from the guest"
-	expect "$out" 'minivmm: the guest passed'
+	expect 'minivmm: the guest passed'
 	[ ! -s "$err" ] || fail "unexpected messages on stderr"
 	;;
 refuse)
-	if [ -n "$(ls /sys/class/iommu 2>/dev/null)" ]; then
-		echo "SKIP: this host has an IOMMU; the case needs a host without one"
-		exit 77
-	fi
+	[ -z "$(ls /sys/class/iommu 2>/dev/null)" ] ||
+		skip "this host has an IOMMU; the case needs a host without one"
 	# A function that is not a bridge, so the refusal is the host's, not the device's.
 	dev=
 	for d in /sys/bus/pci/devices/*; do
@@ -62,17 +40,14 @@ refuse)
 		*) dev=${d##*/}; break ;;
 		esac
 	done
-	if [ -z "$dev" ]; then
-		echo "SKIP: this host has no PCI devices to ask for"
-		exit 77
-	fi
+	[ -n "$dev" ] || skip "this host has no PCI devices to ask for"
 	"$minivmm" --policy "$policy" --device "$dev" >"$out" 2>"$err"
 	rc=$?
 	[ $rc -eq 1 ] || fail "exit $rc, expected 1"
-	expect "$out" "minivmm: policy check of \"minivmm\" (1 device): denied"
-	expect "$out" 'no-iommu'
-	expect "$err" 'minivmm: refused (no-iommu):'
-	expect "$err" 'the policy denies passthrough for this VM; not starting'
+	expect "minivmm: policy check of \"minivmm\" (1 device): denied"
+	expect 'no-iommu'
+	expect 'minivmm: refused (no-iommu):' "$err"
+	expect 'the policy denies passthrough for this VM; not starting' "$err"
 	if grep -q 'starting the guest' "$out"; then
 		fail "the guest started"
 	fi
@@ -80,7 +55,7 @@ refuse)
 	"$minivmm" --policy "$policy" --device "$dev" --json >"$out" 2>"$err"
 	rc=$?
 	[ $rc -eq 1 ] || fail "--json: exit $rc, expected 1"
-	expect "$out" '"no-iommu"'
+	expect '"no-iommu"'
 	;;
 usage)
 	check_usage() { # TEXT ARGS...: exit 2, TEXT on stderr, nothing on stdout
@@ -89,7 +64,7 @@ usage)
 		"$minivmm" "$@" >"$out" 2>"$err"
 		rc=$?
 		[ $rc -eq 2 ] || fail "minivmm $*: exit $rc, expected 2"
-		expect "$err" "$text"
+		expect "$text" "$err"
 		[ ! -s "$out" ] || fail "minivmm $*: wrote to stdout"
 	}
 	check_usage 'unknown option --frobnicate' --frobnicate
@@ -107,7 +82,7 @@ usage)
 	"$minivmm" --help >"$out" 2>"$err"
 	rc=$?
 	[ $rc -eq 0 ] || fail "--help: exit $rc, expected 0"
-	expect "$out" 'Usage: minivmm [--device BDF]...'
+	expect 'Usage: minivmm [--device BDF]...'
 	;;
 *)
 	echo "minivmm.sh: unknown case $case" >&2

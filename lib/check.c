@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostsafety.h"
 #include "inventory.h"
 #include "lease.h"
 #include "policy.h"
@@ -329,6 +330,7 @@ int dp_policy_check(struct dp_policy *policy, const struct dp_vm *vm,
 		}
 		r = dp_first_err(r, check_device(policy, ctx, dev, bdfs, nb, rep));
 		r = dp_first_err(r, check_lease(ctx, vm, bdf, rep));
+		r = dp_first_err(r, dp_check_reserved_regions(policy, vm, dev, rep));
 		r = dp_first_err(r, dp_report_add_loss(rep, DP_PLAIN_DEVICE_LOSSES, bdf));
 	}
 	r = dp_first_err(r, report_losses(vm, rep));

@@ -29,6 +29,7 @@ static const struct rule_def {
 	[DP_RULE_MEMORY_RESERVATION] = { "memory_reservation", KIND_RESERVATION, DP_RESERVATION_FULL },
 	[DP_RULE_UNLISTED_DEVICES] = { "unlisted_devices", KIND_ACTION, DP_ACTION_WARN },
 	[DP_RULE_NO_RESET_METHOD] = { "no_reset_method", KIND_RESET_ACTION, DP_ACTION_WARN },
+	[DP_RULE_DIRECT_REGIONS] = { "direct_regions", KIND_ACTION, DP_ACTION_DENY },
 };
 
 /* Largest count a rule takes: far beyond any hypervisor's limit, well inside int. */

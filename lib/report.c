@@ -32,6 +32,9 @@ static const char *const code_names[] = {
 	[DP_FINDING_DEVICE_LEASED] = "device-leased",
 	[DP_FINDING_CONFIG_UNREADABLE] = "config-unreadable",
 	[DP_FINDING_NOT_BOUND] = "not-bound",
+	[DP_FINDING_DIRECT_REGION] = "direct-region",
+	[DP_FINDING_RELAXABLE_REGION] = "relaxable-region",
+	[DP_FINDING_RESERVED_OVERLAP] = "reserved-overlap",
 };
 
 

@@ -69,6 +69,7 @@ int dp_vm_new(struct dp_ctx *ctx, const char *name, struct dp_vm **out)
 	}
 	vm->refcount = 1;
 	vm->ctx = dp_ctx_ref(ctx);
+	vm->mmio_hole = DP_VM_MMIO_HOLE_DEFAULT;
 	*out = vm;
 	return 0;
 }
@@ -108,6 +109,42 @@ int dp_vm_set_memory(struct dp_vm *vm, uint64_t size, uint64_t reservation)
 	vm->memory = size;
 	vm->reservation = reservation;
 	return 0;
+}
+
+int dp_vm_set_mmio_hole(struct dp_vm *vm, uint64_t start)
+{
+	if (!vm)
+		return -EINVAL;
+	if (start == 0 || start > DP_VM_4G || start % DP_VM_MMIO_HOLE_ALIGN) {
+		dp_err(vm->ctx, "%s: mmio_hole 0x%llx is not a multiple of 1 MiB from 1 MiB to 4 GiB",
+		       vm->name, (unsigned long long)start);
+		return -EINVAL;
+	}
+	vm->mmio_hole = start;
+	return 0;
+}
+
+uint64_t dp_vm_get_mmio_hole(const struct dp_vm *vm)
+{
+	return vm ? vm->mmio_hole : 0;
+}
+
+size_t dp_vm_ram_ranges(const struct dp_vm *vm, uint64_t start[2], uint64_t end[2])
+{
+	uint64_t low = vm->memory < vm->mmio_hole ? vm->memory : vm->mmio_hole;
+	size_t n = 0;
+
+	if (low) {
+		start[n] = 0;
+		end[n++] = low - 1;
+	}
+	if (vm->memory > low) {
+		uint64_t high = vm->memory - low;
+
+		start[n] = DP_VM_4G;
+		end[n++] = high > UINT64_MAX - DP_VM_4G ? UINT64_MAX : DP_VM_4G + high - 1;
+	}
+	return n;
 }
 
 int dp_vm_set_memory_size(struct dp_vm *vm, uint64_t size)
@@ -193,14 +230,14 @@ const char *dp_vm_get_device(const struct dp_vm *vm, size_t index)
 	return vm && index < vm->n_devices ? vm->devices[index] : NULL;
 }
 
-/* The VM file: [vm] name, hw_version, memory, reservation, features; [passthrough] device... */
+/* The VM file: [vm] name, hw_version, memory, reservation, mmio_hole, features; [passthrough] device... */
 struct vm_file {
 	struct dp_ctx *ctx;
 	struct dp_vm *vm;
 	char *name;
-	bool has_hw, has_mem, has_res;
+	bool has_hw, has_mem, has_res, has_hole;
 	uint32_t hw;
-	uint64_t mem, res;
+	uint64_t mem, res, hole;
 	uint32_t features;
 	char **devices;
 	size_t n_devices;
@@ -269,6 +306,15 @@ static int vm_key(struct dp_inifile *f, const char *section, const char *key,
 		}
 		return 0;
 	}
+	if (strcmp(key, "mmio_hole") == 0) {
+		r = dp_parse_size(value, &v);
+		if (r < 0 || v == 0 || v > DP_VM_4G || v % DP_VM_MMIO_HOLE_ALIGN)
+			return dp_inifile_error(f, "mmio_hole \"%s\" is not a size from 1M to 4G in whole MiB (such as 3G)",
+						Q(value));
+		vf->hole = v;
+		vf->has_hole = true;
+		return 0;
+	}
 	if (strcmp(key, "features") == 0) {
 		char buf[DP_INIFILE_MAX_LINE], *save = NULL;
 
@@ -282,7 +328,7 @@ static int vm_key(struct dp_inifile *f, const char *section, const char *key,
 		}
 		return 0;
 	}
-	return dp_inifile_error(f, "unknown key \"%s\" in [vm] (name, hw_version, memory, reservation, features)",
+	return dp_inifile_error(f, "unknown key \"%s\" in [vm] (name, hw_version, memory, reservation, mmio_hole, features)",
 				Q(key));
 }
 
@@ -307,6 +353,8 @@ int dp_vm_new_from_file(struct dp_ctx *ctx, const char *path, struct dp_vm **out
 	if (r < 0)
 		goto out;
 	vm->hw_version = vf.hw;
+	if (vf.has_hole)
+		vm->mmio_hole = vf.hole;
 	if (vf.has_res)
 		dp_vm_set_memory(vm, vf.mem, vf.res);
 	else

@@ -14,9 +14,20 @@ struct dp_vm {
 	uint32_t hw_version;
 	uint64_t memory;
 	uint64_t reservation;
+	uint64_t mmio_hole;  /* RAM below 4 GiB ends here; the rest starts at 4 GiB */
 	uint32_t features;
 	char **devices;  /* as given */
 	size_t n_devices;
 };
+
+#define DP_VM_4G (UINT64_C(1) << 32)
+#define DP_VM_MMIO_HOLE_DEFAULT (UINT64_C(3) << 30) /* QEMU's pc machine's */
+#define DP_VM_MMIO_HOLE_ALIGN (UINT64_C(1) << 20)
+
+/*
+ * The guest-physical ranges of the VM's RAM, inclusive: below the MMIO hole,
+ * and the rest from 4 GiB. Returns how many (0 to 2).
+ */
+size_t dp_vm_ram_ranges(const struct dp_vm *vm, uint64_t start[2], uint64_t end[2]);
 
 #endif

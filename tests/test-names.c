@@ -128,14 +128,14 @@ END_TEST
 
 START_TEST(finding_codes)
 {
-	uint32_t codes[DP_FINDING_NOT_BOUND];
+	uint32_t codes[DP_FINDING_RESERVED_OVERLAP];
 
-	for (uint32_t c = 1; c <= DP_FINDING_NOT_BOUND; c++)
+	for (uint32_t c = 1; c <= DP_FINDING_RESERVED_OVERLAP; c++)
 		codes[c - 1] = c;
 	ROUND_TRIP(finding_code, uint32_t, codes);
 	ck_assert_str_eq(dp_finding_code_name(DP_FINDING_NO_IOMMU), "no-iommu");
 	ck_assert_ptr_null(dp_finding_code_name(0));
-	ck_assert_ptr_null(dp_finding_code_name(DP_FINDING_NOT_BOUND + 1));
+	ck_assert_ptr_null(dp_finding_code_name(DP_FINDING_RESERVED_OVERLAP + 1));
 }
 END_TEST
 
@@ -164,9 +164,9 @@ START_TEST(features_rules_and_priorities)
 			ck_assert_uint_eq(dp_feature_from_name(name), 1u << b);
 	}
 	/* Rules: named, and set by their names through dp_policy_set. */
-	for (int r = DP_RULE_MAX_DEVICES_PER_VM; r <= DP_RULE_NO_RESET_METHOD; r++)
+	for (int r = DP_RULE_MAX_DEVICES_PER_VM; r <= DP_RULE_DIRECT_REGIONS; r++)
 		ck_assert_ptr_nonnull(dp_rule_name((enum dp_rule)r));
-	ck_assert_ptr_null(dp_rule_name((enum dp_rule)(DP_RULE_NO_RESET_METHOD + 1)));
+	ck_assert_ptr_null(dp_rule_name((enum dp_rule)(DP_RULE_DIRECT_REGIONS + 1)));
 	ck_assert_str_eq(dp_rule_value_name(DP_RULE_UNLISTED_DEVICES, DP_ACTION_DENY), "deny");
 	ck_assert_str_eq(dp_rule_value_name(DP_RULE_MEMORY_RESERVATION, DP_RESERVATION_NONE),
 			 "none");

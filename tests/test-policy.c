@@ -13,6 +13,7 @@
 #include <directpath/directpath.h>
 
 #include "policy.h"
+#include "vm.h"
 #include "testlog.h"
 #include "testrun.h"
 #include "tmpdir.h"
@@ -137,7 +138,9 @@ START_TEST(rule_names_and_values_round_trip)
 	ck_assert_str_eq(dp_rule_name(DP_RULE_MAX_DEVICES_PER_VM), "max_devices_per_vm");
 	ck_assert_str_eq(dp_rule_name(DP_RULE_NO_RESET_METHOD), "no_reset_method");
 	ck_assert_ptr_null(dp_rule_name((enum dp_rule)0));
-	ck_assert_ptr_null(dp_rule_name((enum dp_rule)12));
+	ck_assert_ptr_null(dp_rule_name((enum dp_rule)13));
+	ck_assert_str_eq(dp_rule_name(DP_RULE_DIRECT_REGIONS), "direct_regions");
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_DIRECT_REGIONS), DP_ACTION_DENY);
 	ck_assert_str_eq(dp_rule_value_name(DP_RULE_REQUIRE_IOMMU, 0), "no");
 	ck_assert_str_eq(dp_rule_value_name(DP_RULE_UNLISTED_DEVICES, DP_ACTION_DENY), "deny");
 	ck_assert_str_eq(dp_rule_value_name(DP_RULE_MEMORY_RESERVATION, DP_RESERVATION_NONE), "none");
@@ -491,6 +494,56 @@ START_TEST(uints_parse_digits_only)
 	}
 	ck_assert_int_eq(dp_parse_uint(NULL, 1, NULL), -EINVAL);
 	ck_assert_int_eq(dp_parse_uint("1", 1, NULL), -EINVAL);
+}
+END_TEST
+
+START_TEST(vm_mmio_hole_lays_out_the_ram)
+{
+	struct dp_vm *vm = NULL;
+	uint64_t start[2], end[2];
+	const char *path;
+
+	ck_assert_int_eq(dp_vm_new(ctx, "hole", &vm), 0);
+	ck_assert_uint_eq(dp_vm_get_mmio_hole(vm), 3ULL << 30);
+	ck_assert_int_eq(dp_vm_set_memory_size(vm, 2ULL << 30), 0);
+	ck_assert_uint_eq(dp_vm_ram_ranges(vm, start, end), 1);
+	ck_assert_uint_eq(start[0], 0);
+	ck_assert_uint_eq(end[0], (2ULL << 30) - 1);
+	ck_assert_int_eq(dp_vm_set_memory_size(vm, 8ULL << 30), 0);
+	ck_assert_uint_eq(dp_vm_ram_ranges(vm, start, end), 2);
+	ck_assert_uint_eq(end[0], (3ULL << 30) - 1);
+	ck_assert_uint_eq(start[1], 4ULL << 30);
+	ck_assert_uint_eq(end[1], (9ULL << 30) - 1);
+	ck_assert_int_eq(dp_vm_set_mmio_hole(vm, 4ULL << 30), 0);
+	ck_assert_uint_eq(dp_vm_ram_ranges(vm, start, end), 2);
+	ck_assert_uint_eq(end[0], (4ULL << 30) - 1);
+	ck_assert_uint_eq(end[1], (8ULL << 30) - 1);
+	ck_assert_int_eq(dp_vm_set_memory_size(vm, 0), 0);
+	ck_assert_uint_eq(dp_vm_ram_ranges(vm, start, end), 0);
+	ck_assert_int_eq(dp_vm_set_memory_size(vm, UINT64_MAX), 0);
+	ck_assert_uint_eq(dp_vm_ram_ranges(vm, start, end), 2);
+	ck_assert_uint_eq(end[1], UINT64_MAX - 1); /* 4 GiB below, the rest above: no wrap */
+	ck_assert_int_eq(dp_vm_set_mmio_hole(vm, 3ULL << 30), 0);
+	ck_assert_uint_eq(dp_vm_ram_ranges(vm, start, end), 2);
+	ck_assert_uint_eq(end[1], UINT64_MAX); /* past the end of the address space: clamped */
+	ck_assert_int_eq(dp_vm_set_mmio_hole(vm, 4ULL << 30), 0);
+	/* Out of range or not whole MiB: refused and logged, nothing changed. */
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_vm_set_mmio_hole(vm, (4ULL << 30) + (1 << 20)), "mmio_hole"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_vm_set_mmio_hole(vm, 0), "mmio_hole"), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_vm_set_mmio_hole(vm, (3ULL << 30) + 4096), "1 MiB"), -EINVAL);
+	ck_assert_uint_eq(dp_vm_get_mmio_hole(vm), 4ULL << 30);
+	ck_assert_int_eq(dp_vm_set_mmio_hole(NULL, 1 << 20), -EINVAL);
+	ck_assert_uint_eq(dp_vm_get_mmio_hole(NULL), 0);
+	vm = dp_vm_unref(vm);
+
+	path = file("hole.vm", "[vm]\nname = h\nhw_version = 7\nmemory = 8G\nmmio_hole = 2G\n");
+	ck_assert_int_eq(dp_vm_new_from_file(ctx, path, &vm), 0);
+	ck_assert_uint_eq(dp_vm_get_mmio_hole(vm), 2ULL << 30);
+	vm = dp_vm_unref(vm);
+	path = file("badhole.vm", "[vm]\nname = h\nmemory = 8G\nmmio_hole = 5G\n");
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_vm_new_from_file(ctx, path, &vm),
+					    ":4: mmio_hole \"5G\" is not a size from 1M to 4G"), -EINVAL);
+	ck_assert_ptr_null(vm);
 }
 END_TEST
 
@@ -991,6 +1044,7 @@ int main(void)
 	tcase_add_test(tc, policy_source_names_the_file_loaded);
 	tcase_add_test(tc, policy_line_max_is_the_loaders_limit);
 	tcase_add_test(tc, vm_reservation_all_follows_the_memory);
+	tcase_add_test(tc, vm_mmio_hole_lays_out_the_ram);
 	tcase_add_test(tc, feature_names_round_trip);
 	tcase_add_test(tc, compat_file_parses_and_most_specific_wins);
 	tcase_add_test(tc, compat_file_errors_name_line_and_add_nothing);

@@ -325,6 +325,9 @@ DP_EXPORT int dp_vm_set_hw_version(struct dp_vm *vm, uint32_t version);
 DP_EXPORT int dp_vm_set_memory(struct dp_vm *vm, uint64_t size, uint64_t reservation);
 /* Guest RAM, all of it reserved, as a VM file without a reservation (DIRECTPATH_1.10). */
 DP_EXPORT int dp_vm_set_memory_size(struct dp_vm *vm, uint64_t size);
+/* Where RAM below 4 GiB ends and the 32-bit PCI hole starts; default 3 GiB (0.10). */
+DP_EXPORT int dp_vm_set_mmio_hole(struct dp_vm *vm, uint64_t start);
+DP_EXPORT uint64_t dp_vm_get_mmio_hole(const struct dp_vm *vm);
 /* Enables (on != 0) or disables DP_FEATURE_* bits. */
 DP_EXPORT int dp_vm_set_features(struct dp_vm *vm, uint32_t features, int on);
 /* Adds a passthrough device by BDF (kept as given; checked by the policy). */
@@ -356,6 +359,7 @@ enum dp_rule {
 	DP_RULE_MEMORY_RESERVATION = 9,      /* DP_RESERVATION_*; default FULL */
 	DP_RULE_UNLISTED_DEVICES = 10,       /* DP_ACTION_WARN / DENY / ALLOW */
 	DP_RULE_NO_RESET_METHOD = 11,        /* DP_ACTION_WARN / DENY */
+	DP_RULE_DIRECT_REGIONS = 12,         /* DP_ACTION_*; default DENY (0.10) */
 	_DP_RULE_PAD = INT_MAX
 };
 #define DP_RESERVATION_NONE 0
@@ -458,6 +462,9 @@ enum dp_finding_code {
 	DP_FINDING_DEVICE_LEASED = 21,        /* another running VM holds it */
 	DP_FINDING_CONFIG_UNREADABLE = 22,    /* its config space header could not be read */
 	DP_FINDING_NOT_BOUND = 23,            /* marked, but not bound to vfio-pci */
+	DP_FINDING_DIRECT_REGION = 24,        /* the group has a direct-mapped region (RMRR) */
+	DP_FINDING_RELAXABLE_REGION = 25,     /* ... a relaxable one (USB, graphics RMRR) */
+	DP_FINDING_RESERVED_OVERLAP = 26,     /* guest RAM over an msi or reserved region */
 	_DP_FINDING_PAD = INT_MAX
 };
 #define DP_SEVERITY_INFO 0

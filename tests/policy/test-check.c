@@ -29,7 +29,7 @@
 #include "testrun.h"
 
 #define GiB (UINT64_C(1) << 30)
-#define CODE_MAX DP_FINDING_NOT_BOUND
+#define CODE_MAX DP_FINDING_RESERVED_OVERLAP
 
 /*
  * The synthetic host (add_topology): one function of each kind a rule looks
@@ -94,6 +94,8 @@ struct scenario {
 	uint32_t hw;
 	uint64_t memory, reservation;
 	uint32_t features;
+	uint64_t mmio_hole;           /* 0: the default */
+	const char *resv;             /* the first device's group's reserved_regions; NULL: msi only */
 	const char *devices[6];
 	bool denied;
 	/* "S:code-name@subject" per finding (S: E, W or I), "*N" for N alike in a row. */
@@ -145,6 +147,43 @@ static const struct scenario scenarios[] = {
 	  .devices = { LSI }, .denied = true,
 	  .expect = "E:too-many-devices@vm W:experimental@" LSI " " LOST8,
 	  .msg_code = DP_FINDING_TOO_MANY_DEVICES, .msg_has = "more than the 0 a VM may have" },
+
+	/* The device's IOMMU group's reserved regions. */
+	{ "a direct region (RMRR) in the device's group is refused by default",
+	  HOST_FULL, .marks = { LSI }, VM_OK, .devices = { LSI }, .denied = true,
+	  .resv = "0x000000008e800000 0x000000008e81ffff direct\n0x00000000fee00000 0x00000000feefffff msi\n",
+	  .expect = "W:experimental@" LSI " E:direct-region@" LSI " " LOST8,
+	  .msg_code = DP_FINDING_DIRECT_REGION,
+	  .msg_has = "has a direct-mapped region 0x8e800000-0x8e81ffff (an RMRR or IVMD: the firmware does DMA there behind the VM)" },
+	{ "direct_regions = warn accepts a direct region with a warning",
+	  HOST_FULL, .policy = { "direct_regions=warn" }, .marks = { LSI }, VM_OK, .devices = { LSI },
+	  .resv = "0x000000008e800000 0x000000008e81ffff direct\n",
+	  .expect = "W:experimental@" LSI " W:direct-region@" LSI " " LOST8 },
+	{ "direct_regions = allow says nothing of it",
+	  HOST_FULL, .policy = { "direct_regions=allow" }, .marks = { LSI }, VM_OK, .devices = { LSI },
+	  .resv = "0x000000008e800000 0x000000008e81ffff direct\n",
+	  .expect = "W:experimental@" LSI " " LOST8 },
+	{ "a relaxable direct region (a USB RMRR) is a warning",
+	  HOST_FULL, .marks = { LSI }, VM_OK, .devices = { LSI },
+	  .resv = "0x000000008e800000 0x000000008e81ffff direct-relaxable\n",
+	  .expect = "W:experimental@" LSI " W:relaxable-region@" LSI " " LOST8,
+	  .msg_code = DP_FINDING_RELAXABLE_REGION,
+	  .msg_has = "relaxable direct region 0x8e800000-0x8e81ffff (a USB or graphics RMRR)" },
+	{ "guest RAM up to 4 GiB covers the MSI window: refused, naming both ranges",
+	  HOST_FULL, .marks = { LSI }, VM_OK, .mmio_hole = 4 * GiB, .devices = { LSI }, .denied = true,
+	  .expect = "W:experimental@" LSI " E:reserved-overlap@" LSI " " LOST8,
+	  .msg_code = DP_FINDING_RESERVED_OVERLAP,
+	  .msg_has = "'s msi region 0xfee00000-0xfeefffff, where the device cannot do DMA; lower the VM's mmio_hole to 0xfee00000 or below" },
+	{ "a reserved region above 4 GiB under the VM's high RAM is refused",
+	  HOST_FULL, .marks = { LSI }, .hw = 7, .memory = 8 * GiB, .reservation = 8 * GiB,
+	  .devices = { LSI }, .denied = true,
+	  .resv = "0x0000000140000000 0x000000014fffffff reserved\n",
+	  .expect = "W:experimental@" LSI " E:reserved-overlap@" LSI " " LOST8,
+	  .msg_code = DP_FINDING_RESERVED_OVERLAP,
+	  .msg_has = "'s reserved region 0x140000000-0x14fffffff" },
+	{ "the default MMIO hole keeps RAM off the MSI window",
+	  HOST_FULL, .marks = { LSI }, .hw = 7, .memory = 16 * GiB, .reservation = 16 * GiB,
+	  .devices = { LSI }, .expect = "W:experimental@" LSI " " LOST8 },
 
 	/* Hardware version: min_hw_version, 7 by default. */
 	{ "hardware version 6 is below the default minimum",
@@ -539,6 +578,7 @@ static const char *const code_rule[CODE_MAX + 1] = {
 	[DP_FINDING_NO_IOMMU_GROUP] = "require_iommu",
 	[DP_FINDING_GROUP_NOT_VIABLE] = "require_viable_group",
 	[DP_FINDING_NO_RESET_METHOD] = "no_reset_method",
+	[DP_FINDING_DIRECT_REGION] = "direct_regions",
 	[DP_FINDING_UNLISTED] = "unlisted_devices",
 	[DP_FINDING_MEMORY_NOT_RESERVED] = "memory_reservation",
 };
@@ -1003,7 +1043,25 @@ static void run(const struct scenario *s, bool seen[CODE_MAX + 1])
 		ck_assert_int_eq(dp_ctx_scan(ctx), n);
 	for (size_t i = 0; i < 2 && s->leased[i]; i++)
 		hold_lease(i, s->leased[i], "web01");
+	if (s->resv) {
+		struct dp_device *dev = NULL;
+		struct dp_device_info info = { .sz = sizeof(info) };
+		char path[PATH_MAX];
+		FILE *f;
+
+		ck_assert_int_eq(dp_ctx_find_device(ctx, s->devices[0], &dev), 0);
+		ck_assert_int_eq(dp_device_get_info(dev, &info), 0);
+		snprintf(path, sizeof(path), "%s/kernel/iommu_groups/%d/reserved_regions",
+			 dp_fakesys_root(fs), info.iommu_group);
+		dp_device_unref(dev);
+		f = fopen(path, "w");
+		ck_assert_ptr_nonnull(f);
+		fputs(s->resv, f);
+		ck_assert_int_eq(fclose(f), 0);
+	}
 	new_vm(s->name ? s->name : "vm", s->hw, s->memory, s->reservation);
+	if (s->mmio_hole)
+		ck_assert_int_eq(dp_vm_set_mmio_hole(vm, s->mmio_hole), 0);
 	ck_assert_int_eq(dp_vm_set_features(vm, s->features, 1), 0);
 	add_devices(s->devices, 6);
 	check_vm();

@@ -259,7 +259,8 @@ deny_bridges = yes
 deny_boot_vga = yes
 memory_reservation = full
 unlisted_devices = warn
-no_reset_method = warn"
+no_reset_method = warn
+direct_regions = deny"
 empty=$tmp/config.empty
 mkdir "$empty"
 "$tool" --config-dir "$empty" --data-dir "$data" policy >"$tmp/defaults.conf" 2>"$tmp/err"
@@ -286,7 +287,8 @@ deny_bridges = yes
 deny_boot_vga = yes
 memory_reservation = none
 unlisted_devices = deny
-no_reset_method = deny" "$(policy_rules <"$tmp/custom.out")"
+no_reset_method = deny
+direct_regions = deny" "$(policy_rules <"$tmp/custom.out")"
 check "policy --policy names the file it loaded" 0 "then $tmp/custom.conf." "$tool" policy --policy "$tmp/custom.conf"
 same "a changed policy round-trips through policy --policy" "$(policy_rules <"$tmp/custom.out")" \
 	"$("$tool" policy --policy "$tmp/custom.out" | policy_rules)"

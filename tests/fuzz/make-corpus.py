@@ -156,6 +156,22 @@ PROGRAM_EDU = (op_cfg_write(0x04, struct.pack('<H', 0x0007)) +
                op_cfg_write(0x42, struct.pack('<H', 0x0185)) + op_cfg_read(0x40, 8) +
                op_bar_read(6, 0, 4) + op_bar_write(1, 0x10, b'\x01') + bytes([4, 1]))
 
+# mountinfo (proc(5)) and /proc/net/route as the kernel prints them.
+MOUNTINFO_HOST = (b"22 27 0:21 / /proc rw,relatime - proc proc rw\n"
+                  b"23 27 0:22 / /sys rw,relatime - sysfs sysfs rw\n"
+                  b"27 1 254:0 / / rw,relatime - ext4 /dev/vda rw,discard\n"
+                  b"29 27 259:2 / /boot rw,relatime shared:7 - ext2 /dev/nvme0n1p2 rw\n"
+                  b"30 29 259:1 / /boot/efi rw shared:8 master:1 - vfat /dev/nvme0n1p1 rw,fmask=0077\n"
+                  b"41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n")
+ROUTE_HEADER = (b"Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT"
+                + b" " * 55 + b"\n")
+
+
+def route_line(ifname, dest, gw, flags, metric, mask):
+    line = b"%s\t%08X\t%08X\t%04X\t0\t0\t%d\t%08X\t0\t0\t0" % (ifname, dest, gw, flags, metric, mask)
+    return line + b" " * max(0, 127 - len(line)) + b"\n"
+
+
 CORPUS = {
     'bdf': {'sysfs': b'0000:03:00.0', 'lspci': b'03:00.0', 'upper': b'0000:AF:1F.7',
             'domain8': b'ffffffff:00:00.0', 'dev-too-big': b'0000:00:20.0',
@@ -205,6 +221,19 @@ CORPUS = {
                                                        devlist=(0x10fb, 0x10fc))),
         'mismatch': rom_input(0x1234, 0x11e8, rom_image(0x1234, 0x0001, 1)),
         'blank': rom_input(0x1234, 0x11e8, b'\xff' * 2048)},
+    'mountinfo': {'host': MOUNTINFO_HOST,
+                  'proc5-example': b'36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue\n',
+                  'escapes': b'41 27 8:18 / /media/my\\040stick\\011\\012\\134 rw - exfat /dev/sdb1 rw\n',
+                  'empty-source': b'42 27 0:50 / /mnt/x rw - tmpfs  rw\n',
+                  'nsfs-root': b'43 24 0:4 net:[4026531840] /run/netns/a rw - nsfs nsfs rw\n',
+                  'btrfs': b'27 1 0:31 /@ / rw,relatime shared:1 - btrfs /dev/nvme0n1p2 rw,ssd,subvol=/@\n',
+                  'no-newline': b'27 1 8:2 / / rw - ext4 /dev/sda2 rw'},
+    'route': {'host': ROUTE_HEADER + route_line(b'eth0', 0, 0x010200C0, 3, 0, 0) +
+              route_line(b'eth0', 0x000200C0, 0, 1, 0, 0x00FFFFFF),
+              'two-nics': ROUTE_HEADER + route_line(b'enp3s0f0', 0, 0x0101A8C0, 3, 100, 0) +
+              route_line(b'enp3s0f1', 0x0002A8C0, 0, 1, 100, 0x00FFFFFF),
+              'no-device': ROUTE_HEADER + route_line(b'*', 0, 0, 0x0201, -1, 0),
+              'header-only': ROUTE_HEADER, 'empty': b''},
     'vpci': {'nvme': vpci(0x0, 0, NVME_REGIONS, 0x01 | 0x40, nvme_cfg(), PROGRAM_NVME),
              'edu': vpci(0x1 | 0x4, 0, EDU_REGIONS, 0x01 | 0x08, edu_cfg(), PROGRAM_EDU),
              'vmm-decodes': vpci(0x8, 0xf, NVME_REGIONS, 0x40, nvme_cfg(),
@@ -263,6 +292,30 @@ REGRESS = {
                   'pcir-out-of-range': rom_input(0x1234, 0x11e8,
                                                  rom_image(0x1234, 0x11e8, 1, pcir_at=0x1fc)),
                   'not-last': rom_input(0x1234, 0x11e8, rom_image(0x1234, 0x11e8, 1, last=False))},
+    # The hostile forms tests/test-hostuse.c feeds the reader, one a line.
+    'mountinfo': {
+        'garbage-lines': b'garbage\n\n36 35 98 /mnt1 /mnt2 rw - ext3 /dev/root rw\n',
+        'mount-point-4096': b'1 1 8:1 / /' + b'a' * 4095 + b' rw - ext4 /dev/sda1 rw\n',
+        'escape-short-at-end': b'1 1 8:1 / /m\\04',
+        'escape-makes-nul': b'1 1 8:1 / /m\\000 rw - ext4 /dev/sda1 rw\n',
+        'escape-past-a-byte': b'1 1 8:1 / /m\\400 rw - ext4 /dev/sda1 rw\n',
+        'nul-in-line': b'1 1 8:1 / /m rw - ext4 /dev/sd\x00a1 rw\n',
+        'separator-as-options': b'36 35 98:0 / /m - ext3 /dev/root rw\n',
+        'many-optional-fields': b'1 1 8:1 / /m rw ' + b'shared:1 ' * 70 + b'- ext4 /dev/sda1 rw\n',
+        'long-type-and-source': b'1 1 0:60 / /mnt rw - fuse.' + b'0' * 100 + b' server:/' + b'0' * 300 + b' rw\n',
+        'devnum-overflow': b'36 35 4294967296:0 / /m rw - ext3 /dev/root rw\n',
+    },
+    'route': {
+        'twelve-fields': b'eth0\t00000000\t00000000\t0003\t0\t0\t0\t00000000\t0\t0\t0\t0\n',
+        'name-of-16': b'abcdefghijklmnop\t00000000\t00000000\t0003\t0\t0\t0\t00000000\t0\t0\t0\n',
+        'negative-use': b'eth0\t00000000\t00000000\t0003\t0\t-1\t0\t00000000\t0\t0\t0\n',
+        'metric-overflow': b'eth0\t00000000\t00000000\t0003\t0\t0\t2147483648\t00000000\t0\t0\t0\n',
+        'metric-minimum': b'eth0\t00000000\t00000000\t0003\t0\t0\t-2147483648\t00000000\t0\t0\t0\n',
+        'nul-in-name': b'et\x00h\t00000000\t00000000\t0003\t0\t0\t0\t00000000\t0\t0\t0\n',
+        'dot-dot': b'..\t00000000\t00000000\t0003\t0\t0\t0\t00000000\t0\t0\t0\n',
+        'alias-colon': b'eth0:1\t00000000\t00000000\t0003\t0\t0\t0\t00000000\t0\t0\t0\n',
+        'control-bytes': b'\x01\x02\n',
+    },
     'vpci': {'msix-vectors-without-capability': bytes([0xff, 0xfb, 0x00, 0xfb])},
 }
 

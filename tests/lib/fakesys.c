@@ -1874,3 +1874,175 @@ struct dp_ctx *dp_fakesys_ctx(const struct dp_fakesys *fs)
 	ck_assert_int_eq(dp_ctx_set_log_priority(ctx, LOG_DEBUG), 0);
 	return ctx;
 }
+
+/* ---- what hangs below a function: bus and class devices ----------------- */
+
+int dp_fakesys_dev_dir(const struct dp_fakesys *fs, const char *bdf, char *buf, size_t size)
+{
+	unsigned dom, bus, slot, fn;
+
+	if (!fs || parse_bdf(bdf, &dom, &bus, &slot, &fn) < 0)
+		return -EINVAL;
+	return dev_dir(bdf, buf, size);
+}
+
+/* "../" once per component of rel, then target: rel's way up to the tree's root and down. */
+static int up_to_root(char *buf, size_t size, const char *rel, const char *target)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (const char *p = rel; *p; p++) {
+		if (p != rel && *p != '/')
+			continue;
+		if (o + 4 > size)
+			return -ENAMETOOLONG;
+		memcpy(buf + o, "../", 4);
+		o += 3;
+	}
+	return bfmt(buf + o, size - o, "%s", target);
+}
+
+static const char *base_name(const char *rel)
+{
+	const char *slash = strrchr(rel, '/');
+
+	return slash ? slash + 1 : rel;
+}
+
+int dp_fakesys_add_node(struct dp_fakesys *fs, const char *rel, const char *subsys)
+{
+	char path[PATH_MAX], target[PATH_MAX], back[PATH_MAX];
+	const char *name = base_name(rel);
+	int r;
+
+	if (!fs || !rel || !*rel || !subsys || !*name)
+		return -EINVAL;
+	if ((r = path_of(fs, path, "%s", rel)) < 0 || (r = mkdir_p(path)) < 0 ||
+	    (r = attr(fs, rel, "uevent", 0644, "%s", "")) < 0)
+		return r;
+	/* The subsystem link goes from rel to the subsystem's directory. */
+	if ((r = up_to_root(target, sizeof(target), rel, subsys)) < 0 ||
+	    (r = path_of(fs, path, "%s/subsystem", rel)) < 0 ||
+	    (r = symlink_force(target, path)) < 0)
+		return r;
+	/* The way back: class/X/<name>, or bus/X/devices/<name>. */
+	if (strncmp(subsys, "bus/", 4) == 0)
+		r = bfmt(back, sizeof(back), "%s/devices/%s", subsys, name);
+	else
+		r = bfmt(back, sizeof(back), "%s/%s", subsys, name);
+	if (r < 0 || (r = up_to_root(target, sizeof(target), back, rel)) < 0)
+		return r;
+	/* up_to_root counted the link itself: one "../" too many. */
+	memmove(target, target + 3, strlen(target + 3) + 1);
+	if ((r = path_of(fs, path, "%s", back)) < 0)
+		return r;
+	return symlink_force(target, path);
+}
+
+int dp_fakesys_add_usb(struct dp_fakesys *fs, const char *rel, const struct dp_fake_usb *usb)
+{
+	char irel[PATH_MAX];
+	const char *name = rel ? base_name(rel) : "";
+	int r;
+
+	if (!usb || usb->n_ifs > 32)
+		return -EINVAL;
+	if ((r = dp_fakesys_add_node(fs, rel, "bus/usb")) < 0 ||
+	    (r = attr(fs, rel, "idVendor", 0444, "%04x\n", usb->vendor)) < 0 ||
+	    (r = attr(fs, rel, "idProduct", 0444, "%04x\n", usb->product)) < 0 ||
+	    (r = attr(fs, rel, "bDeviceClass", 0444, "%02x\n", usb->device_class)) < 0 ||
+	    (r = attr(fs, rel, "bNumInterfaces", 0444, "%2zu\n", usb->n_ifs)) < 0 ||
+	    (r = bfmt(irel, sizeof(irel), "%s/power/control", rel)) < 0 ||
+	    (r = dp_fakesys_write(fs, irel, "on\n")) < 0)
+		return r;
+	if (usb->manufacturer &&
+	    (r = attr(fs, rel, "manufacturer", 0444, "%s\n", usb->manufacturer)) < 0)
+		return r;
+	if (usb->product_name && (r = attr(fs, rel, "product", 0444, "%s\n", usb->product_name)) < 0)
+		return r;
+	for (size_t i = 0; i < usb->n_ifs; i++) {
+		const struct dp_fake_usb_if *f = &usb->ifs[i];
+
+		/* The kernel names an interface <device>:<configuration>.<interface>. */
+		if ((r = bfmt(irel, sizeof(irel), "%s/%s:1.%zu", rel, name, i)) < 0 ||
+		    (r = dp_fakesys_add_node(fs, irel, "bus/usb")) < 0 ||
+		    (r = attr(fs, irel, "bInterfaceClass", 0444, "%02x\n", f->cls)) < 0 ||
+		    (r = attr(fs, irel, "bInterfaceSubClass", 0444, "%02x\n", f->subclass)) < 0 ||
+		    (r = attr(fs, irel, "bInterfaceProtocol", 0444, "%02x\n", f->protocol)) < 0 ||
+		    (r = attr(fs, irel, "bInterfaceNumber", 0444, "%02zx\n", i)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+int dp_fakesys_add_block(struct dp_fakesys *fs, const char *rel, unsigned major, unsigned minor,
+			 unsigned partition)
+{
+	char sub[PATH_MAX];
+	int r;
+
+	if ((r = dp_fakesys_add_node(fs, rel, "class/block")) < 0 ||
+	    (r = attr(fs, rel, "dev", 0444, "%u:%u\n", major, minor)) < 0 ||
+	    (r = attr(fs, rel, "size", 0444, "%u\n", partition ? 1048576u : 4194304u)) < 0 ||
+	    (r = path_of(fs, sub, "%s/holders", rel)) < 0 || (r = mkdir_p(sub)) < 0 ||
+	    (r = path_of(fs, sub, "%s/power", rel)) < 0 || (r = mkdir_p(sub)) < 0)
+		return r;
+	if (partition)
+		return attr(fs, rel, "partition", 0444, "%u\n", partition);
+	/* A disk's queue/ (no subsystem link), which the reader must not take for a device. */
+	if ((r = bfmt(sub, sizeof(sub), "%s/queue/rotational", rel)) < 0)
+		return r;
+	return dp_fakesys_write(fs, sub, "0\n");
+}
+
+int dp_fakesys_add_holder(struct dp_fakesys *fs, const char *name, unsigned major,
+			  unsigned minor, const char *const *below)
+{
+	char rel[PATH_MAX], path[PATH_MAX], target[PATH_MAX], link[PATH_MAX];
+	int r;
+
+	if (!name || !*name || strchr(name, '/'))
+		return -EINVAL;
+	if ((r = bfmt(rel, sizeof(rel), "devices/virtual/block/%s", name)) < 0 ||
+	    (r = dp_fakesys_add_block(fs, rel, major, minor, 0)) < 0)
+		return r;
+	for (const char *const *b = below; b && *b; b++) {
+		ssize_t n;
+
+		/* Where the held device lies: its class link, "../../<its directory>". */
+		if ((r = path_of(fs, path, "class/block/%s", *b)) < 0)
+			return r;
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n < 6)
+			return n < 0 ? -errno : -EINVAL;
+		link[n] = '\0';
+		if ((r = bfmt(target, sizeof(target), "%s/holders/x", link + 6)) < 0 ||
+		    (r = up_to_root(link, sizeof(link), target, rel)) < 0 ||
+		    (r = path_of(fs, path, "class/block/%s/holders/%s", *b, name)) < 0 ||
+		    (r = symlink_force(link + 3, path)) < 0)
+			return r;
+		if ((r = bfmt(target, sizeof(target), "%s/slaves/x", rel)) < 0 ||
+		    (r = up_to_root(link, sizeof(link), target, "class/block/")) < 0 ||
+		    (r = path_of(fs, path, "%s/slaves/%s", rel, *b)) < 0)
+			return r;
+		strncat(link, *b, sizeof(link) - strlen(link) - 1);
+		if ((r = symlink_force(link + 3, path)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+int dp_fakesys_add_vtcon(struct dp_fakesys *fs, unsigned n, const char *name, bool bound)
+{
+	char rel[PATH_MAX];
+	int r;
+
+	if (!name)
+		return -EINVAL;
+	if ((r = bfmt(rel, sizeof(rel), "devices/virtual/vtconsole/vtcon%u", n)) < 0 ||
+	    (r = dp_fakesys_add_node(fs, rel, "class/vtconsole")) < 0 ||
+	    (r = attr(fs, rel, "name", 0444, "%s\n", name)) < 0)
+		return r;
+	return attr(fs, rel, "bind", 0644, "%d\n", bound ? 1 : 0);
+}

@@ -219,4 +219,51 @@ int dp_fakesys_kernel_fail_probe(struct dp_fakesys *fs, const char *driver);
  */
 const char *dp_fakesys_kernel_log(struct dp_fakesys *fs);
 
+/*
+ * What hangs below a function (USB, block, net, framebuffer devices), as the
+ * driver core lays it out; rel paths are relative to the tree, under a
+ * function's directory (dp_fakesys_dev_dir) or devices/virtual.
+ */
+
+/* The directory of the function bdf, relative to the tree: "devices/pci0000:00/0000:00:14.0". */
+int dp_fakesys_dev_dir(const struct dp_fakesys *fs, const char *bdf, char *buf, size_t size);
+/*
+ * A device directory rel (parents made, a uevent file) whose subsystem link
+ * names subsys ("class/net", "class/graphics", "bus/usb"), and that
+ * subsystem's link back to it (class/net/<name>, bus/usb/devices/<name>).
+ */
+int dp_fakesys_add_node(struct dp_fakesys *fs, const char *rel, const char *subsys);
+
+struct dp_fake_usb_if {
+	uint8_t cls, subclass, protocol;
+};
+
+/* A USB device; interfaces are named <device>:1.<i>, as in configuration 1. */
+struct dp_fake_usb {
+	uint16_t vendor, product;
+	uint8_t device_class;
+	const char *manufacturer;           /* NULL: no file */
+	const char *product_name;           /* NULL: no file */
+	const struct dp_fake_usb_if *ifs;   /* up to 32 */
+	size_t n_ifs;
+};
+/* A USB device at rel (".../0000:00:14.0/usb1", ".../usb1/1-2"), bus/usb, with its interfaces. */
+int dp_fakesys_add_usb(struct dp_fakesys *fs, const char *rel, const struct dp_fake_usb *usb);
+/*
+ * A block device at rel (".../block/sda", ".../block/sda/sda1"), class/block:
+ * dev "major:minor", size, holders/ and power/, and a partition file for
+ * partition > 0, else a queue/ directory.
+ */
+int dp_fakesys_add_block(struct dp_fakesys *fs, const char *rel, unsigned major, unsigned minor,
+			 unsigned partition);
+/*
+ * A holder (device-mapper, md) devices/virtual/block/<name>, class/block,
+ * holding the block devices named in below (class/block names, added
+ * earlier, NULL-terminated): their holders/<name> links and its slaves/.
+ */
+int dp_fakesys_add_holder(struct dp_fakesys *fs, const char *name, unsigned major,
+			  unsigned minor, const char *const *below);
+/* A virtual console devices/virtual/vtconsole/vtcon<n>, class/vtconsole, with name and bind. */
+int dp_fakesys_add_vtcon(struct dp_fakesys *fs, unsigned n, const char *name, bool bound);
+
 #endif

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+/* What the host loses when a PCI function goes to a VM: what hangs below it in sysfs. */
+#ifndef DP_HOSTUSE_H
+#define DP_HOSTUSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal.h"
+#include "inventory.h"
+
+/* The files read besides the function's own sysfs tree, named once. */
+#define DP_PROC_SELF_MOUNTINFO "/proc/self/mountinfo"
+#define DP_PROC_NET_ROUTE "/proc/net/route"
+#define DP_SYS_CLASS_BLOCK "/sys/class/block"
+#define DP_SYS_CLASS_VTCONSOLE "/sys/class/vtconsole"
+
+/* Hard limits: a tree or a file past them is read that far and marked incomplete. */
+#define DP_HOST_USE_DEPTH_MAX 24        /* directories below the function */
+#define DP_HOST_USE_DIRS_MAX 16384      /* directories looked into, in all */
+#define DP_HOST_USE_ENTRIES_MAX 1048576 /* directory entries read, in all */
+#define DP_HOST_USE_USB_MAX 512         /* USB devices */
+#define DP_HOST_USE_USB_IFS_MAX 32      /* interfaces of one USB device (USB_MAXINTERFACES) */
+#define DP_HOST_USE_BLOCK_MAX 4096      /* block devices, holders included */
+#define DP_HOST_USE_HOLDERS_MAX 16      /* holders of one block device */
+#define DP_HOST_USE_MOUNTS_MAX 16       /* mount points kept for one block device */
+#define DP_HOST_USE_NET_MAX 256         /* network interfaces */
+#define DP_HOST_USE_UPPERS_MAX 16       /* master and upper devices of one interface */
+#define DP_HOST_USE_FB_MAX 32           /* framebuffers (the kernel's FB_MAX) */
+#define DP_HOST_USE_VTCON_MAX 64        /* virtual consoles looked at */
+#define DP_HOST_USE_LINES_MAX 1048576   /* lines read of mountinfo or the route file */
+#define DP_HOST_USE_LINE_LEN 16384      /* longest line of either file; longer is garbage */
+
+/* Longest sysfs entry name kept, and longest USB string; longer ones are cut. */
+#define DP_HOST_USE_NAME_MAX 64
+#define DP_HOST_USE_STRING_MAX 128
+
+/* One interface of a USB device (its active configuration's). */
+struct dp_host_usb_if {
+	char name[DP_HOST_USE_NAME_MAX]; /* "1-2:1.0" */
+	uint8_t cls, subclass, protocol;
+};
+
+/* dp_host_usb.flags */
+#define DP_HOST_USB_ROOT_HUB (1u << 0) /* "usbN": the controller's own hub */
+#define DP_HOST_USB_HUB      (1u << 1) /* device class 9, or a hub interface */
+#define DP_HOST_USB_HID      (1u << 2) /* an interface of class 3 */
+#define DP_HOST_USB_KEYBOARD (1u << 3) /* ... with protocol 1 */
+#define DP_HOST_USB_STORAGE  (1u << 4) /* an interface of class 8 */
+
+/* One USB device below the function. */
+struct dp_host_usb {
+	char name[DP_HOST_USE_NAME_MAX];  /* "usb1", "1-2.3" */
+	uint16_t vendor, product;         /* idVendor, idProduct; 0 when unreadable */
+	uint8_t device_class;             /* bDeviceClass */
+	unsigned flags;                   /* DP_HOST_USB_* */
+	/* Strings from the device: control characters as '?', cut at a character; "" when absent. */
+	char manufacturer[DP_HOST_USE_STRING_MAX];
+	char product_name[DP_HOST_USE_STRING_MAX];
+	struct dp_host_usb_if ifs[DP_HOST_USE_USB_IFS_MAX]; /* name order */
+	size_t n_ifs;
+};
+
+/* dp_host_block.flags */
+#define DP_HOST_BLOCK_PARTITION (1u << 0) /* a partition ("partition" file) */
+#define DP_HOST_BLOCK_HOLDER    (1u << 1) /* a holder (dm, md) of one below the function */
+#define DP_HOST_BLOCK_MOUNTED   (1u << 2) /* mounted somewhere */
+#define DP_HOST_BLOCK_ROOT      (1u << 3) /* mounted at "/" */
+#define DP_HOST_BLOCK_BOOT      (1u << 4) /* mounted at "/boot" or "/boot/efi" */
+#define DP_HOST_BLOCK_NO_DEV    (1u << 5) /* its dev file is missing or garbage */
+
+/* One block device below the function, or a holder of one. */
+struct dp_host_block {
+	char name[DP_HOST_USE_NAME_MAX];  /* "sda", "nvme0n1p2", "dm-0" */
+	/* A partition: its disk; a holder: the first device below the function it holds; else "". */
+	char below[DP_HOST_USE_NAME_MAX];
+	unsigned major, minor;            /* from dev ("MAJ:MIN"), unless DP_HOST_BLOCK_NO_DEV */
+	uint64_t sectors;                 /* size in 512-byte sectors; 0 when unknown */
+	unsigned flags;                   /* DP_HOST_BLOCK_* */
+	char **mounts;                    /* mount points, mountinfo order, DP_HOST_USE_MOUNTS_MAX kept */
+	size_t n_mounts;                  /* how many mountinfo lines named it, kept or not */
+};
+
+/* One network interface below the function. */
+struct dp_host_net {
+	char name[DP_HOST_USE_NAME_MAX];  /* "eth0" */
+	/* Its master and upper devices (bridge, bond, VLAN), one level: "master" and upper_* links. */
+	char uppers[DP_HOST_USE_UPPERS_MAX][DP_HOST_USE_NAME_MAX];
+	size_t n_uppers;
+	bool default_route;               /* an IPv4 default route of the main table goes through it */
+	char default_via[DP_HOST_USE_NAME_MAX]; /* ... through this upper; "" when through itself */
+};
+
+/* The display side of the function. */
+struct dp_host_display {
+	bool boot_vga;                    /* boot_vga reads 1 */
+	bool fbcon_bound;                 /* host-wide: a "... frame buffer device" vtconsole is bound */
+	bool console;                     /* fbcon_bound, and a framebuffer is below the function */
+	char fbs[DP_HOST_USE_FB_MAX][16]; /* "fb0", number order */
+	size_t n_fbs;
+};
+
+/* dp_host_use.flags: the summary of what the host loses. */
+#define DP_HOST_USE_USB_KEYBOARD (1u << 0)
+#define DP_HOST_USE_USB_HID      (1u << 1)
+#define DP_HOST_USE_USB_STORAGE  (1u << 2)
+#define DP_HOST_USE_MOUNTED      (1u << 3) /* a block device, or a holder of one, is mounted */
+#define DP_HOST_USE_ROOT_FS      (1u << 4) /* ... at "/" */
+#define DP_HOST_USE_BOOT_FS      (1u << 5) /* ... at "/boot" or "/boot/efi" */
+#define DP_HOST_USE_DEFAULT_ROUTE (1u << 6)
+#define DP_HOST_USE_BOOT_VGA     (1u << 7)
+#define DP_HOST_USE_CONSOLE      (1u << 8) /* the framebuffer console is on it */
+
+/* dp_host_use.unknown: what could not be read whole, so the lists may lack entries. */
+#define DP_HOST_UNKNOWN_TREE    (1u << 0) /* a limit hit; a directory, or an attribute that
+						   * decides a flag (USB class, dev), unreadable */
+#define DP_HOST_UNKNOWN_MOUNTS  (1u << 1) /* mountinfo unreadable, cut, or with garbage lines */
+#define DP_HOST_UNKNOWN_ROUTES  (1u << 2) /* the route file unreadable, cut, or with garbage lines,
+						   * or an interface with too many uppers */
+#define DP_HOST_UNKNOWN_DISPLAY (1u << 3) /* boot_vga or a vtconsole unreadable or garbage */
+#define DP_HOST_UNKNOWN_HOLDERS (1u << 4) /* a holder unreadable, or one outside /sys */
+
+struct dp_host_use {
+	char bdf[DP_BDF_LEN];
+	uint32_t class_code;             /* 24 bits; 0 when unreadable */
+	unsigned flags;                  /* DP_HOST_USE_* */
+	unsigned unknown;                /* DP_HOST_UNKNOWN_* */
+	struct dp_host_usb *usb;         /* name order */
+	size_t n_usb;
+	struct dp_host_block *block;     /* the function's own, then holders, each part in name order */
+	size_t n_block;
+	struct dp_host_net *net;         /* name order */
+	size_t n_net;
+	struct dp_host_display display;
+};
+
+/* Where the host's mounts and routes are read from; a NULL member or struct: the default. */
+struct dp_host_use_paths {
+	const char *mountinfo;           /* DP_PROC_SELF_MOUNTINFO */
+	const char *route;               /* DP_PROC_NET_ROUTE */
+};
+
+/*
+ * Reads what hangs below the PCI function bdf (any form dp_bdf_normalize
+ * takes) in sysfs and whether the host uses it: USB devices, block devices
+ * and whether they (or a holder of theirs) are mounted, network interfaces
+ * and whether one (or its master or an upper device) carries the default
+ * route, framebuffers, boot VGA and the framebuffer console. Only
+ * directories are walked, never a symbolic link, and nothing below another
+ * PCI function. Missing or garbage files, and
+ * limits hit, are logged and leave bits in unknown; they are no error.
+ * 0, -EINVAL for a malformed BDF, -ENODEV for a function sysfs does not
+ * have, -EXDEV when its directory lies outside /sys/devices, -ENOMEM;
+ * *out is written only on success and freed with dp_host_use_free.
+ */
+int dp_host_use_read(struct dp_ctx *ctx, const char *bdf, const struct dp_host_use_paths *paths,
+		     struct dp_host_use **out);
+/* Frees what dp_host_use_read made; NULL is a no-op. */
+void dp_host_use_free(struct dp_host_use *u);
+
+/* One line of /proc/self/mountinfo (proc(5)), as far as this reader needs it. */
+#define DP_MOUNTINFO_PATH_MAX 4096 /* the kernel's PATH_MAX, NUL included */
+struct dp_mountinfo_entry {
+	uint32_t major, minor;
+	char mount_point[DP_MOUNTINFO_PATH_MAX]; /* unescaped */
+	char fstype[64];                         /* unescaped, cut at 63 bytes */
+	char source[256];                        /* unescaped, cut at 255 bytes */
+	bool cut;                                /* fstype or source was cut */
+};
+
+/*
+ * Parses one line of mountinfo (without its newline): mount ID, parent ID,
+ * MAJ:MIN, root, mount point, options, optional fields, "-", type, source,
+ * super options, separated by single spaces, with " \t\n\\" escaped as \ooo.
+ * 0, -EINVAL when it is not such a line (a NUL byte, a missing field, a bad
+ * number or escape, a mount point not absolute), -ENAMETOOLONG for a mount
+ * point past DP_MOUNTINFO_PATH_MAX - 1 bytes, -ENOMEM. *out is written
+ * only on success.
+ */
+int dp_mountinfo_parse_line(const char *line, size_t len, struct dp_mountinfo_entry *out);
+
+/* One line of /proc/net/route (the kernel's fib_route_seq_show). */
+struct dp_route_entry {
+	char ifname[16];                 /* IFNAMSIZ; "*" for a route without a device */
+	uint32_t destination, gateway, mask; /* as printed: network order read as hex */
+	uint32_t flags;                  /* RTF_* */
+	int32_t metric;
+};
+
+/*
+ * Parses one line of /proc/net/route (without its newline): eleven fields
+ * separated by white space, Iface, Destination, Gateway, Flags, RefCnt, Use,
+ * Metric, Mask, MTU, Window, IRTT. 0 for a route, 1 for the header line
+ * (first field "Iface"), -EINVAL for anything else. *out is written only
+ * for a route.
+ */
+int dp_route_parse_line(const char *line, size_t len, struct dp_route_entry *out);
+
+/* A default route: destination and mask 0.0.0.0. */
+static inline bool dp_route_is_default(const struct dp_route_entry *r)
+{
+	return r->destination == 0 && r->mask == 0;
+}
+
+#endif

@@ -9,7 +9,7 @@
 
 #include "hostsafety.h"
 #include "inventory.h"
-#include "lease.h"
+#include "leases.h"
 #include "policy.h"
 #include "quote.h"
 #include "report.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Why a reader always names the live holder (issue 13):
+ * Why a reader always names the live holder:
  *
  *  - A lease file is complete before anyone can see it, and never changes
  *    after. A claimer writes its record into a temporary file of its own,
@@ -24,7 +24,7 @@
  * so a reader never makes a claimer believe the lease is held, and the
  * lock belongs to the open file, not the process, as flock's does. The
  * holder takes an flock() too, which is all that a libdirectpath from
- * before issue 13 looks at.
+ * before OFD locks looks at.
  */
 #include <fcntl.h>
 #include <limits.h>
@@ -38,10 +38,7 @@
 
 #include "lease.h"
 
-#define LEASE_PREFIX "lease-"
-#define LEASE_MAX 512
 #define TAKEOVER_LOCK ".lease.lock"
-#define OWNER_BYTE 0 /* write-locked by the file's writer while it holds the lease */
 #define ATTEMPTS 200 /* each after a pause of up to 10 ms: seconds in all */
 
 struct dp_lease {
@@ -50,83 +47,11 @@ struct dp_lease {
 	char path[PATH_MAX];
 };
 
-static int lease_path(struct dp_ctx *ctx, const char *bdf, char *path, size_t size)
-{
-	if (dp_bdf_parse(bdf, NULL, NULL, NULL, NULL) < 0)
-		return -EINVAL;
-	if ((size_t)snprintf(path, size, "%s/" LEASE_PREFIX "%s", ctx->run_dir, bdf) >= size)
-		return -ENAMETOOLONG;
-	return 0;
-}
-
-/*
- * Opens an existing lease file without waiting on a FIFO (O_NONBLOCK, which
- * changes nothing for the regular file it must be); -ENOENT unlogged.
- */
-static int open_lease(struct dp_ctx *ctx, const char *bdf, const char *path, int flags)
-{
-	struct stat st;
-	int fd, r;
-
-	fd = open(path, flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0600);
-	if (fd < 0) {
-		r = -errno;
-		if (r != -ENOENT)
-			dp_err(ctx, "%s: cannot open the lease %s: %s", bdf, path,
-			       r == -ELOOP ? "a symbolic link" : strerror(-r));
-		return r;
-	}
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		dp_err(ctx, "%s: %s: %s", bdf, path, strerror(-r));
-		close(fd);
-		return r;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		dp_err(ctx, "%s: %s: not a regular file", bdf, path);
-		close(fd);
-		return -EINVAL;
-	}
-	return fd;
-}
-
 static int lock_byte(int fd, off_t byte)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1 };
 
 	return fcntl(fd, F_OFD_SETLK, &fl) < 0 ? -errno : 0;
-}
-
-/* 1 when some open file other than fd's holds the ownership lock, 0 when none does. */
-static int held(int fd)
-{
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = OWNER_BYTE, .l_len = 1 };
-
-	if (fcntl(fd, F_OFD_GETLK, &fl) < 0)
-		return -errno;
-	return fl.l_type == F_WRLCK;
-}
-
-/* "vm=NAME\npid=N\n" -> owner, pid; tolerant of junk (a lease file is only advisory text). */
-static void parse_owner(int fd, char *owner, size_t size, pid_t *pid)
-{
-	char buf[LEASE_MAX + 1];
-	ssize_t n = pread(fd, buf, LEASE_MAX, 0);
-	char *line, *save = NULL;
-
-	if (owner && size)
-		snprintf(owner, size, "an unknown VM");
-	if (pid)
-		*pid = 0;
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "vm=", 3) == 0 && owner && size)
-			snprintf(owner, size, "%s", line + 3);
-		else if (strncmp(line, "pid=", 4) == 0 && pid)
-			*pid = (pid_t)strtol(line + 4, NULL, 10);
-	}
 }
 
 static bool same_file(int fd, const char *path)
@@ -184,17 +109,17 @@ static int publish(struct dp_ctx *ctx, const char *bdf, const char *path, const 
 		dp_err(ctx, "%s: cannot create the lease %s: %s", bdf, path, strerror(-r));
 		return r;
 	}
-	fd = open_lease(ctx, bdf, path, O_RDONLY);
+	fd = dp_lease_open(ctx, bdf, path, O_RDONLY);
 	if (fd == -ENOENT)
 		return -EAGAIN; /* released since */
 	if (fd < 0)
 		return fd;
-	r = held(fd);
+	r = dp_lease_held(fd);
 	if (r > 0) {
 		char owner[256];
 		pid_t pid;
 
-		parse_owner(fd, owner, sizeof(owner), &pid);
+		dp_lease_parse_owner(fd, owner, sizeof(owner), &pid);
 		dp_err(ctx, "%s: already leased by VM \"%s\" (pid %ld)", bdf, owner, (long)pid);
 		r = -EBUSY;
 		goto out;
@@ -209,7 +134,7 @@ static int publish(struct dp_ctx *ctx, const char *bdf, const char *path, const 
 		dp_err(ctx, "%s: %s/" TAKEOVER_LOCK ": path too long", bdf, ctx->run_dir);
 		goto out;
 	}
-	lk = open_lease(ctx, bdf, lock, O_RDWR | O_CREAT);
+	lk = dp_lease_open(ctx, bdf, lock, O_RDWR | O_CREAT);
 	if (lk < 0) {
 		r = lk;
 		goto out;
@@ -223,7 +148,7 @@ static int publish(struct dp_ctx *ctx, const char *bdf, const char *path, const 
 		dp_err(ctx, "%s: cannot lock %s: %s", bdf, lock, strerror(-r));
 		goto out;
 	}
-	if (!same_file(fd, path) || held(fd) != 0) {
+	if (!same_file(fd, path) || dp_lease_held(fd) != 0) {
 		r = -EAGAIN;
 		goto out;
 	}
@@ -236,7 +161,7 @@ static int publish(struct dp_ctx *ctx, const char *bdf, const char *path, const 
 		char owner[256];
 		pid_t pid;
 
-		parse_owner(fd, owner, sizeof(owner), &pid);
+		dp_lease_parse_owner(fd, owner, sizeof(owner), &pid);
 		dp_info(ctx, "%s: took over the stale lease of VM \"%s\" (pid %ld, gone)", bdf,
 			owner, (long)pid);
 	}
@@ -260,7 +185,7 @@ int dp_lease_acquire(struct dp_ctx *ctx, const char *bdf, const char *vm_name,
 	if (!l)
 		return -ENOMEM;
 	l->fd = -1;
-	r = lease_path(ctx, bdf, l->path, sizeof(l->path));
+	r = dp_lease_path(ctx, bdf, l->path, sizeof(l->path));
 	if (r < 0)
 		goto err;
 	r = make_run_dir(ctx);
@@ -332,27 +257,4 @@ void dp_lease_release(struct dp_lease *l)
 	close(l->fd);
 	dp_ctx_unref(l->ctx);
 	free(l);
-}
-
-int dp_lease_query(struct dp_ctx *ctx, const char *bdf, char *owner, size_t size,
-		   pid_t *pid)
-{
-	char path[PATH_MAX];
-	int fd, r;
-
-	r = lease_path(ctx, bdf, path, sizeof(path));
-	if (r < 0)
-		return r;
-	fd = open_lease(ctx, bdf, path, O_RDONLY);
-	if (fd == -ENOENT)
-		return 0;
-	if (fd < 0)
-		return fd;
-	r = held(fd);
-	if (r > 0)
-		parse_owner(fd, owner, size, pid);
-	else if (r < 0)
-		dp_err(ctx, "%s: cannot test the lock of %s: %s", bdf, path, strerror(-r));
-	close(fd);
-	return r; /* 0: no file, or a dead owner's */
 }

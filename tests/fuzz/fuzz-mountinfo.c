@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mountinfo lines (dp_mountinfo_parse_line: lib/hostuse.c). The input is a
+ * mountinfo lines (dp_mountinfo_parse_line: lib/procparse.c). The input is a
  * file's text, cut into lines at each newline as the reader cuts it. A
  * refused line leaves the entry as it was and says -EINVAL or
  * -ENAMETOOLONG; an accepted one has an absolute mount point shorter than

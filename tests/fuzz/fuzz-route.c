@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * /proc/net/route lines (dp_route_parse_line: lib/hostuse.c). The input is
+ * /proc/net/route lines (dp_route_parse_line: lib/procparse.c). The input is
  * a file's text, cut into lines at each newline as the reader cuts it. A
  * refused line leaves the entry as it was; the header is 1; an accepted
  * route has an interface name the kernel could have (1 to 15 bytes, no '/',

@@ -3,35 +3,55 @@
  * dp_attach / dp_detach: an allowed VM's devices, leased and opened through
  * one VFIO container; every step undone in reverse on failure.
  */
+#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "attach.h"
 #include "policy.h"
+#include "policycheck.h"
 #include "report.h"
 #include "vm.h"
 
-/* Does this process hold CAP_IPC_LOCK (then the kernel does not count pinned pages)? */
+/* Does this thread hold CAP_IPC_LOCK (then the kernel does not count pinned pages)? */
 static bool has_ipc_lock(void)
 {
-	FILE *f = fopen("/proc/self/status", "re");
-	char line[256];
-	bool yes = false;
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
 
-	while (f && fgets(line, sizeof(line), f)) {
-		unsigned long long eff;
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d) < 0) /* glibc has no wrapper; libcap would be a dependency */
+		return false;
+	return d[CAP_IPC_LOCK / 32].effective & (1u << (CAP_IPC_LOCK % 32));
+}
 
-		if (sscanf(line, "CapEff: %llx", &eff) == 1) {
-			yes = eff & (1ULL << 14); /* CAP_IPC_LOCK */
-			break;
-		}
-	}
-	if (f)
-		fclose(f);
-	return yes;
+/*
+ * What the policy reads of the host, read again now: the VM's functions,
+ * the members of their IOMMU groups and the host's capabilities; not the
+ * rest of the host, and never pci.ids. Malformed addresses are left to the
+ * policy, which reports them.
+ */
+static int refresh(struct dp_ctx *ctx, const struct dp_vm *vm)
+{
+	char (*bdfs)[DP_BDF_LEN];
+	size_t n = 0;
+	int r;
+
+	if (vm->n_devices == 0)
+		return 0;
+	bdfs = calloc(vm->n_devices, sizeof(*bdfs));
+	if (!bdfs)
+		return -ENOMEM;
+	for (size_t i = 0; i < vm->n_devices; i++)
+		if (dp_bdf_normalize(vm->devices[i], bdfs[n]) == 0)
+			n++;
+	r = dp_inventory_refresh(ctx, bdfs, n);
+	free(bdfs);
+	return r;
 }
 
 /* Logs the report's errors: why the VM may not be attached. */
@@ -147,16 +167,19 @@ int dp_attach(struct dp_policy *policy, struct dp_vm *vm, const struct dp_attach
 			return -EINVAL;
 		}
 	}
+	if (vm->ctx != ctx) {
+		dp_err(ctx, "BUG: dp_attach: the VM and the policy belong to different contexts");
+		free(att);
+		return -EINVAL;
+	}
 	att->ctx = dp_ctx_ref(ctx);
 	att->vm = dp_vm_ref(vm);
 
-	/* The gate: a fresh look at the host, then every rule. */
-	if (vm->n_devices) {
-		r = dp_ctx_scan(ctx);
-		if (r < 0)
-			goto err;
-	}
-	r = dp_policy_check(policy, vm, &rep);
+	/* The gate: a fresh look at what the rules read of the host, then every rule. */
+	r = refresh(ctx, vm);
+	if (r < 0)
+		goto err;
+	r = dp_policy_check_inventory(policy, vm, &rep);
 	if (r < 0)
 		goto err;
 	if (!dp_report_is_allowed(rep)) {
@@ -187,9 +210,12 @@ int dp_attach(struct dp_policy *policy, struct dp_vm *vm, const struct dp_attach
 		v->intx_resample = -1;
 		v->att = att;
 		att->vdevs[att->n_vdevs++] = v;
-		r = dp_ctx_find_device(ctx, vm->devices[i], &dev);
-		if (r < 0)
+		dev = dp_inventory_lookup(ctx, vm->devices[i]);
+		if (!dev) { /* the policy allowed it, so the refresh found it */
+			dp_err(ctx, "%s: no such PCI function on this host", vm->devices[i]);
+			r = -ENODEV;
 			goto err;
+		}
 		snprintf(v->bdf, sizeof(v->bdf), "%s", dev->bdf);
 		v->group = dev->info.iommu_group;
 		v->has_msix = dev->info.flags & DP_DEVICE_MSIX;
@@ -198,7 +224,6 @@ int dp_attach(struct dp_policy *policy, struct dp_vm *vm, const struct dp_attach
 		v->msix_table_size = dev->info.msix_table_size;
 		v->msix_pba_bir = dev->info.msix_pba_bir;
 		v->msix_pba_offset = dev->info.msix_pba_offset;
-		dp_device_unref(dev);
 		r = dp_lease_acquire(ctx, v->bdf, vm->name, &v->lease);
 		if (r == 0)
 			r = add_group(att, v->group);

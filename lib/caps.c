@@ -122,28 +122,46 @@ static int kvm_api_version(void)
 	return v < 0 ? -1 : v;
 }
 
+/* What dp_policy_check reads of the host: the IOMMU, its groups, interrupt remapping, vfio-pci. */
+static void read_policy_caps(struct dp_ctx *ctx, struct dp_host_caps *caps)
+{
+	struct stat st;
+	char buf[16];
+	int r;
+
+	probe_iommus(ctx, caps);
+	caps->iommu_group_count = count_groups();
+	if (caps->iommu_group_count > 0)
+		caps->flags |= DP_HOST_IOMMU_GROUPS;
+	r = dp_sysfs_read(AT_FDCWD, DP_SYS_VFIO_UNSAFE_INTERRUPTS, buf, sizeof(buf));
+	if (r > 0 && (buf[0] == 'Y' || buf[0] == 'y' || buf[0] == '1'))
+		caps->flags |= DP_HOST_UNSAFE_INTERRUPTS;
+	if (stat(DP_SYS_PCI_DRIVERS "/" DP_VFIO_PCI_DRIVER, &st) == 0 &&
+	    S_ISDIR(st.st_mode))
+		caps->flags |= DP_HOST_VFIO_PCI | DP_HOST_VFIO_PCI_MODULE;
+	else if (vfio_pci_loadable())
+		caps->flags |= DP_HOST_VFIO_PCI_MODULE;
+}
+
+void dp_caps_refresh_policy(struct dp_ctx *ctx, struct dp_host_caps *caps)
+{
+	struct dp_host_caps now = { .sz = sizeof(now) };
+
+	read_policy_caps(ctx, &now);
+	caps->flags = (caps->flags & ~DP_CAPS_POLICY_FLAGS) | now.flags;
+	caps->iommu_kind = now.iommu_kind;
+	caps->iommu_group_count = now.iommu_group_count;
+}
+
 int dp_caps_read(struct dp_ctx *ctx, struct dp_host_caps *out)
 {
 	struct dp_host_caps caps = { .sz = sizeof(caps) };
 	struct rlimit rl;
 	struct stat st;
-	char buf[16];
-	int r;
 
-	probe_iommus(ctx, &caps);
-	caps.iommu_group_count = count_groups();
-	if (caps.iommu_group_count > 0)
-		caps.flags |= DP_HOST_IOMMU_GROUPS;
-	r = dp_sysfs_read(AT_FDCWD, DP_SYS_VFIO_UNSAFE_INTERRUPTS, buf, sizeof(buf));
-	if (r > 0 && (buf[0] == 'Y' || buf[0] == 'y' || buf[0] == '1'))
-		caps.flags |= DP_HOST_UNSAFE_INTERRUPTS;
+	read_policy_caps(ctx, &caps);
 	if (stat(DP_DEV_VFIO_CONTAINER, &st) == 0 && S_ISCHR(st.st_mode))
 		caps.flags |= DP_HOST_VFIO;
-	if (stat(DP_SYS_PCI_DRIVERS "/" DP_VFIO_PCI_DRIVER, &st) == 0 &&
-	    S_ISDIR(st.st_mode))
-		caps.flags |= DP_HOST_VFIO_PCI | DP_HOST_VFIO_PCI_MODULE;
-	else if (vfio_pci_loadable())
-		caps.flags |= DP_HOST_VFIO_PCI_MODULE;
 	caps.kvm_api_version = kvm_api_version();
 	if (caps.kvm_api_version == KVM_API_VERSION)
 		caps.flags |= DP_HOST_KVM;

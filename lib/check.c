@@ -11,6 +11,7 @@
 #include "inventory.h"
 #include "leases.h"
 #include "policy.h"
+#include "policycheck.h"
 #include "quote.h"
 #include "report.h"
 #include "sysfs.h"
@@ -138,6 +139,7 @@ static int check_group(const struct dp_policy *p, const struct dp_ctx *ctx,
 
 static bool has_reset(const struct dp_device *dev)
 {
+	dp_device_load(dev, DP_DEVICE_LOADED_RESET);
 	/* The kernel's list decides when there is one: "" is every method disabled. */
 	if (dev->has_reset_method)
 		return dev->reset_methods && *dev->reset_methods;
@@ -271,9 +273,6 @@ int dp_policy_check(struct dp_policy *policy, const struct dp_vm *vm,
 		    struct dp_report **out)
 {
 	struct dp_ctx *ctx;
-	struct dp_report *rep = NULL;
-	char (*bdfs)[DP_BDF_LEN] = NULL;
-	size_t nb = 0;
 	int r;
 
 	if (!policy || dp_bug_on(policy->ctx, !vm) || dp_bug_on(policy->ctx, !out))
@@ -288,6 +287,18 @@ int dp_policy_check(struct dp_policy *policy, const struct dp_vm *vm,
 		if (r < 0)
 			return r;
 	}
+	return dp_policy_check_inventory(policy, vm, out);
+}
+
+int dp_policy_check_inventory(struct dp_policy *policy, const struct dp_vm *vm,
+			      struct dp_report **out)
+{
+	struct dp_ctx *ctx = policy->ctx;
+	struct dp_report *rep = NULL;
+	char (*bdfs)[DP_BDF_LEN] = NULL;
+	size_t nb = 0;
+	int r;
+
 	r = dp_report_new(ctx, vm->name, vm->features, &rep);
 	if (r < 0)
 		return r;

@@ -22,10 +22,12 @@ struct dp_ctx {
 	char *run_dir;
 	char *data_dir;
 	char *driverctl_dir;
-	struct dp_device **devices; /* the last scan, BDF order */
+	struct dp_device **devices; /* the last scan and dp_attach's refreshes, BDF order */
 	size_t n_devices;
-	bool scanned;
-	struct dp_host_caps caps;   /* read by the last scan */
+	bool scanned;               /* a scan made the list: only then is it listed */
+	struct dp_host_caps caps;   /* read by the last scan; its policy flags by dp_attach too */
+	struct dp_pciids *pciids;   /* names, read at the first one asked for (pciids.c) */
+	unsigned pciids_loads;      /* 1 once pci.ids was looked for, found or not */
 };
 
 void dp_log_impl(struct dp_ctx *ctx, int priority, const char *file, int line,
@@ -66,6 +68,12 @@ static inline int dp_first_err(int r, int v)
 
 /* Reads the host's capabilities (caps.c). */
 int dp_caps_read(struct dp_ctx *ctx, struct dp_host_caps *caps);
+
+/* The caps flags dp_policy_check reads. */
+#define DP_CAPS_POLICY_FLAGS (DP_HOST_IOMMU | DP_HOST_IOMMU_GROUPS | DP_HOST_IRQ_REMAP | \
+			      DP_HOST_UNSAFE_INTERRUPTS | DP_HOST_VFIO_PCI | DP_HOST_VFIO_PCI_MODULE)
+/* Reads again what dp_policy_check reads of the host into caps; the rest stays (caps.c). */
+void dp_caps_refresh_policy(struct dp_ctx *ctx, struct dp_host_caps *caps);
 
 /* Parses a DIRECTPATH_LOG-style priority ("err", "info", "7", ...); -EINVAL if unknown. */
 int dp_log_priority_parse(const char *s);

@@ -4,11 +4,23 @@
 #define DP_INVENTORY_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "internal.h"
 
 /* "0000:00:00.0" plus NUL, with room for 8-digit domains */
 #define DP_BDF_LEN 17
+
+/*
+ * Facts read at the first call that needs them rather than by the scan,
+ * then kept: what a listing does not print and the attach path does not
+ * need every time. dp_device.loaded says which have been read.
+ */
+#define DP_DEVICE_LOADED_NAMES    (1u << 0) /* vendor_name, device_name (pci.ids) */
+#define DP_DEVICE_LOADED_OVERRIDE (1u << 1) /* driver_override */
+#define DP_DEVICE_LOADED_RESET    (1u << 2) /* reset_methods, has_reset_method */
+#define DP_DEVICE_LOADED_ALL      (DP_DEVICE_LOADED_NAMES | DP_DEVICE_LOADED_OVERRIDE | \
+				   DP_DEVICE_LOADED_RESET)
 
 struct dp_device {
 	int refcount;        /* the caller's references */
@@ -16,8 +28,9 @@ struct dp_device {
 	struct dp_ctx *ctx;  /* owned while refcount > 0 */
 	char bdf[DP_BDF_LEN];
 	struct dp_device_info info;
-	char *vendor_name;
-	char *device_name;
+	unsigned loaded;     /* DP_DEVICE_LOADED_*: the lazy facts read so far */
+	const char *vendor_name; /* borrowed from the ctx's pci.ids */
+	const char *device_name;
 	char *driver;
 	char *driver_override;
 	char *reset_methods;
@@ -25,10 +38,40 @@ struct dp_device {
 	char *physfn;
 	char (*group)[DP_BDF_LEN]; /* members, BDF order */
 	size_t group_size;
+	/* Which sysfs entry the config space and BARs were read from, for freshness. */
+	dev_t sysfs_dev;
+	ino_t sysfs_ino;
+	bool static_known;   /* they were read without a failure a second read might not have */
 };
 
-/* Drops the ctx's whole device list (rescan, ctx end). */
+/* Frees the ctx's inventory, devices and names (ctx end). */
 void dp_inventory_clear(struct dp_ctx *ctx);
+
+/* dp_inventory_scan flags */
+#define DP_SCAN_EAGER (1u << 0) /* read the lazy facts too, during the scan */
+
+/*
+ * dp_ctx_scan with flags: reads every function. Without DP_SCAN_EAGER the
+ * facts of DP_DEVICE_LOADED_* wait for the first getter that needs them.
+ */
+int dp_inventory_scan(struct dp_ctx *ctx, unsigned flags);
+
+/*
+ * Brings the inventory up to date for the n functions (normalised BDFs),
+ * the members of their IOMMU groups and the host capabilities, without a
+ * scan of the rest and without pci.ids: what dp_policy_check reads of them
+ * is then what a scan now would give. A function whose sysfs entry is the
+ * one its config space was read from keeps that; everything else sysfs
+ * says (driver, override, group, mark, reset methods, ...) is read again.
+ * A function that is gone leaves the inventory; one the inventory lacks is
+ * read and added. Devices whose facts did not change stay the same objects.
+ * The n functions' driver_override and reset methods are read too.
+ * The count and list of a context never scanned stay empty (0 or -errno).
+ */
+int dp_inventory_refresh(struct dp_ctx *ctx, char (*bdfs)[DP_BDF_LEN], size_t n);
+
+/* Reads the lazy facts in what (DP_DEVICE_LOADED_*) that dev has not read yet. */
+void dp_device_load(const struct dp_device *dev, unsigned what);
 
 /*
  * The one BDF normalisation: "03:00.0" or "0000:03:00.0" (any case) into the

@@ -53,7 +53,8 @@ static int read_mark_file(struct dp_ctx *ctx, int dirfd, const char *name,
 		return -EINVAL;
 	}
 	for (;;) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
+		size_t want = size - 1 - len;
+		ssize_t n = read(fd, buf + len, want);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -72,6 +73,8 @@ static int read_mark_file(struct dp_ctx *ctx, int dirfd, const char *name,
 			close(fd);
 			return -EINVAL;
 		}
+		if ((size_t)n < want)
+			break; /* a regular file's end */
 	}
 	close(fd);
 	buf[len] = '\0';
@@ -436,6 +439,7 @@ int dp_device_set_passthrough(struct dp_device *dev, int enable, uint32_t flags)
 		free(dev->driver_override);
 		dev->driver = new_driver[0] ? new_driver : NULL;
 		dev->driver_override = new_override[0] ? new_override : NULL;
+		dev->loaded |= DP_DEVICE_LOADED_OVERRIDE;
 		if (dev->driver)
 			new_driver = NULL;
 		if (dev->driver_override)

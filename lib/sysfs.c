@@ -21,7 +21,8 @@ int dp_sysfs_read(int dirfd, const char *name, char *buf, size_t size)
 	if (fd < 0)
 		return -errno;
 	for (;;) {
-		ssize_t n = read(fd, buf + len, size - len);
+		size_t want = size - len;
+		ssize_t n = read(fd, buf + len, want);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -36,6 +37,8 @@ int dp_sysfs_read(int dirfd, const char *name, char *buf, size_t size)
 			r = -EFBIG;
 			break;
 		}
+		if ((size_t)n < want)
+			break; /* a short read is the end: sysfs hands an attribute over whole */
 	}
 	close(fd);
 	if (r < 0)

@@ -23,8 +23,9 @@
 
 /*
  * Reads the attribute dirfd/name into buf (NUL-terminated, one trailing
- * newline removed). Returns the length, -ENOENT etc. from open/read, or
- * -EFBIG when it does not fit in buf.
+ * newline removed); a read that returns less than asked for is the end, as
+ * sysfs hands an attribute over whole. Returns the length, -ENOENT etc. from
+ * open/read, or -EFBIG when it does not fit in buf.
  */
 int dp_sysfs_read(int dirfd, const char *name, char *buf, size_t size);
 

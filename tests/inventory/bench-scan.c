@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * dp_ctx_scan against lspci -mm -nn -D on the same synthetic tree of 4096
- * functions, mounted over /sys: the median of several runs of each, per
- * function, with libpciaccess alone as the floor under the library's scan.
+ * The inventory against lspci -mm -nn -D on the same synthetic tree of 4096
+ * functions, mounted over /sys, in one run, interleaved: dp_ctx_scan alone;
+ * the scan and every field "directpath list" prints (names from pci.ids
+ * included, as lspci -nn prints them); the admin tool's "directpath list"
+ * itself, as a process like lspci; and libpciaccess's enumeration and probe,
+ * which the scan went through before it read sysfs itself. Per function,
+ * the median of several runs of each, and the median of the ratios of the
+ * runs made side by side (which the machine's other load moves least).
  * Prints, never asserts a time.
- * Usage: bench-scan [PATH_TO_LSPCI]
+ * Usage: bench-scan [PATH_TO_LSPCI [PATH_TO_DIRECTPATH]]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,22 +27,42 @@
 #include "fakesys.h"
 
 #define FUNCTIONS 4096
-#define REPS 7
+#define REPS 9
 
-/* One library scan with a fresh context; its time in microseconds, or < 0. */
-static double time_scan(void)
+/*
+ * One library scan with a fresh context and, with list, what "directpath
+ * list" reads of each function; its time in microseconds, or < 0.
+ */
+static double time_scan(bool list)
 {
+	struct dp_host_caps caps = { .sz = sizeof(caps) };
 	struct dp_ctx *ctx;
 	double t0, t1;
+	size_t sum = 0;
 	int n;
 
 	if (dp_ctx_new(NULL, &ctx) < 0)
 		return -1;
 	t0 = dp_bench_now_us();
 	n = dp_ctx_scan(ctx);
+	if (list) {
+		dp_ctx_get_host_caps(ctx, &caps);
+		for (size_t i = 0; n > 0 && i < (size_t)n; i++) {
+			struct dp_device *dev = dp_ctx_get_device(ctx, i);
+			struct dp_device_info info = { .sz = sizeof(info) };
+			const char *v, *d, *drv;
+
+			dp_device_get_info(dev, &info);
+			v = dp_device_get_vendor_name(dev);
+			d = dp_device_get_device_name(dev);
+			drv = dp_device_get_driver(dev);
+			sum += (v ? 1 : 0) + (d ? 1 : 0) + (drv ? 1 : 0) + dp_device_get_group_size(dev) +
+			       (size_t)dp_device_is_marked(dev) + strlen(dp_device_get_bdf(dev));
+		}
+	}
 	t1 = dp_bench_now_us();
 	dp_ctx_unref(ctx);
-	if (n != FUNCTIONS) {
+	if (n != FUNCTIONS || (list && sum == 0)) {
 		fprintf(stderr, "bench-scan: the scan found %d functions, not %d\n", n,
 			FUNCTIONS);
 		return -1;
@@ -45,7 +70,7 @@ static double time_scan(void)
 	return t1 - t0;
 }
 
-/* The floor under the scan: libpciaccess alone, enumerating and probing. */
+/* What the scan went through before: libpciaccess alone, enumerating and probing. */
 static double time_pciaccess(void)
 {
 	struct pci_device_iterator *it;
@@ -66,8 +91,8 @@ static double time_pciaccess(void)
 	return n == FUNCTIONS ? t1 - t0 : -1;
 }
 
-/* One lspci run, its output thrown away; its time in microseconds, or < 0. */
-static double time_lspci(const char *lspci)
+/* One run of a program, its output thrown away; its time in microseconds, or < 0. */
+static double time_program(const char *path, const char *arg0, const char *const *args)
 {
 	double t0 = dp_bench_now_us(), t1;
 	int status;
@@ -77,11 +102,16 @@ static double time_lspci(const char *lspci)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		char *argv[8];
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC), k = 0;
 
+		argv[k++] = (char *)arg0;
+		for (size_t i = 0; args[i] && k < 7; i++)
+			argv[k++] = (char *)args[i];
+		argv[k] = NULL;
 		if (null < 0 || dup2(null, STDOUT_FILENO) < 0)
 			_exit(127);
-		execl(lspci, "lspci", "-mm", "-nn", "-D", (char *)NULL);
+		execv(path, argv);
 		_exit(127);
 	}
 	while (waitpid(pid, &status, 0) < 0)
@@ -89,21 +119,40 @@ static double time_lspci(const char *lspci)
 			return -1;
 	t1 = dp_bench_now_us();
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		fprintf(stderr, "bench-scan: %s failed (status %d)\n", lspci, status);
+		fprintf(stderr, "bench-scan: %s failed (status %d)\n", path, status);
 		return -1;
 	}
 	return t1 - t0;
 }
 
+static void print(const char *name, const char *what, const double *v, const double *peer)
+{
+	double a[REPS], b[REPS], ratio[REPS];
+
+	for (int i = 0; i < REPS; i++) {
+		a[i] = v[i];
+		b[i] = peer[i];
+		ratio[i] = v[i] / peer[i];
+	}
+	printf("%s: %s %.2f us/device, lspci %.2f us/device, ratio %.2f (%d functions, median of %d)\n",
+	       name, what, dp_bench_median(a, REPS) / FUNCTIONS,
+	       dp_bench_median(b, REPS) / FUNCTIONS, dp_bench_median(ratio, REPS), FUNCTIONS, REPS);
+}
+
 int main(int argc, char **argv)
 {
-	double lib[REPS], peer[REPS], base[REPS], l, p, f;
+	static const char *const lspci_args[] = { "-mm", "-nn", "-D", NULL };
+	static const char *const list_args[] = { "list", NULL };
+	double scan[REPS], list[REPS], tool[REPS], peer[REPS], base[REPS];
 	const char *lspci = argc > 1 ? argv[1] : NULL;
+	const char *directpath = argc > 2 ? argv[2] : NULL;
 	struct dp_fakesys *fs;
 	int r;
 
 	if (!lspci || access(lspci, X_OK) < 0)
 		dp_fakesys_skip("lspci (pciutils) is needed as the peer to compare with");
+	if (directpath && access(directpath, X_OK) < 0)
+		directpath = NULL;
 	dp_fakesys_enter_namespace();
 	fs = dp_fakesys_new();
 	if (!fs) {
@@ -118,23 +167,31 @@ int main(int argc, char **argv)
 		dp_fakesys_free(fs);
 		return 1;
 	}
-	/* Interleaved, so that both see the same cache state. */
-	for (int i = 0; i < REPS; i++) {
-		lib[i] = time_scan();
-		peer[i] = time_lspci(lspci);
-		base[i] = time_pciaccess();
-		if (lib[i] < 0 || peer[i] < 0 || base[i] < 0) {
+	/* Interleaved, so that all see the same cache state; one untimed round first. */
+	for (int i = -1; i < REPS; i++) {
+		double s = time_scan(false), l = time_scan(true);
+		double q = time_program(lspci, "lspci", lspci_args);
+		double t = directpath ? time_program(directpath, "directpath", list_args) : 0;
+		double b = time_pciaccess();
+
+		if (s < 0 || l < 0 || q < 0 || t < 0 || b < 0) {
 			dp_fakesys_free(fs);
 			return 1;
 		}
+		if (i < 0)
+			continue;
+		scan[i] = s;
+		list[i] = l;
+		peer[i] = q;
+		tool[i] = t;
+		base[i] = b;
 	}
 	dp_fakesys_free(fs);
-	l = dp_bench_median(lib, REPS) / FUNCTIONS;
-	p = dp_bench_median(peer, REPS) / FUNCTIONS;
-	f = dp_bench_median(base, REPS) / FUNCTIONS;
-	printf("scan: library %.2f us/device, lspci %.2f us/device, ratio %.2f "
-	       "(%d functions, median of %d)\n", l, p, l / p, FUNCTIONS, REPS);
-	printf("scan floor: libpciaccess enumeration and probe %.2f us/device, "
-	       "library/floor %.2f\n", f, l / f);
+	print("scan", "library dp_ctx_scan", scan, peer);
+	print("list", "library scan and what directpath list prints, names included", list, peer);
+	if (directpath)
+		print("directpath list", "the admin tool", tool, peer);
+	print("scan floor", "libpciaccess enumeration and probe alone (the scan's floor before)", base,
+	      peer);
 	return 0;
 }

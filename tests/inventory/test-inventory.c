@@ -758,7 +758,7 @@ START_TEST(garbage_ids_in_sysfs_yield_to_config_space_with_a_warning)
 {
 	struct dp_device_info i;
 
-	/* libpciaccess reads these files; config space wins, and the disagreement is told. */
+	/* The kernel's copies of the IDs: config space wins, and the disagreement is told. */
 	add_and_scan(&(struct dp_fake_dev){
 		.bdf = "0000:02:00.0", .vendor = 0x8086, .device = 0x10fb,
 		.class_code = 0x020000, .group = 2,

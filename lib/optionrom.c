@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "optionrom.h"
+#include "parse.h"
 
 #define ROM_HEADER 0x1a             /* through the PCIR pointer */
 #define PCIR_MIN 0x18               /* the PCIR 2.x structure */
@@ -26,20 +27,6 @@ static uint32_t le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
 	       (uint32_t)p[3] << 24;
-}
-
-static int fail(char *why, size_t why_len, const char *format, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(char *why, size_t why_len, const char *format, ...)
-{
-	va_list args;
-
-	if (why && why_len) {
-		va_start(args, format);
-		vsnprintf(why, why_len, format, args);
-		va_end(args);
-	}
-	return -EINVAL;
 }
 
 /* Whether the PCIR (at pcir, in an image of img bytes) lists device (PCIR 3.0). */
@@ -77,10 +64,10 @@ int dp_rom_parse(const uint8_t *rom, size_t len, uint16_t vendor, uint16_t devic
 	size_t off = 0;
 
 	if (!rom || !info)
-		return fail(why, why_len, "no ROM");
+		return dp_parse_fail(why, why_len, "no ROM");
 	memset(info, 0, sizeof(*info));
 	if (len == 0)
-		return fail(why, why_len, "the ROM is empty");
+		return dp_parse_fail(why, why_len, "the ROM is empty");
 	for (;;) {
 		struct dp_rom_image *im;
 		const uint8_t *image = rom + off;
@@ -88,32 +75,32 @@ int dp_rom_parse(const uint8_t *rom, size_t len, uint16_t vendor, uint16_t devic
 		unsigned n = (unsigned)info->n_images;
 
 		if (info->n_images == DP_ROM_IMAGES_MAX)
-			return fail(why, why_len, "more than %d images", DP_ROM_IMAGES_MAX);
+			return dp_parse_fail(why, why_len, "more than %d images", DP_ROM_IMAGES_MAX);
 		if (room < ROM_HEADER)
-			return fail(why, why_len, "image %u at 0x%zx: truncated, %zu bytes left of %zu",
-				    n, off, room, len);
+			return dp_parse_fail(why, why_len, "image %u at 0x%zx: truncated, %zu bytes left of %zu",
+					     n, off, room, len);
 		if (image[0] != 0x55 || image[1] != 0xaa)
-			return fail(why, why_len, "image %u at 0x%zx: no 0xAA55 signature (%02x %02x)",
-				    n, off, image[0], image[1]);
+			return dp_parse_fail(why, why_len, "image %u at 0x%zx: no 0xAA55 signature (%02x %02x)",
+					     n, off, image[0], image[1]);
 		pcir = le16(image + 0x18);
 		if (pcir < ROM_HEADER || pcir % 4 || pcir + PCIR_MIN > room)
-			return fail(why, why_len, "image %u at 0x%zx: PCIR pointer 0x%zx is out of the image",
-				    n, off, pcir);
+			return dp_parse_fail(why, why_len, "image %u at 0x%zx: PCIR pointer 0x%zx is out of the image",
+					     n, off, pcir);
 		if (memcmp(image + pcir, "PCIR", 4) != 0)
-			return fail(why, why_len, "image %u at 0x%zx: no \"PCIR\" signature at 0x%zx",
-				    n, off, off + pcir);
+			return dp_parse_fail(why, why_len, "image %u at 0x%zx: no \"PCIR\" signature at 0x%zx",
+					     n, off, off + pcir);
 		pcir_len = le16(image + pcir + 0x0a);
 		if (pcir_len < PCIR_MIN || pcir + pcir_len > room)
-			return fail(why, why_len, "image %u at 0x%zx: PCIR length %zu is wrong",
-				    n, off, pcir_len);
+			return dp_parse_fail(why, why_len, "image %u at 0x%zx: PCIR length %zu is wrong",
+					     n, off, pcir_len);
 		img = (size_t)le16(image + pcir + 0x10) * 512;
 		if (img == 0)
-			return fail(why, why_len, "image %u at 0x%zx: length 0", n, off);
+			return dp_parse_fail(why, why_len, "image %u at 0x%zx: length 0", n, off);
 		if (img > room)
-			return fail(why, why_len, "image %u at 0x%zx: %zu bytes long, past the ROM's %zu",
-				    n, off, img, len);
+			return dp_parse_fail(why, why_len, "image %u at 0x%zx: %zu bytes long, past the ROM's %zu",
+					     n, off, img, len);
 		if (pcir + pcir_len > img)
-			return fail(why, why_len, "image %u at 0x%zx: its PCIR ends past the image", n, off);
+			return dp_parse_fail(why, why_len, "image %u at 0x%zx: its PCIR ends past the image", n, off);
 		im = &info->images[info->n_images++];
 		im->offset = (uint32_t)off;
 		im->length = (uint32_t)img;
@@ -125,16 +112,16 @@ int dp_rom_parse(const uint8_t *rom, size_t len, uint16_t vendor, uint16_t devic
 		im->code_type = image[pcir + 0x14];
 		if (im->vendor_id != vendor ||
 		    (im->device_id != device && !in_device_list(image, img, pcir, device)))
-			return fail(why, why_len, "image %u at 0x%zx is for %04x:%04x, not this function's %04x:%04x",
-				    n, off, im->vendor_id, im->device_id, vendor, device);
+			return dp_parse_fail(why, why_len, "image %u at 0x%zx is for %04x:%04x, not this function's %04x:%04x",
+					     n, off, im->vendor_id, im->device_id, vendor, device);
 		if (im->code_type == DP_ROM_CODE_EFI && le32(image + 0x04) != 0x0ef1)
-			return fail(why, why_len, "image %u at 0x%zx: an EFI image without the 0x0EF1 signature",
-				    n, off);
+			return dp_parse_fail(why, why_len, "image %u at 0x%zx: an EFI image without the 0x0EF1 signature",
+					     n, off);
 		off += img;
 		info->size = (uint32_t)off;
 		if (image[pcir + 0x15] & PCIR_LAST)
 			return 0;
 		if (off >= len)
-			return fail(why, why_len, "image %u is not marked last, and the ROM ends after it", n);
+			return dp_parse_fail(why, why_len, "image %u is not marked last, and the ROM ends after it", n);
 	}
 }

@@ -2,6 +2,8 @@
 /* Numbers, sizes and yes/no from text: the one copy of each parser. */
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -44,6 +46,18 @@ int dp_parse_uint(const char *text, uint64_t max, uint64_t *out)
 	}
 	*out = v;
 	return 0;
+}
+
+int dp_parse_fail(char *why, size_t why_len, const char *format, ...)
+{
+	va_list args;
+
+	if (why && why_len) {
+		va_start(args, format);
+		vsnprintf(why, why_len, format, args);
+		va_end(args);
+	}
+	return -EINVAL;
 }
 
 int dp_parse_bool(const char *s)

@@ -28,20 +28,6 @@ const char *dp_resv_type_name(enum dp_resv_type type)
 	return (unsigned)type < N_TYPES ? type_names[type] : NULL;
 }
 
-static int fail(char *why, size_t why_len, const char *format, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(char *why, size_t why_len, const char *format, ...)
-{
-	va_list args;
-
-	if (why && why_len) {
-		va_start(args, format);
-		vsnprintf(why, why_len, format, args);
-		va_end(args);
-	}
-	return -EINVAL;
-}
-
 /* "0x" and 1 to 16 hex digits, all of word. */
 static int parse_addr(const char *word, uint64_t *out)
 {
@@ -59,9 +45,9 @@ int dp_resv_parse(const char *text, size_t len, struct dp_resv_region *out, size
 	unsigned line = 0;
 
 	if (!text || !n || (max && !out))
-		return fail(why, why_len, "no text");
+		return dp_parse_fail(why, why_len, "no text");
 	if (memchr(text, '\0', len))
-		return fail(why, why_len, "a NUL byte: not the kernel's text");
+		return dp_parse_fail(why, why_len, "a NUL byte: not the kernel's text");
 	while (pos < len) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t llen = nl ? (size_t)(nl - (text + pos)) : len - pos;
@@ -72,28 +58,28 @@ int dp_resv_parse(const char *text, size_t len, struct dp_resv_region *out, size
 
 		line++;
 		if (llen > LINE_MAX_LEN)
-			return fail(why, why_len, "line %u: longer than %d characters", line,
-				    LINE_MAX_LEN);
+			return dp_parse_fail(why, why_len, "line %u: longer than %d characters", line,
+					     LINE_MAX_LEN);
 		memcpy(buf, text + pos, llen);
 		buf[llen] = '\0';
 		pos += llen + (nl ? 1 : 0);
 		if (sscanf(buf, "%80s %80s %80s %1s", start, end, type, extra) != 3)
-			return fail(why, why_len, "line %u: not \"0xSTART 0xEND TYPE\"", line);
+			return dp_parse_fail(why, why_len, "line %u: not \"0xSTART 0xEND TYPE\"", line);
 		if (parse_addr(start, &r.start) < 0 || parse_addr(end, &r.end) < 0)
-			return fail(why, why_len, "line %u: an address is not 0x and 1 to 16 hex digits",
-				    line);
+			return dp_parse_fail(why, why_len, "line %u: an address is not 0x and 1 to 16 hex digits",
+					     line);
 		for (t = 0; t < N_TYPES; t++)
 			if (strcmp(type, type_names[t]) == 0)
 				break;
 		if (t == N_TYPES)
-			return fail(why, why_len, "line %u: unknown type (direct, direct-relaxable, reserved, msi)",
-				    line);
+			return dp_parse_fail(why, why_len, "line %u: unknown type (direct, direct-relaxable, reserved, msi)",
+					     line);
 		r.type = (enum dp_resv_type)t;
 		if (r.start > r.end)
-			return fail(why, why_len, "line %u: start 0x%llx above end 0x%llx", line,
-				    (unsigned long long)r.start, (unsigned long long)r.end);
+			return dp_parse_fail(why, why_len, "line %u: start 0x%llx above end 0x%llx", line,
+					     (unsigned long long)r.start, (unsigned long long)r.end);
 		if (count == max)
-			return fail(why, why_len, "line %u: more than %zu regions", line, max);
+			return dp_parse_fail(why, why_len, "line %u: more than %zu regions", line, max);
 		out[count++] = r;
 	}
 	*n = count;

@@ -5,7 +5,6 @@
 
 #include "config.h"
 #include "internal.h"
-#include "inventory.h"
 #include "quote.h"
 
 const char *dp_version(void)
@@ -159,7 +158,8 @@ struct dp_ctx *dp_ctx_unref(struct dp_ctx *ctx)
 	if (!ctx || --ctx->refcount > 0)
 		return NULL;
 	dp_dbg(ctx, "context %p freed", (void *)ctx);
-	dp_inventory_clear(ctx);
+	if (ctx->inventory_free)
+		ctx->inventory_free(ctx);
 	free(ctx->config_dir);
 	free(ctx->driverctl_dir);
 	free(ctx->run_dir);

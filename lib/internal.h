@@ -28,6 +28,8 @@ struct dp_ctx {
 	struct dp_host_caps caps;   /* read by the last scan; its policy flags by dp_attach too */
 	struct dp_pciids *pciids;   /* names, read at the first one asked for (pciids.c) */
 	unsigned pciids_loads;      /* 1 once pci.ids was looked for, found or not */
+	/* Frees the above: set by the inventory when it first stores any of it, called at the end. */
+	void (*inventory_free)(struct dp_ctx *ctx);
 };
 
 void dp_log_impl(struct dp_ctx *ctx, int priority, const char *file, int line,

@@ -44,7 +44,7 @@ struct dp_device {
 	bool static_known;   /* they were read without a failure a second read might not have */
 };
 
-/* Frees the ctx's inventory, devices and names (ctx end). */
+/* Frees the ctx's inventory, devices and names: the ctx's inventory_free, called at its end. */
 void dp_inventory_clear(struct dp_ctx *ctx);
 
 /* dp_inventory_scan flags */

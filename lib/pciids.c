@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "inventory.h"
 #include "pciids.h"
 
 #define PCIIDS_MAX (64u << 20) /* a pci.ids is about 1.4 MB; more is not one */
@@ -218,6 +219,7 @@ struct dp_pciids *dp_pciids_get(struct dp_ctx *ctx)
 	if (ctx->pciids_loads)
 		return ctx->pciids;
 	ctx->pciids_loads = 1;
+	ctx->inventory_free = dp_inventory_clear;
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]) && r == -ENOENT; i++) {
 		r = read_whole(paths[i], &text, &len);
 		if (r == 0)

@@ -148,6 +148,7 @@ static void lookup(const char *text, const struct bdf *want)
 	ctx->n_devices = n;
 	qsort(ctx->devices, n, sizeof(*ctx->devices), cmp_dev);
 	ctx->scanned = true;
+	ctx->inventory_free = dp_inventory_clear; /* as a scan installs it */
 
 	logged_control = false;
 	if (want) {

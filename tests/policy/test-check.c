@@ -1204,6 +1204,41 @@ START_TEST(a_lost_feature_names_every_device_however_many)
 }
 END_TEST
 
+/* ---- a group's reserved regions that cannot be read ---- */
+
+START_TEST(garbled_reserved_regions_are_a_warning_and_the_check_goes_on)
+{
+	struct dp_device *dev = NULL;
+	struct dp_device_info info = { .sz = sizeof(info) };
+	char path[PATH_MAX];
+	struct dp_finding f;
+	FILE *out;
+
+	world_new(HOST_FULL);
+	bind_vfio(LSI);
+	ck_assert_int_eq(dp_ctx_scan(ctx), TOPOLOGY_COUNT);
+	mark(LSI);
+	ck_assert_int_eq(dp_ctx_find_device(ctx, LSI, &dev), 0);
+	ck_assert_int_eq(dp_device_get_info(dev, &info), 0);
+	dp_device_unref(dev);
+	snprintf(path, sizeof(path), "%s/kernel/iommu_groups/%d/reserved_regions",
+		 dp_fakesys_root(fs), info.iommu_group);
+	out = fopen(path, "w");
+	ck_assert_ptr_nonnull(out);
+	fputs("0x00000000fee00000 0x00000000feefffff msi\nnot a region\n", out);
+	ck_assert_int_eq(fclose(out), 0);
+	new_vm("vm", 7, 4 * GiB, 4 * GiB);
+	ck_assert_int_eq(dp_vm_add_device(vm, LSI), 0);
+	rep = dp_report_unref(rep);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_check(policy, vm, &rep),
+					    "reserved_regions: line 2: an address is not 0x and 1 to 16 hex digits"), 0);
+	ck_assert_str_eq(describe(rep), "W:experimental@" LSI " W:direct-region@" LSI " " LOST8);
+	ck_assert_int_eq(dp_report_is_allowed(rep), 1);
+	f = finding(rep, 1);
+	ck_assert_ptr_nonnull(strstr(f.message, "reserved regions could not be read (Invalid argument)"));
+}
+END_TEST
+
 /* ---- which scan a check uses ---- */
 
 START_TEST(a_check_scans_when_the_context_has_not)
@@ -1562,6 +1597,7 @@ int main(void)
 	tcase_add_test(report, a_vm_without_devices_needs_no_scan_and_loses_nothing);
 	tcase_add_test(report, a_lost_feature_names_every_device_however_many);
 	tcase_add_test(report, a_check_scans_when_the_context_has_not);
+	tcase_add_test(report, garbled_reserved_regions_are_a_warning_and_the_check_goes_on);
 	tcase_add_test(report, a_check_uses_the_last_scan_until_the_next);
 	tcase_add_test(report, the_shipped_list_knows_the_esx40_experimental_adapters_by_id);
 	tcase_add_test(report, misuse_is_einval_and_leaves_the_out_pointer);

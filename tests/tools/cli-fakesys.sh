@@ -115,6 +115,21 @@ print(" ".join(m["bdf"] + " " + str(m["driver"]) for m in d["iommu_group_members
 same "show --json of a VF gives physfn" "$pf" \
 	"$(dp show --json $vf | python3 -c 'import json, sys; print(json.load(sys.stdin)["physfn"])')"
 check "show of an absent function exits 2" 2 "no such PCI function" dp show 0000:09:00.0
+check "show gives the policy's verdict on the function alone" 0 \
+	"policy              denied (2 errors, 1 warning)" dp show $nic
+check "show lists its findings" 0 \
+	"error    not-marked              $nic: not marked available for passthrough" dp show $nic
+check "show of a bridge gives the bridge finding" 0 "bridge                  $bridge: is a PCI bridge" \
+	dp show $bridge
+printf '[policy]\nrequire_marked = no\nunlisted_devices = allow\nrequire_viable_group = no\n' >"$root/show.conf"
+same "show --json --policy: the function's own findings, as check words them" \
+	"True ['group-not-viable'] $nic" "$(dp show --json --policy "$root/show.conf" $nic | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(d["policy"]["allowed"], [f["name"] for f in d["policy"]["findings"]], d["bdf"])')"
+same "show --json: each finding has code, name, severity, subject, rule and message" \
+	"code message name rule severity subject" "$(dp show --json $nic | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(" ".join(sorted(d["policy"]["findings"][0])))')"
 
 # Marking: refusals.
 check "mark of a PCI bridge is denied and says bridge" 1 "bridge" dp mark $bridge

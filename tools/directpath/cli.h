@@ -145,6 +145,8 @@ int device_json_common(struct json_object *o,
 /* The commands: list.c, show.c, mark.c, check.c, features.c, policy.c. */
 int cmd_list(struct cli *cli, const char *arg);
 int cmd_show(struct cli *cli, const char *bdf);
+/* show-policy.c: the policy's findings on the function alone, printed, or added to json as "policy". */
+int show_policy(struct cli *cli, const char *bdf, struct json_object *json);
 int cmd_mark(struct cli *cli, const char *arg);
 int cmd_unmark(struct cli *cli, const char *arg);
 int cmd_check(struct cli *cli, const char *arg);

@@ -88,14 +88,16 @@ static const struct command commands[] = {
 	  "\n"
 	  "  --json                      print a JSON array, one object per function\n",
 	  OPT_JSON, 0, cmd_list },
-	{ "show", "[--json] BDF", "show everything known of one PCI function",
+	{ "show", "[--json] [--policy FILE] BDF", "show everything known of one PCI function",
 	  "Shows every fact the library has of the function at BDF\n"
 	  "(DDDD:BB:DD.F or BB:DD.F): IDs, class, flags, driver and override,\n"
 	  "mark, IOMMU group members with their drivers, NUMA node, reset\n"
-	  "methods, BARs, ROM, MSI, MSI-X and SR-IOV.\n"
+	  "methods, BARs, ROM, MSI, MSI-X and SR-IOV; then what the policy\n"
+	  "says of it alone, every finding whose subject it is.\n"
 	  "\n"
-	  "  --json                      print one JSON object\n",
-	  OPT_JSON, 1, cmd_show },
+	  "  --json                      print one JSON object\n"
+	  "  --policy FILE               apply the rules of this policy file\n",
+	  OPT_JSON | OPT_POLICY, 1, cmd_show },
 	{ "mark", "[--now] [--force] BDF", "mark a PCI function for passthrough",
 	  "Marks the function at BDF available for passthrough: writes\n"
 	  "pci-BDF holding \"vfio-pci\" in the driverctl directory, which\n"

@@ -173,6 +173,11 @@ static int show_json(struct cli *cli, const struct dp_device *dev,
 		json_object_put(o);
 		return lookup_failed ? EXIT_USAGE : oom();
 	}
+	e = show_policy(cli, dp_device_get_bdf(dev), o);
+	if (e != EXIT_OK) {
+		json_object_put(o);
+		return e;
+	}
 	return json_print(o);
 }
 
@@ -285,7 +290,7 @@ static int show_text(struct cli *cli, const struct dp_device *dev,
 	else
 		printf(FIELD "-\n", "SR-IOV");
 #undef FIELD
-	return EXIT_OK;
+	return show_policy(cli, bdf, NULL);
 }
 
 int cmd_show(struct cli *cli, const char *bdf)

@@ -31,7 +31,8 @@ static bool has_ipc_lock(void)
 
 /*
  * What the policy reads of the host, read again now: the VM's functions,
- * the members of their IOMMU groups and the host's capabilities; not the
+ * the members of their IOMMU groups, the bridges above them and what a
+ * reset of those buses reaches, and the host's capabilities; not the
  * rest of the host, and never pci.ids. Malformed addresses are left to the
  * policy, which reports them.
  */
@@ -50,6 +51,8 @@ static int refresh(struct dp_ctx *ctx, const struct dp_vm *vm)
 		if (dp_bdf_normalize(vm->devices[i], bdfs[n]) == 0)
 			n++;
 	r = dp_inventory_refresh(ctx, bdfs, n);
+	if (r == 0) /* and what a bus reset of theirs would reach (shared_reset) */
+		r = dp_reset_refresh_around(ctx, bdfs, n);
 	free(bdfs);
 	return r;
 }
@@ -94,8 +97,8 @@ static int group_fd(const struct dp_attachment *att, int num)
 	return -1;
 }
 
-/* Everything dp_attach did, undone in reverse; also dp_detach's body. */
-static void teardown(struct dp_attachment *att)
+/* Everything dp_attach did, undone in reverse; also dp_detach's body (detach). */
+static void teardown(struct dp_attachment *att, bool detach)
 {
 	for (size_t i = att->n_vdevs; i-- > 0;)
 		for (uint32_t b = 0; b < 6; b++)
@@ -104,6 +107,7 @@ static void teardown(struct dp_attachment *att)
 	for (size_t i = att->n_vdevs; i-- > 0;)
 		if (att->vdevs[i]->fd >= 0)
 			dp_vdev_close(att->vdevs[i]);
+	dp_attach_check_resets(att, detach); /* every device fd is closed: the kernel reset them */
 	if (att->have_dma && dp_dma_fini(&att->dma) < 0)
 		dp_err(att->ctx, "detach: some DMA mappings could not be unmapped");
 	att->have_dma = false;
@@ -124,6 +128,9 @@ static void teardown(struct dp_attachment *att)
 	if (att->have_container)
 		dp_vfio_container_close(&att->container);
 	for (size_t i = att->n_vdevs; i-- > 0;) {
+		/* Every fd is closed, the kernel's last reset done: the host's own order again. */
+		dp_reset_restore(att->ctx, att->vdevs[i]->bdf, att->vdevs[i]->reset_saved,
+				 &att->vdevs[i]->reset_written);
 		dp_lease_release(att->vdevs[i]->lease);
 		free(att->vdevs[i]);
 	}
@@ -174,6 +181,7 @@ int dp_attach(struct dp_policy *policy, struct dp_vm *vm, const struct dp_attach
 	}
 	att->ctx = dp_ctx_ref(ctx);
 	att->vm = dp_vm_ref(vm);
+	att->release = policy->rules[DP_RULE_RELEASE]; /* what its detach does, decided now */
 
 	/* The gate: a fresh look at what the rules read of the host, then every rule. */
 	r = refresh(ctx, vm);
@@ -225,6 +233,8 @@ int dp_attach(struct dp_policy *policy, struct dp_vm *vm, const struct dp_attach
 		v->msix_pba_bir = dev->info.msix_pba_bir;
 		v->msix_pba_offset = dev->info.msix_pba_offset;
 		r = dp_lease_acquire(ctx, v->bdf, vm->name, &v->lease);
+		if (r == 0) /* the policy's reset order, before vfio-pci's reset at open */
+			r = dp_reset_apply(policy, dev, v->reset_saved, &v->reset_written);
 		if (r == 0)
 			r = add_group(att, v->group);
 		if (r < 0)
@@ -296,7 +306,7 @@ done:
 	return 0;
 err:
 	dp_report_unref(rep);
-	teardown(att);
+	teardown(att, false);
 	return r;
 }
 
@@ -306,7 +316,7 @@ struct dp_attachment *dp_detach(struct dp_attachment *att)
 		return NULL;
 	dp_info(att->ctx, "%s: detaching %zu device%s", att->vm->name, att->n_vdevs,
 		att->n_vdevs == 1 ? "" : "s");
-	teardown(att);
+	teardown(att, true);
 	return NULL;
 }
 

@@ -9,6 +9,8 @@
 #include "kvm.h"
 #include "lease.h"
 #include "msix.h"
+#include "resetcheck.h"
+#include "resetmethod.h"
 #include "vfio.h"
 
 #define DP_VDEV_REGIONS VFIO_PCI_NUM_REGIONS
@@ -55,6 +57,15 @@ struct dp_vdev {
 	uint16_t msix_cap;            /* config offset of the MSI-X capability; 0: none */
 	struct dp_msix msix;          /* the trapped table's shadow */
 	struct dp_vpci *vpci;         /* its guest-facing function, if one was made */
+	/* Its option ROM, validated (vdev-rom.c): read once, freed at close. */
+	uint8_t *rom;
+	size_t rom_len;
+	int rom_err;                  /* the answer kept when not 0: -ENOENT, -EBADMSG */
+	/* Its config header before the library first reset it (lib/resetcheck.h). */
+	struct dp_reset_snapshot reset_before;
+	/* reset_method as it was before the policy's order was written (resetpolicy.c). */
+	char reset_saved[DP_RESET_LIST_MAX];
+	bool reset_written;
 };
 
 struct dp_attach_group {
@@ -76,8 +87,16 @@ struct dp_attachment {
 	size_t n_groups;
 	struct dp_vdev **vdevs;
 	size_t n_vdevs;
+	int64_t release;              /* the policy's release rule (DP_RELEASE_*) at dp_attach */
 };
 
+/*
+ * After teardown closed every device fd (the kernel's reset): verifies each
+ * device that was opened against its reset_before, and quarantines one that
+ * did not come back; after a detach (not a failed attach) under release =
+ * quarantine, every device (release.c).
+ */
+void dp_attach_check_resets(struct dp_attachment *att, bool detach);
 /* Opens the device and reads its regions and interrupts. */
 int dp_vdev_open(struct dp_attachment *att, struct dp_vdev *vdev, int group_fd);
 /* Unmaps, disables interrupts, resets and closes. */
@@ -86,5 +105,7 @@ void dp_vdev_close(struct dp_vdev *vdev);
 int dp_vdev_set_intx_unmask_fd(struct dp_vdev *vdev, int32_t fd);
 /* dp_vdev_map_region with the mapping's start aligned to align (a power of two, or 0). */
 int dp_vdev_map_region_aligned(struct dp_vdev *vdev, uint32_t index, uint64_t align, void **addr);
+/* Frees what dp_vdev_get_rom kept (vdev-rom.c). */
+void dp_vdev_rom_free(struct dp_vdev *vdev);
 
 #endif

@@ -14,24 +14,13 @@
 #include "policycheck.h"
 #include "quote.h"
 #include "report.h"
+#include "resetmethod.h"
+#include "romcheck.h"
 #include "sysfs.h"
 #include "vm.h"
 
 /* Everything a plain passthrough device costs: its state lives in the hardware. */
 #define DP_PLAIN_DEVICE_LOSSES DP_FEATURE_ALL
-
-static uint32_t sev(int64_t action)
-{
-	return action == DP_ACTION_DENY ? DP_SEVERITY_ERROR : DP_SEVERITY_WARNING;
-}
-
-static bool in_vm(char (*bdfs)[DP_BDF_LEN], size_t n, const char *bdf)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(bdfs[i], bdf) == 0)
-			return true;
-	return false;
-}
 
 static int check_vm(const struct dp_policy *p, const struct dp_vm *vm,
 		    struct dp_report *rep)
@@ -122,7 +111,7 @@ static int check_group(const struct dp_policy *p, const struct dp_ctx *ctx,
 		const char *m = dev->group[i];
 		const struct dp_device *md;
 
-		if (strcmp(m, dev->bdf) == 0 || in_vm(bdfs, n, m))
+		if (strcmp(m, dev->bdf) == 0 || dp_bdf_in(bdfs, n, m))
 			continue;
 		md = dp_inventory_lookup(ctx, m);
 		if (md && ((md->info.flags & DP_DEVICE_BRIDGE) || !md->driver ||
@@ -135,18 +124,6 @@ static int check_group(const struct dp_policy *p, const struct dp_ctx *ctx,
 						  md ? md->driver : "an unknown driver"));
 	}
 	return r;
-}
-
-static bool has_reset(const struct dp_device *dev)
-{
-	dp_device_load(dev, DP_DEVICE_LOADED_RESET);
-	/* The kernel's list decides when there is one: "" is every method disabled. */
-	if (dev->has_reset_method)
-		return dev->reset_methods && *dev->reset_methods;
-	/* Without the kernel's list: FLR, or a PM reset that really resets. */
-	return (dev->info.flags & DP_DEVICE_FLR) ||
-	       ((dev->info.flags & DP_DEVICE_PM) && !(dev->info.flags & DP_DEVICE_PM_NO_SOFT_RESET) &&
-		!(dev->info.flags & DP_DEVICE_CONFIG_SHORT));
 }
 
 static int check_device(const struct dp_policy *p, const struct dp_ctx *ctx,
@@ -188,17 +165,14 @@ static int check_device(const struct dp_policy *p, const struct dp_ctx *ctx,
 	} else {
 		r = dp_first_err(r, check_group(p, ctx, dev, bdfs, n, rep));
 	}
-	if (!has_reset(dev))
-		r = dp_first_err(r, dp_report_add(rep, DP_FINDING_NO_RESET_METHOD, sev(rule[DP_RULE_NO_RESET_METHOD]), b,
-						  "no_reset_method",
-						  "%s: no way to reset it (no FLR, PM or bus reset; no_reset_method = %s); state may leak between VMs",
-						  b, dp_rule_value_name(DP_RULE_NO_RESET_METHOD, rule[DP_RULE_NO_RESET_METHOD])));
+	/* The reset methods, the policy's per-device order, a bus reset's blast radius (check-reset.c). */
+	r = dp_first_err(r, dp_check_reset(p, ctx, dev, bdfs, n, rep));
 	level = dp_compat_lookup(p, dev->info.vendor_id, dev->info.device_id,
 				 dev->info.subsystem_vendor_id, dev->info.subsystem_id, &entry);
 	switch (level) {
 	case DP_SUPPORT_UNLISTED:
 		if (rule[DP_RULE_UNLISTED_DEVICES] != DP_ACTION_ALLOW)
-			r = dp_first_err(r, dp_report_add(rep, DP_FINDING_UNLISTED, sev(rule[DP_RULE_UNLISTED_DEVICES]), b,
+			r = dp_first_err(r, dp_report_add(rep, DP_FINDING_UNLISTED, dp_action_severity(rule[DP_RULE_UNLISTED_DEVICES]), b,
 							  "unlisted_devices",
 							  "%s: %04x:%04x is not on the compatibility list (unlisted_devices = %s); test it, then list it",
 							  b, dev->info.vendor_id, dev->info.device_id,
@@ -234,6 +208,21 @@ static int check_lease(struct dp_ctx *ctx, const struct dp_vm *vm, const char *b
 			     "%s: in use by VM \"%s\" (pid %ld); stop that VM or choose another device%s",
 			     bdf, dp_quote(q, sizeof(q), owner), (long)pid,
 			     strcmp(owner, vm->name) == 0 ? " (a VM of the same name is already running)" : "");
+}
+
+/* Quarantined: held on vfio-pci after a detach; a VM may still have it, the host may not. */
+static int check_quarantine(const struct dp_device *dev, struct dp_report *rep)
+{
+	char *reason = NULL, q[DP_QUOTE_SIZE(512)];
+	int r = dp_device_get_quarantine(dev, &reason);
+
+	if (r <= 0)
+		return r == -ENOMEM ? r : 0; /* free, or a path too long to have been written */
+	r = dp_report_add(rep, DP_FINDING_QUARANTINED, DP_SEVERITY_WARNING, dev->bdf, "release",
+			  "%s: quarantined on vfio-pci since a detach: %s; a VM may still have it, and directpath release %s resets it, verifies it and gives it back to the host",
+			  dev->bdf, dp_quote(q, sizeof(q), reason), dev->bdf);
+	free(reason);
+	return r;
 }
 
 static int report_losses(const struct dp_vm *vm, struct dp_report *rep)
@@ -327,7 +316,7 @@ int dp_policy_check_inventory(struct dp_policy *policy, const struct dp_vm *vm,
 			continue;
 		}
 		k++;
-		if (in_vm(bdfs, k - 1, bdf)) {
+		if (dp_bdf_in(bdfs, k - 1, bdf)) {
 			r = dp_first_err(r, dp_report_add(rep, DP_FINDING_DUPLICATE_DEVICE, DP_SEVERITY_ERROR, bdf, NULL,
 							  "%s: listed more than once; remove the duplicate", bdf));
 			continue;
@@ -341,7 +330,10 @@ int dp_policy_check_inventory(struct dp_policy *policy, const struct dp_vm *vm,
 		}
 		r = dp_first_err(r, check_device(policy, ctx, dev, bdfs, nb, rep));
 		r = dp_first_err(r, check_lease(ctx, vm, bdf, rep));
+		r = dp_first_err(r, check_quarantine(dev, rep));
 		r = dp_first_err(r, dp_check_reserved_regions(policy, vm, dev, rep));
+		r = dp_first_err(r, dp_check_host_use(policy, dev, rep));
+		r = dp_first_err(r, dp_check_rom(policy, dev, rep));
 		r = dp_first_err(r, dp_report_add_loss(rep, DP_PLAIN_DEVICE_LOSSES, bdf));
 	}
 	r = dp_first_err(r, report_losses(vm, rep));

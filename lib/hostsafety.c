@@ -18,11 +18,6 @@
 #include "resv.h"
 #include "sysfs.h"
 
-static uint32_t sev(int64_t action)
-{
-	return action == DP_ACTION_DENY ? DP_SEVERITY_ERROR : DP_SEVERITY_WARNING;
-}
-
 static int check_region(const struct dp_policy *p, const struct dp_vm *vm,
 			const struct dp_device *dev, const struct dp_resv_region *g,
 			struct dp_report *rep)
@@ -38,7 +33,7 @@ static int check_region(const struct dp_policy *p, const struct dp_vm *vm,
 	case DP_RESV_DIRECT:
 		if (p->rules[DP_RULE_DIRECT_REGIONS] == DP_ACTION_ALLOW)
 			return 0;
-		return dp_report_add(rep, DP_FINDING_DIRECT_REGION, sev(p->rules[DP_RULE_DIRECT_REGIONS]), b,
+		return dp_report_add(rep, DP_FINDING_DIRECT_REGION, dp_action_severity(p->rules[DP_RULE_DIRECT_REGIONS]), b,
 				     "direct_regions",
 				     "%s: IOMMU group %d has a direct-mapped region 0x%llx-0x%llx (an RMRR or IVMD: the firmware does DMA there behind the VM); turn that firmware feature off (legacy USB or the device's option ROM setting in the BIOS setup), or accept it with direct_regions = warn",
 				     b, group, s, e);

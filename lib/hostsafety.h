@@ -18,4 +18,14 @@
 int dp_check_reserved_regions(const struct dp_policy *p, const struct dp_vm *vm,
 			      const struct dp_device *dev, struct dp_report *rep);
 
+/*
+ * The findings of what the host loses with the device (hostuse-check.c):
+ * its USB keyboards and other HIDs by host_input_devices, USB storage and
+ * mounted block devices by host_storage, the root or /boot filesystem by
+ * host_boot_filesystem, the default route by host_default_route, the
+ * framebuffer console by host_console, and a warning for what could not be
+ * read whole. Nothing is read when all five rules are allow. 0 or -ENOMEM.
+ */
+int dp_check_host_use(const struct dp_policy *p, const struct dp_device *dev, struct dp_report *rep);
+
 #endif

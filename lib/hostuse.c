@@ -435,6 +435,7 @@ int dp_host_use_read(struct dp_ctx *ctx, const char *bdf, const struct dp_host_u
 		r = -ENOMEM;
 		goto err;
 	}
+	u->refcount = 1;
 	w->ctx = ctx;
 	w->u = u;
 	if (dp_bdf_normalize(bdf, u->bdf) < 0) {

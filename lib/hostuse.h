@@ -43,12 +43,7 @@ struct dp_host_usb_if {
 	uint8_t cls, subclass, protocol;
 };
 
-/* dp_host_usb.flags */
-#define DP_HOST_USB_ROOT_HUB (1u << 0) /* "usbN": the controller's own hub */
-#define DP_HOST_USB_HUB      (1u << 1) /* device class 9, or a hub interface */
-#define DP_HOST_USB_HID      (1u << 2) /* an interface of class 3 */
-#define DP_HOST_USB_KEYBOARD (1u << 3) /* ... with protocol 1 */
-#define DP_HOST_USB_STORAGE  (1u << 4) /* an interface of class 8 */
+/* dp_host_usb.flags: DP_HOST_USB_* (directpath.h) */
 
 /* One USB device below the function. */
 struct dp_host_usb {
@@ -63,13 +58,7 @@ struct dp_host_usb {
 	size_t n_ifs;
 };
 
-/* dp_host_block.flags */
-#define DP_HOST_BLOCK_PARTITION (1u << 0) /* a partition ("partition" file) */
-#define DP_HOST_BLOCK_HOLDER    (1u << 1) /* a holder (dm, md) of one below the function */
-#define DP_HOST_BLOCK_MOUNTED   (1u << 2) /* mounted somewhere */
-#define DP_HOST_BLOCK_ROOT      (1u << 3) /* mounted at "/" */
-#define DP_HOST_BLOCK_BOOT      (1u << 4) /* mounted at "/boot" or "/boot/efi" */
-#define DP_HOST_BLOCK_NO_DEV    (1u << 5) /* its dev file is missing or garbage */
+/* dp_host_block.flags: DP_HOST_BLOCK_* (directpath.h) */
 
 /* One block device below the function, or a holder of one. */
 struct dp_host_block {
@@ -102,27 +91,11 @@ struct dp_host_display {
 	size_t n_fbs;
 };
 
-/* dp_host_use.flags: the summary of what the host loses. */
-#define DP_HOST_USE_USB_KEYBOARD (1u << 0)
-#define DP_HOST_USE_USB_HID      (1u << 1)
-#define DP_HOST_USE_USB_STORAGE  (1u << 2)
-#define DP_HOST_USE_MOUNTED      (1u << 3) /* a block device, or a holder of one, is mounted */
-#define DP_HOST_USE_ROOT_FS      (1u << 4) /* ... at "/" */
-#define DP_HOST_USE_BOOT_FS      (1u << 5) /* ... at "/boot" or "/boot/efi" */
-#define DP_HOST_USE_DEFAULT_ROUTE (1u << 6)
-#define DP_HOST_USE_BOOT_VGA     (1u << 7)
-#define DP_HOST_USE_CONSOLE      (1u << 8) /* the framebuffer console is on it */
+/* dp_host_use.flags: DP_HOST_USE_*, and .unknown: DP_HOST_UNKNOWN_* (directpath.h). */
 
-/* dp_host_use.unknown: what could not be read whole, so the lists may lack entries. */
-#define DP_HOST_UNKNOWN_TREE    (1u << 0) /* a limit hit; a directory, or an attribute that
-						   * decides a flag (USB class, dev), unreadable */
-#define DP_HOST_UNKNOWN_MOUNTS  (1u << 1) /* mountinfo unreadable, cut, or with garbage lines */
-#define DP_HOST_UNKNOWN_ROUTES  (1u << 2) /* the route file unreadable, cut, or with garbage lines,
-						   * or an interface with too many uppers */
-#define DP_HOST_UNKNOWN_DISPLAY (1u << 3) /* boot_vga or a vtconsole unreadable or garbage */
-#define DP_HOST_UNKNOWN_HOLDERS (1u << 4) /* a holder unreadable, or one outside /sys */
-
+/* The public dp_host_use (dp_device_get_host_use). */
 struct dp_host_use {
+	int refcount;                    /* 1 from dp_host_use_read */
 	char bdf[DP_BDF_LEN];
 	uint32_t class_code;             /* 24 bits; 0 when unreadable */
 	unsigned flags;                  /* DP_HOST_USE_* */

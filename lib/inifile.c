@@ -157,11 +157,21 @@ static bool known_section(struct dp_inifile *f, const char *name, size_t size)
 	char list[256] = "";
 
 	for (size_t i = 0; f->sections[i]; i++) {
-		if (strlen(f->sections[i]) == n && memcmp(f->sections[i], name, n) == 0)
+		const char *s = f->sections[i], *star = strchr(s, '*');
+		size_t k = star ? (size_t)(star - s) : strlen(s);
+
+		if (!star && k == n && memcmp(s, name, n) == 0)
 			return true;
+		/* "device *VVVV:DDDD": a family of sections; the callback judges the name at its header. */
+		if (star && n > k && memcmp(s, name, k) == 0) {
+			char full[DP_INIFILE_MAX_LINE + 1];
+
+			snprintf(full, sizeof(full), "%.*s", (int)n, name);
+			return f->fn(f, full, NULL, NULL, f->userdata) == 0;
+		}
 		if (len < sizeof(list))
-			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
-						i ? ", " : "", f->sections[i]);
+			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%.*s%s",
+						i ? ", " : "", (int)k, s, star ? star + 1 : "");
 	}
 	{
 		char raw[DP_INIFILE_MAX_LINE + 1], q[DP_QUOTE_SIZE(DP_INIFILE_MAX_LINE)];
@@ -237,6 +247,11 @@ int dp_inifile_error(struct dp_inifile *f, const char *format, ...)
 		va_end(args);
 	}
 	return -EINVAL;
+}
+
+unsigned dp_inifile_line(const struct dp_inifile *f)
+{
+	return f->line;
 }
 
 int dp_inifile_seen(struct dp_inifile *f, const char *section, const char *key)

@@ -31,13 +31,19 @@ int dp_inifile_parse(struct dp_ctx *ctx, const char *path, dp_inifile_fn fn,
 
 /*
  * The same, and a section header not in sections (NULL-terminated) is an
- * error of its own line, even with no key under it.
+ * error of its own line, even with no key under it. An entry with a '*'
+ * ("device *VVVV:DDDD") takes every longer name that begins with what
+ * precedes it (errors show what follows it); fn is then called at the
+ * header with key and value NULL to judge the name (non-zero: an error).
  */
 int dp_inifile_parse_sections(struct dp_ctx *ctx, const char *path,
 			      const char *const *sections, dp_inifile_fn fn, void *userdata);
 
 /* Records the error of the current line (the first one wins); returns -EINVAL. */
 int dp_inifile_error(struct dp_inifile *f, const char *format, ...) DP_PRINTF(2, 3);
+
+/* The number of the line being parsed (from 1). */
+unsigned dp_inifile_line(const struct dp_inifile *f);
 
 /* Has this key been seen before in this section? Records it. */
 int dp_inifile_seen(struct dp_inifile *f, const char *section, const char *key);

@@ -159,6 +159,8 @@ static void config_facts(struct dp_ctx *ctx, int dfd, struct dp_device *dev,
 	dev->info.msix_table_offset = pc->msix_table_offset;
 	dev->info.msix_pba_bir = pc->msix_pba_bir;
 	dev->info.msix_pba_offset = pc->msix_pba_offset;
+	dev->secondary_bus = pc->secondary_bus;
+	dev->subordinate_bus = pc->subordinate_bus;
 	if (pc->cap_loop)
 		dp_warn(ctx, "%s: capability list loops or is too long; walk stopped",
 			dev->bdf);

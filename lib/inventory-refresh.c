@@ -187,6 +187,8 @@ static int refresh_one(struct dp_ctx *ctx, struct refresh *rf, const char *bdf, 
 		ro.have_static = true;
 		dev->static_known = true;
 		dev->info = old->info;
+		dev->secondary_bus = old->secondary_bus;
+		dev->subordinate_bus = old->subordinate_bus;
 		dev->info.flags &= ~(uint64_t)DP_DEVICE_MARKED;
 		dev->info.iommu_group = -1;
 		if (old->physfn && !(dev->physfn = strdup(old->physfn))) {

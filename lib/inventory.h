@@ -4,12 +4,22 @@
 #define DP_INVENTORY_H
 
 #include <stdbool.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "internal.h"
 
 /* "0000:00:00.0" plus NUL, with room for 8-digit domains */
 #define DP_BDF_LEN 17
+
+/* Whether bdf is one of n normalized BDFs (a VM's, in a check). */
+static inline bool dp_bdf_in(char (*bdfs)[DP_BDF_LEN], size_t n, const char *bdf)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(bdfs[i], bdf) == 0)
+			return true;
+	return false;
+}
 
 /*
  * Facts read at the first call that needs them rather than by the scan,
@@ -35,6 +45,9 @@ struct dp_device {
 	char *driver_override;
 	char *reset_methods;
 	bool has_reset_method;
+	char derived_reset[48];  /* reset methods derived from capabilities (resetmethod.c) */
+	uint8_t secondary_bus;   /* a PCI-to-PCI bridge's buses, from config space; 0: none */
+	uint8_t subordinate_bus;
 	char *physfn;
 	char (*group)[DP_BDF_LEN]; /* members, BDF order */
 	size_t group_size;
@@ -97,5 +110,12 @@ struct dp_device *dp_inventory_lookup(const struct dp_ctx *ctx, const char *bdf)
  */
 int dp_mark_read(struct dp_ctx *ctx, int dirfd, const char *bdf, char *other,
 		 size_t other_size);
+
+/*
+ * Writes name in dirfd atomically, mode 0644: a temporary file (O_EXCL,
+ * O_NOFOLLOW), fsync, rename over name, fsync of the directory; 0 or -errno
+ * (mark.c; the quarantine records use it too).
+ */
+int dp_write_atomic(int dirfd, const char *name, const char *data, size_t len);
 
 #endif

@@ -62,7 +62,7 @@ static bool same_file(int fd, const char *path)
 	       a.st_dev == b.st_dev;
 }
 
-static int make_run_dir(struct dp_ctx *ctx)
+int dp_run_dir_make(struct dp_ctx *ctx)
 {
 	if (mkdir(ctx->run_dir, 0755) < 0 && errno != EEXIST) {
 		int r = -errno;
@@ -188,7 +188,7 @@ int dp_lease_acquire(struct dp_ctx *ctx, const char *bdf, const char *vm_name,
 	r = dp_lease_path(ctx, bdf, l->path, sizeof(l->path));
 	if (r < 0)
 		goto err;
-	r = make_run_dir(ctx);
+	r = dp_run_dir_make(ctx);
 	if (r < 0)
 		goto err;
 	len = snprintf(text, sizeof(text), "vm=%s\npid=%ld\n", vm_name, (long)getpid());

@@ -21,5 +21,7 @@ int dp_lease_acquire(struct dp_ctx *ctx, const char *bdf, const char *vm_name,
 		     struct dp_lease **out);
 /* Releases it (the file goes too); NULL is a no-op. */
 void dp_lease_release(struct dp_lease *lease);
+/* Creates the run directory (mode 0755) unless it exists; 0 or -errno, logged. */
+int dp_run_dir_make(struct dp_ctx *ctx);
 
 #endif

@@ -148,8 +148,7 @@ struct mark_state {
 	char override[256];    /* "" when unset */
 };
 
-/* Writes name in dirfd atomically: temporary file, fsync, rename, fsync of the directory. */
-static int write_atomic(int dirfd, const char *name, const char *data, size_t len)
+int dp_write_atomic(int dirfd, const char *name, const char *data, size_t len)
 {
 	char tmp[64 + DP_BDF_LEN];
 	ssize_t n;
@@ -333,6 +332,20 @@ static int refuse(struct dp_ctx *ctx, const struct dp_device *dev)
 	return -EPERM;
 }
 
+/* A quarantined device goes back to the host only through a release, which verifies it first. */
+static int refuse_quarantined(const struct dp_device *dev)
+{
+	char *reason = NULL;
+	int q = dp_device_get_quarantine(dev, &reason);
+
+	if (q <= 0)
+		return q == -ENOMEM ? q : 0;
+	dp_err(dev->ctx, "%s: quarantined (%s), so it is not given back to the host unverified; directpath release %s resets it, verifies it and gives it back",
+	       dev->bdf, reason, dev->bdf);
+	free(reason);
+	return -EBUSY;
+}
+
 int dp_device_set_passthrough(struct dp_device *dev, int enable, uint32_t flags)
 {
 	struct dp_ctx *ctx = dev ? dev->ctx : NULL;
@@ -354,6 +367,8 @@ int dp_device_set_passthrough(struct dp_device *dev, int enable, uint32_t flags)
 		return r;
 	if (enable)
 		log_group(ctx, dev);
+	if (!enable && (flags & DP_MARK_APPLY) && (r = refuse_quarantined(dev)) < 0)
+		return r;
 
 	old = calloc(1, sizeof(*old));
 	/* Room for the binding's names, taken before anything changes. */
@@ -399,7 +414,7 @@ int dp_device_set_passthrough(struct dp_device *dev, int enable, uint32_t flags)
 	old->had_file = r == 1;
 
 	if (enable) {
-		r = write_atomic(dirfd, name, MARK_CONTENT, strlen(MARK_CONTENT));
+		r = dp_write_atomic(dirfd, name, MARK_CONTENT, strlen(MARK_CONTENT));
 		file_changed = true;
 	} else {
 		char other[256], q[DP_QUOTE_SIZE(64)];
@@ -450,7 +465,7 @@ int dp_device_set_passthrough(struct dp_device *dev, int enable, uint32_t flags)
 	r = 0;
 out:
 	if (r < 0 && file_changed) {
-		int u = old->had_file ? write_atomic(dirfd, name, old->file, old->file_len)
+		int u = old->had_file ? dp_write_atomic(dirfd, name, old->file, old->file_len)
 				      : remove_file(dirfd, name);
 
 		if (u < 0)

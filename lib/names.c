@@ -2,7 +2,8 @@
 /*
  * The words for the library's public constants, so that every program
  * prints the same ones: IOMMU kinds, host and device flags, VFIO region and
- * interrupt indexes, finding severities. The other sets keep their names
+ * interrupt indexes, finding severities, what the host loses with a
+ * function. The other sets keep their names
  * beside their code (features in vm.c, rules in policy.c, finding codes in
  * report.c, support levels in compat.c) and use the lookups below.
  */
@@ -71,6 +72,7 @@ static const struct dp_name device_flags[] = {
 	{ DP_DEVICE_MARKED, "marked" },
 	{ DP_DEVICE_CONFIG_SHORT, "config-short" },
 	{ DP_DEVICE_CONFIG_UNREADABLE, "config-unreadable" },
+	{ DP_DEVICE_AF_FLR, "af-flr" },
 };
 
 static const struct dp_name severities[] = {
@@ -99,6 +101,68 @@ static const struct dp_name irqs[] = {
 	{ DP_IRQ_REQ, "req" },
 };
 
+/* What the host loses with a function (dp_device_get_host_use(3)), as directpath show --json spells it. */
+static const struct dp_name host_use_flags[] = {
+	{ DP_HOST_USE_USB_KEYBOARD, "usb-keyboard" },
+	{ DP_HOST_USE_USB_HID, "usb-hid" },
+	{ DP_HOST_USE_USB_STORAGE, "usb-storage" },
+	{ DP_HOST_USE_MOUNTED, "mounted" },
+	{ DP_HOST_USE_ROOT_FS, "root-fs" },
+	{ DP_HOST_USE_BOOT_FS, "boot-fs" },
+	{ DP_HOST_USE_DEFAULT_ROUTE, "default-route" },
+	{ DP_HOST_USE_BOOT_VGA, "boot-vga" },
+	{ DP_HOST_USE_CONSOLE, "console" },
+};
+
+static const struct dp_name host_unknowns[] = {
+	{ DP_HOST_UNKNOWN_TREE, "tree" },
+	{ DP_HOST_UNKNOWN_MOUNTS, "mounts" },
+	{ DP_HOST_UNKNOWN_ROUTES, "routes" },
+	{ DP_HOST_UNKNOWN_DISPLAY, "display" },
+	{ DP_HOST_UNKNOWN_HOLDERS, "holders" },
+};
+
+static const struct dp_name host_item_kinds[] = {
+	{ DP_HOST_ITEM_USB, "usb" },
+	{ DP_HOST_ITEM_BLOCK, "block" },
+	{ DP_HOST_ITEM_NET, "net" },
+	{ DP_HOST_ITEM_FRAMEBUFFER, "framebuffer" },
+};
+
+static const struct dp_name host_usb_flags[] = {
+	{ DP_HOST_USB_ROOT_HUB, "root-hub" },
+	{ DP_HOST_USB_HUB, "hub" },
+	{ DP_HOST_USB_HID, "hid" },
+	{ DP_HOST_USB_KEYBOARD, "keyboard" },
+	{ DP_HOST_USB_STORAGE, "storage" },
+};
+
+static const struct dp_name host_block_flags[] = {
+	{ DP_HOST_BLOCK_PARTITION, "partition" },
+	{ DP_HOST_BLOCK_HOLDER, "holder" },
+	{ DP_HOST_BLOCK_MOUNTED, "mounted" },
+	{ DP_HOST_BLOCK_ROOT, "root" },
+	{ DP_HOST_BLOCK_BOOT, "boot" },
+	{ DP_HOST_BLOCK_NO_DEV, "no-dev" },
+};
+
+static const struct dp_name host_net_flags[] = {
+	{ DP_HOST_NET_DEFAULT_ROUTE, "default-route" },
+};
+
+static const struct dp_name rom_states[] = {
+	{ DP_ROM_NONE, "none" },
+	{ DP_ROM_VALID, "valid" },
+	{ DP_ROM_MISSING, "missing" },
+	{ DP_ROM_INVALID, "invalid" },
+	{ DP_ROM_UNKNOWN, "unknown" },
+};
+
+static const struct dp_name reset_sources[] = {
+	{ DP_RESET_SOURCE_KERNEL, "kernel" },
+	{ DP_RESET_SOURCE_DERIVED, "derived" },
+};
+
 /* A name function and its inverse for a table of values of type T. */
 #define DP_NAMES_PUBLIC(prefix, T, table)                                   \
 	const char *prefix##_name(T value)                                  \
@@ -121,3 +185,11 @@ DP_NAMES_PUBLIC(dp_device_flag, uint64_t, device_flags)
 DP_NAMES_PUBLIC(dp_severity, uint32_t, severities)
 DP_NAMES_PUBLIC(dp_region, uint32_t, regions)
 DP_NAMES_PUBLIC(dp_irq, uint32_t, irqs)
+DP_NAMES_PUBLIC(dp_host_use_flag, uint32_t, host_use_flags)
+DP_NAMES_PUBLIC(dp_host_unknown, uint32_t, host_unknowns)
+DP_NAMES_PUBLIC(dp_host_item_kind, uint32_t, host_item_kinds)
+DP_NAMES_PUBLIC(dp_host_usb_flag, uint32_t, host_usb_flags)
+DP_NAMES_PUBLIC(dp_host_block_flag, uint32_t, host_block_flags)
+DP_NAMES_PUBLIC(dp_host_net_flag, uint32_t, host_net_flags)
+DP_NAMES_PUBLIC(dp_reset_source, uint32_t, reset_sources)
+DP_NAMES_PUBLIC(dp_rom_state, uint32_t, rom_states)

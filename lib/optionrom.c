@@ -51,7 +51,7 @@ static bool in_device_list(const uint8_t *image, size_t img, size_t pcir, uint16
 	return false;
 }
 
-const char *dp_rom_code_type_name(uint8_t code_type)
+const char *dp_rom_code_type_name(uint32_t code_type)
 {
 	static const char *const names[] = { "x86", "open-firmware", "pa-risc", "efi" };
 
@@ -75,7 +75,7 @@ int dp_rom_parse(const uint8_t *rom, size_t len, uint16_t vendor, uint16_t devic
 		unsigned n = (unsigned)info->n_images;
 
 		if (info->n_images == DP_ROM_IMAGES_MAX)
-			return dp_parse_fail(why, why_len, "more than %d images", DP_ROM_IMAGES_MAX);
+			return dp_parse_fail(why, why_len, "more than %u images", DP_ROM_IMAGES_MAX);
 		if (room < ROM_HEADER)
 			return dp_parse_fail(why, why_len, "image %u at 0x%zx: truncated, %zu bytes left of %zu",
 					     n, off, room, len);

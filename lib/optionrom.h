@@ -7,12 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* More images than any ROM ships (legacy, UEFI x64, UEFI AArch64, ...). */
-#define DP_ROM_IMAGES_MAX 8
-#define DP_ROM_CODE_X86 0
-#define DP_ROM_CODE_OPEN_FIRMWARE 1
-#define DP_ROM_CODE_PA_RISC 2
-#define DP_ROM_CODE_EFI 3
+/* DP_ROM_IMAGES_MAX (more images than any ROM ships), DP_ROM_CODE_*, dp_rom_code_type_name. */
+#include <directpath/directpath.h>
 
 struct dp_rom_image {
 	uint32_t offset;          /* from the start of the ROM */
@@ -40,8 +36,5 @@ struct dp_rom_info {
  */
 int dp_rom_parse(const uint8_t *rom, size_t len, uint16_t vendor, uint16_t device,
 		 struct dp_rom_info *info, char *why, size_t why_len);
-
-/* "x86", "open-firmware", "pa-risc", "efi", or NULL for another code type. */
-const char *dp_rom_code_type_name(uint8_t code_type);
 
 #endif

@@ -16,6 +16,7 @@
 #define PCI_CAP_ID_MSI 0x05
 #define PCI_CAP_ID_EXP 0x10
 #define PCI_CAP_ID_MSIX 0x11
+#define PCI_CAP_ID_AF 0x13
 #define PCI_EXT_CAP_ID_ACS 0x000d
 
 #define PCI_PM_CTRL 4
@@ -26,6 +27,11 @@
 #define PCI_MSIX_FLAGS 2
 #define PCI_MSIX_TABLE 4
 #define PCI_MSIX_PBA 8
+#define PCI_AF_CAP 3
+#define PCI_AF_CAP_TP 0x01
+#define PCI_AF_CAP_FLR 0x02
+#define PCI_SECONDARY_BUS 0x19
+#define PCI_SUBORDINATE_BUS 0x1a
 
 #define CAP_WALK_MAX DP_PCI_CAP_MAX
 #define EXT_CAP_WALK_MAX ((DP_PCI_CFG_SPACE_EXP - DP_PCI_CFG_SPACE) / 4)
@@ -61,6 +67,13 @@ static void parse_cap(const uint8_t *cfg, size_t len, size_t pos,
 		if (pos + PCI_EXP_DEVCAP + 4 <= len &&
 		    (rd32(cfg + pos + PCI_EXP_DEVCAP) & PCI_EXP_DEVCAP_FLR))
 			out->flags |= DP_DEVICE_FLR;
+		break;
+	case PCI_CAP_ID_AF:
+		/* The kernel's af_flr needs both Transactions Pending and FLR. */
+		if (pos + PCI_AF_CAP + 1 <= len &&
+		    (cfg[pos + PCI_AF_CAP] & (PCI_AF_CAP_TP | PCI_AF_CAP_FLR)) ==
+			    (PCI_AF_CAP_TP | PCI_AF_CAP_FLR))
+			out->flags |= DP_DEVICE_AF_FLR;
 		break;
 	case PCI_CAP_ID_MSI:
 		if (!out->msi_cap)
@@ -156,6 +169,10 @@ int dp_pciconf_parse(const uint8_t *cfg, size_t len, struct dp_pciconf *out)
 		out->flags |= DP_DEVICE_MULTIFUNCTION;
 	if (out->header_type == 1 || out->header_type == 2)
 		out->flags |= DP_DEVICE_BRIDGE;
+	if (out->header_type == 1) {
+		out->secondary_bus = cfg[PCI_SECONDARY_BUS];
+		out->subordinate_bus = cfg[PCI_SUBORDINATE_BUS];
+	}
 	walk_caps(cfg, len, out);
 	walk_ext_caps(cfg, len, out);
 	return 0;

@@ -26,6 +26,8 @@ struct dp_pciconf {
 	uint8_t cap_offs[DP_PCI_CAP_MAX];
 	uint8_t n_caps;
 	uint8_t pm_cap, msi_cap, exp_cap, msix_cap;
+	uint8_t secondary_bus;   /* a PCI-to-PCI bridge's (header type 1); 0 otherwise */
+	uint8_t subordinate_bus;
 	bool cap_loop;           /* the capability list looped or ran past its bound */
 	bool ext_cap_loop;       /* the same for the extended list */
 };

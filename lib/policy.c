@@ -10,8 +10,10 @@
 #include "parse.h"
 #include "policy.h"
 #include "quote.h"
+#include "resetmethod.h"
 
-enum rule_kind { KIND_COUNT, KIND_BOOL, KIND_RESERVATION, KIND_ACTION, KIND_RESET_ACTION };
+enum rule_kind { KIND_COUNT, KIND_BOOL, KIND_RESERVATION, KIND_ACTION, KIND_RESET_ACTION,
+		 KIND_RELEASE };
 
 static const struct rule_def {
 	const char *name;
@@ -30,6 +32,14 @@ static const struct rule_def {
 	[DP_RULE_UNLISTED_DEVICES] = { "unlisted_devices", KIND_ACTION, DP_ACTION_WARN },
 	[DP_RULE_NO_RESET_METHOD] = { "no_reset_method", KIND_RESET_ACTION, DP_ACTION_WARN },
 	[DP_RULE_DIRECT_REGIONS] = { "direct_regions", KIND_ACTION, DP_ACTION_DENY },
+	[DP_RULE_SHARED_RESET] = { "shared_reset", KIND_ACTION, DP_ACTION_DENY },
+	[DP_RULE_INVALID_ROM] = { "invalid_rom", KIND_ACTION, DP_ACTION_WARN },
+	[DP_RULE_HOST_INPUT_DEVICES] = { "host_input_devices", KIND_ACTION, DP_ACTION_WARN },
+	[DP_RULE_HOST_STORAGE] = { "host_storage", KIND_ACTION, DP_ACTION_WARN },
+	[DP_RULE_HOST_BOOT_FILESYSTEM] = { "host_boot_filesystem", KIND_ACTION, DP_ACTION_DENY },
+	[DP_RULE_HOST_DEFAULT_ROUTE] = { "host_default_route", KIND_ACTION, DP_ACTION_DENY },
+	[DP_RULE_HOST_CONSOLE] = { "host_console", KIND_ACTION, DP_ACTION_WARN },
+	[DP_RULE_RELEASE] = { "release", KIND_RELEASE, DP_RELEASE_HOST },
 };
 
 /* Largest count a rule takes: far beyond any hypervisor's limit, well inside int. */
@@ -37,6 +47,7 @@ static const struct rule_def {
 
 static const char *const action_names[] = { "allow", "warn", "deny" };
 static const char *const reservation_names[] = { "none", "full" };
+static const char *const release_names[] = { "host", "quarantine" }; /* DP_RELEASE_* */
 
 static bool rule_known(int rule)
 {
@@ -57,6 +68,8 @@ const char *dp_rule_value_name(enum dp_rule rule, int64_t value)
 		return value ? "yes" : "no";
 	case KIND_RESERVATION:
 		return reservation_names[value ? 1 : 0];
+	case KIND_RELEASE:
+		return release_names[value ? 1 : 0];
 	case KIND_ACTION:
 	case KIND_RESET_ACTION:
 		return value >= 0 && value <= 2 ? action_names[value] : "?";
@@ -76,6 +89,7 @@ static int check_value(const struct dp_policy *p, int rule, int64_t value)
 		break;
 	case KIND_BOOL:
 	case KIND_RESERVATION:
+	case KIND_RELEASE:
 		ok = value == 0 || value == 1;
 		break;
 	case KIND_ACTION:
@@ -131,6 +145,7 @@ struct dp_policy *dp_policy_unref(struct dp_policy *policy)
 	if (!policy || --policy->refcount > 0)
 		return NULL;
 	dp_compat_free(policy);
+	dp_reset_rules_free(policy);
 	free(policy->source);
 	dp_ctx_unref(policy->ctx);
 	free(policy);
@@ -207,6 +222,14 @@ static int parse_value(int rule, const char *text, int64_t *out, char *msg, size
 			}
 		snprintf(msg, size, "%s takes full or none, not \"%s\"", d->name, q);
 		return -EINVAL;
+	case KIND_RELEASE:
+		for (int i = 0; i < 2; i++)
+			if (strcmp(text, release_names[i]) == 0) {
+				*out = i;
+				return 0;
+			}
+		snprintf(msg, size, "%s takes host or quarantine, not \"%s\"", d->name, q);
+		return -EINVAL;
 	case KIND_ACTION:
 	case KIND_RESET_ACTION:
 		for (int i = d->kind == KIND_ACTION ? 0 : 1; i < 3; i++)
@@ -254,6 +277,8 @@ struct policy_file {
 	struct dp_policy *policy;
 	int64_t rules[DP_RULE_COUNT];
 	bool set[DP_RULE_COUNT];
+	struct dp_reset_rule *resets; /* [device VVVV:DDDD] sections (resetpolicy.c) */
+	size_t n_resets;
 };
 
 static int policy_key(struct dp_inifile *f, const char *section, const char *key,
@@ -263,6 +288,8 @@ static int policy_key(struct dp_inifile *f, const char *section, const char *key
 	char msg[160], q[DP_QUOTE_SIZE(64)];
 	int rule, r;
 
+	if (strncmp(section, "device ", 7) == 0)
+		return dp_reset_rule_key(f, section, key, value, &pf->resets, &pf->n_resets);
 	if (section[0] == '\0')
 		return dp_inifile_error(f, "\"%s\" outside a section; put it under [policy]",
 					dp_quote(q, sizeof(q), key));
@@ -304,13 +331,17 @@ int dp_policy_load_file(struct dp_policy *policy, const char *path)
 			return 0;
 		}
 	}
-	r = dp_inifile_parse_sections(policy->ctx, path, (const char *const[]){ "policy", NULL },
+	r = dp_inifile_parse_sections(policy->ctx, path,
+				      (const char *const[]){ "policy", "device *VVVV:DDDD", NULL },
 				      policy_key, &pf);
-	if (r < 0)
+	source = r < 0 ? NULL : strdup(path);
+	if (r == 0 && (!source || dp_reset_rules_merge(policy, pf.resets, pf.n_resets) < 0))
+		r = -ENOMEM;
+	free(pf.resets);
+	if (r < 0) {
+		free(source);
 		return r; /* all or nothing: the policy is unchanged */
-	source = strdup(path);
-	if (!source)
-		return -ENOMEM;
+	}
 	for (int i = 1; i < DP_RULE_COUNT; i++)
 		if (pf.set[i])
 			policy->rules[i] = pf.rules[i];

@@ -4,7 +4,7 @@
 
 #include "internal.h"
 
-#define DP_RULE_COUNT 13 /* highest rule number + 1 */
+#define DP_RULE_COUNT 21 /* highest rule number + 1 */
 
 struct dp_compat_entry {
 	uint32_t vendor, device, subvendor, subdevice; /* DP_ID_ANY: any */
@@ -23,7 +23,15 @@ struct dp_policy {
 	char **sources;      /* the files entries came from */
 	size_t n_sources;
 	char *source;        /* the policy file the rules came from, or NULL */
+	struct dp_reset_rule *reset_rules; /* per vendor:device reset methods (resetpolicy.c) */
+	size_t n_reset_rules;
 };
+
+/* The severity of a finding under an allow/warn/deny rule that did not allow it. */
+static inline uint32_t dp_action_severity(int64_t action)
+{
+	return action == DP_ACTION_DENY ? DP_SEVERITY_ERROR : DP_SEVERITY_WARNING;
+}
 
 /* The level and entry name for IDs; DP_SUPPORT_UNLISTED when nothing matches. */
 int dp_compat_lookup(const struct dp_policy *policy, uint32_t vendor, uint32_t device,

@@ -35,6 +35,15 @@ static const char *const code_names[] = {
 	[DP_FINDING_DIRECT_REGION] = "direct-region",
 	[DP_FINDING_RELAXABLE_REGION] = "relaxable-region",
 	[DP_FINDING_RESERVED_OVERLAP] = "reserved-overlap",
+	[DP_FINDING_SHARED_RESET] = "shared-reset",
+	[DP_FINDING_QUARANTINED] = "quarantined",
+	[DP_FINDING_INVALID_ROM] = "invalid-rom",
+	[DP_FINDING_HOST_INPUT] = "host-input",
+	[DP_FINDING_HOST_STORAGE] = "host-storage",
+	[DP_FINDING_HOST_BOOT_FILESYSTEM] = "host-boot-filesystem",
+	[DP_FINDING_HOST_DEFAULT_ROUTE] = "host-default-route",
+	[DP_FINDING_HOST_CONSOLE] = "host-console",
+	[DP_FINDING_HOST_USE_UNKNOWN] = "host-use-unknown",
 };
 
 

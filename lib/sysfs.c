@@ -126,3 +126,26 @@ int dp_sysfs_write(int dirfd, const char *name, const char *value)
 		r = -errno;
 	return r;
 }
+
+long dp_sysfs_read_bin(int dirfd, const char *name, void *buf, size_t size)
+{
+	size_t len = 0;
+	int fd, r = 0;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	while (len < size) {
+		ssize_t n = read(fd, (char *)buf + len, size - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			r = -errno;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	return r < 0 ? r : (long)len;
+}

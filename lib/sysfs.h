@@ -43,4 +43,11 @@ int dp_sysfs_readlink_base(int dirfd, const char *name, char *buf, size_t size);
 /* Writes value to dirfd/name in one write(2); 0 or -errno. */
 int dp_sysfs_write(int dirfd, const char *name, const char *value);
 
+/*
+ * Reads up to size bytes of the binary attribute dirfd/name (rom, config)
+ * into buf, to the end of the file: the kernel hands such attributes over
+ * a page at a time. The length, or -errno from open/read.
+ */
+long dp_sysfs_read_bin(int dirfd, const char *name, void *buf, size_t size);
+
 #endif

@@ -80,9 +80,15 @@ int dp_vdev_open(struct dp_attachment *att, struct dp_vdev *v, int group_fd)
 	struct vfio_device_info info = { .argsz = sizeof(info) };
 	int r;
 
+	/* vfio-pci resets the function at open: the header before, to check it after. */
+	if (dp_reset_snapshot_take(att->ctx, v->bdf, &v->reset_before) < 0)
+		v->reset_before.valid = false; /* logged; after open, the IDs alone are checked */
 	r = dp_vfio_device_open(att->ctx, group_fd, v->bdf, &v->fd);
 	if (r < 0)
 		return r;
+	r = dp_reset_came_back(att->ctx, v->bdf, &v->reset_before, "at open");
+	if (r < 0)
+		goto err;
 	if (ioctl(v->fd, VFIO_DEVICE_GET_INFO, &info) < 0) {
 		r = -errno;
 		dp_err(att->ctx, "%s: VFIO_DEVICE_GET_INFO: %s", v->bdf, strerror(errno));
@@ -134,6 +140,7 @@ void dp_vdev_close(struct dp_vdev *v)
 	if (v->vpci)
 		dp_vpci_orphan(v->vpci);
 	v->vpci = NULL;
+	dp_vdev_rom_free(v);
 	for (uint32_t i = 0; i < DP_VDEV_REGIONS; i++) {
 		if (v->regions[i].map)
 			dp_vdev_unmap_region(v, i);
@@ -406,19 +413,24 @@ int dp_vdev_unmap_region(struct dp_vdev *vdev, uint32_t index)
 
 int dp_vdev_reset(struct dp_vdev *vdev)
 {
+	struct dp_reset_snapshot now;
+
 	if (!vdev)
 		return -EINVAL;
 	if (!(vdev->flags & VFIO_DEVICE_FLAGS_RESET)) {
 		dp_err(vdev->att->ctx, "%s: VFIO offers no reset for it", vdev->bdf);
 		return -ENOTSUP;
 	}
+	/* The header now (the guest may have turned decoding off), else the one before open. */
+	if (dp_reset_snapshot_take(vdev->att->ctx, vdev->bdf, &now) < 0)
+		now = vdev->reset_before;
 	if (ioctl(vdev->fd, VFIO_DEVICE_RESET) < 0) {
 		int r = -errno;
 
 		dp_err(vdev->att->ctx, "%s: VFIO_DEVICE_RESET: %s", vdev->bdf, strerror(errno));
 		return r;
 	}
-	return 0;
+	return dp_reset_came_back(vdev->att->ctx, vdev->bdf, &now, "of VFIO_DEVICE_RESET");
 }
 
 int dp_vdev_map_bar(struct dp_vdev *vdev, uint32_t bar, uint64_t gpa)

@@ -308,6 +308,34 @@ int dp_vpci_read_bars(struct dp_vpci *f)
 	return 0;
 }
 
+/* ---- The ROM ---- */
+
+void dp_vpci_load_rom(struct dp_vpci *f)
+{
+	const void *image;
+	size_t len;
+	int r;
+
+	if (!f->bars[DP_VPCI_ROM].present || !f->dops->rom)
+		return;
+	r = f->dops->rom(f->dev, &image, &len);
+	if (r == 0 && len <= f->bars[DP_VPCI_ROM].size) {
+		f->rom = image;
+		f->rom_len = len;
+	} else if (r != -EBADMSG && r != -ENOENT) { /* those two are logged where they were found */
+		dp_warn(f->ctx, "%s: the guest's ROM BAR reads as empty: %s", f->name,
+			r < 0 ? strerror(-r) : "the image is larger than the BAR");
+	}
+}
+
+/* Guest reads: the validated image, 0xff past it as an erased ROM reads; all 0xff without one. */
+static void rom_read(const struct dp_vpci *f, uint64_t offset, void *buf, size_t len)
+{
+	memset(buf, 0xff, len);
+	if (offset < f->rom_len)
+		memcpy(buf, f->rom + offset, len < f->rom_len - offset ? len : f->rom_len - offset);
+}
+
 /* ---- The public calls ---- */
 
 static int need_bar(const struct dp_vpci *f, uint32_t bar)
@@ -430,6 +458,10 @@ static int bar_access(struct dp_vpci *f, uint32_t bar, uint64_t offset, void *bu
 	if (bar == DP_VPCI_ROM && write) {
 		dp_err(f->ctx, "%s: the ROM is read-only", f->name);
 		return -EACCES;
+	}
+	if (bar == DP_VPCI_ROM) {
+		rom_read(f, offset, buf, len);
+		return 0;
 	}
 	if (f->msix_cap) {
 		f->route_err = 0;

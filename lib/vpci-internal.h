@@ -74,6 +74,8 @@ struct dp_vpci {
 	uint32_t size;           /* of the guest's view */
 	uint8_t cfg[CFG_MAX], init[CFG_MAX], wmask[CFG_MAX], kind[CFG_MAX];
 	struct vbar bars[NBARS];
+	const uint8_t *rom;      /* the validated ROM the guest reads (the device's); NULL: none */
+	size_t rom_len;
 	uint16_t msi_cap, msix_cap, exp_cap, pm_cap;
 	bool has_caps, flr_capable, d3;
 	/* MSI */
@@ -128,6 +130,8 @@ int dp_vpci_layout(struct dp_vpci *f);
 /* vpci-bar.c */
 /* Sizes the BARs and the ROM from the device's regions and makes their registers virtual. */
 int dp_vpci_read_bars(struct dp_vpci *f);
+/* Takes the device's validated ROM for the ROM BAR, once, before the guest runs. */
+void dp_vpci_load_rom(struct dp_vpci *f);
 /* Puts the mmappable parts of placed BAR i into guest memory: the direct path. */
 int dp_vpci_map_pieces(struct dp_vpci *f, uint32_t i);
 /* Takes b's pieces out of guest memory: all of it traps. */

@@ -159,6 +159,7 @@ int dp_vpci_new_backend(struct dp_ctx *ctx, const struct dp_vpci_dev_ops *dev_op
 	r = dp_vpci_layout(f);
 	if (r < 0)
 		goto err;
+	dp_vpci_load_rom(f);
 	if (!f->msix_cap) /* vectors VFIO offers without a capability the guest could use */
 		f->msix_count = 0;
 	if (f->msix_cap) {
@@ -275,6 +276,11 @@ static int vdev_reset(void *dev)
 	return dp_vdev_reset(dev);
 }
 
+static int vdev_rom(void *dev, const void **image, size_t *len)
+{
+	return dp_vdev_get_rom(dev, image, len);
+}
+
 static const struct dp_vpci_dev_ops vdev_ops = {
 	.name = vdev_name,
 	.region_info = vdev_region_info,
@@ -289,6 +295,7 @@ static const struct dp_vpci_dev_ops vdev_ops = {
 	.set_intx_unmask_fd = vdev_set_intx_unmask_fd,
 	.unmask_irq = vdev_unmask_irq,
 	.reset = vdev_reset,
+	.rom = vdev_rom,
 };
 
 int dp_vpci_new(struct dp_vdev *vdev, const struct dp_vpci_opts *opts, struct dp_vpci **out)
@@ -329,6 +336,8 @@ void dp_vpci_orphan(struct dp_vpci *f)
 	if (f->dev)
 		release_all(f);
 	f->dev = NULL;
+	f->rom = NULL; /* the vdev's */
+	f->rom_len = 0;
 	if (f->vdev)
 		f->vdev->vpci = NULL;
 	f->vdev = NULL;

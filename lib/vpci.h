@@ -9,6 +9,7 @@
 #define DP_VPCI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "internal.h"
@@ -39,6 +40,8 @@ struct dp_vpci_dev_ops {
 	int (*set_intx_unmask_fd)(void *dev, int32_t fd);
 	int (*unmask_irq)(void *dev, uint32_t index, uint32_t vector);
 	int (*reset)(void *dev);                         /* -ENOTSUP when it has none */
+	/* The validated option ROM as dp_vdev_get_rom (-ENOENT, -EBADMSG); NULL: none. */
+	int (*rom)(void *dev, const void **image, size_t *len);
 };
 
 /*

@@ -84,14 +84,14 @@ START_TEST(device_flags)
 		DP_DEVICE_MULTIFUNCTION, DP_DEVICE_PCIE, DP_DEVICE_FLR, DP_DEVICE_PM,
 		DP_DEVICE_PM_NO_SOFT_RESET, DP_DEVICE_MSI, DP_DEVICE_MSIX, DP_DEVICE_ACS,
 		DP_DEVICE_SRIOV_PF, DP_DEVICE_SRIOV_VF, DP_DEVICE_ROM, DP_DEVICE_MARKED,
-		DP_DEVICE_CONFIG_SHORT, DP_DEVICE_CONFIG_UNREADABLE,
+		DP_DEVICE_CONFIG_SHORT, DP_DEVICE_CONFIG_UNREADABLE, DP_DEVICE_AF_FLR,
 	};
 
 	ROUND_TRIP(device_flag, uint64_t, flags);
 	ck_assert_str_eq(dp_device_flag_name(DP_DEVICE_HOST_BRIDGE), "host-bridge");
 	ck_assert_ptr_null(dp_device_flag_name(0));
 	ck_assert_ptr_null(dp_device_flag_name(DP_DEVICE_MSI | DP_DEVICE_MSIX));
-	ck_assert_ptr_null(dp_device_flag_name(DP_DEVICE_CONFIG_UNREADABLE << 1));
+	ck_assert_ptr_null(dp_device_flag_name(DP_DEVICE_AF_FLR << 1));
 	ck_assert_ptr_null(dp_device_flag_name(UINT64_C(1) << 63));
 }
 END_TEST
@@ -126,16 +126,77 @@ START_TEST(regions_and_irqs)
 }
 END_TEST
 
+/* Each set's bits, lowest first: every one named, the next bit not. */
+START_TEST(host_use)
+{
+	static const uint32_t use[] = {
+		DP_HOST_USE_USB_KEYBOARD, DP_HOST_USE_USB_HID, DP_HOST_USE_USB_STORAGE,
+		DP_HOST_USE_MOUNTED, DP_HOST_USE_ROOT_FS, DP_HOST_USE_BOOT_FS,
+		DP_HOST_USE_DEFAULT_ROUTE, DP_HOST_USE_BOOT_VGA, DP_HOST_USE_CONSOLE,
+	};
+	static const uint32_t unknown[] = {
+		DP_HOST_UNKNOWN_TREE, DP_HOST_UNKNOWN_MOUNTS, DP_HOST_UNKNOWN_ROUTES,
+		DP_HOST_UNKNOWN_DISPLAY, DP_HOST_UNKNOWN_HOLDERS,
+	};
+	static const uint32_t kinds[] = { DP_HOST_ITEM_USB, DP_HOST_ITEM_BLOCK, DP_HOST_ITEM_NET,
+					  DP_HOST_ITEM_FRAMEBUFFER };
+	static const uint32_t usb[] = { DP_HOST_USB_ROOT_HUB, DP_HOST_USB_HUB, DP_HOST_USB_HID,
+					DP_HOST_USB_KEYBOARD, DP_HOST_USB_STORAGE };
+	static const uint32_t block[] = { DP_HOST_BLOCK_PARTITION, DP_HOST_BLOCK_HOLDER,
+					  DP_HOST_BLOCK_MOUNTED, DP_HOST_BLOCK_ROOT,
+					  DP_HOST_BLOCK_BOOT, DP_HOST_BLOCK_NO_DEV };
+	static const uint32_t net[] = { DP_HOST_NET_DEFAULT_ROUTE };
+
+	ROUND_TRIP(host_use_flag, uint32_t, use);
+	ROUND_TRIP(host_unknown, uint32_t, unknown);
+	ROUND_TRIP(host_item_kind, uint32_t, kinds);
+	ROUND_TRIP(host_usb_flag, uint32_t, usb);
+	ROUND_TRIP(host_block_flag, uint32_t, block);
+	ROUND_TRIP(host_net_flag, uint32_t, net);
+	ck_assert_ptr_null(dp_host_use_flag_name(DP_HOST_USE_CONSOLE << 1));
+	ck_assert_ptr_null(dp_host_unknown_name(DP_HOST_UNKNOWN_HOLDERS << 1));
+	ck_assert_ptr_null(dp_host_item_kind_name(0));
+	ck_assert_ptr_null(dp_host_item_kind_name(DP_HOST_ITEM_FRAMEBUFFER + 1));
+	ck_assert_ptr_null(dp_host_usb_flag_name(DP_HOST_USB_STORAGE << 1));
+	ck_assert_ptr_null(dp_host_block_flag_name(DP_HOST_BLOCK_NO_DEV << 1));
+	ck_assert_ptr_null(dp_host_net_flag_name(DP_HOST_NET_DEFAULT_ROUTE << 1));
+	ck_assert_str_eq(dp_host_use_flag_name(DP_HOST_USE_ROOT_FS), "root-fs");
+	ck_assert_str_eq(dp_host_usb_flag_name(DP_HOST_USB_KEYBOARD), "keyboard");
+}
+END_TEST
+
+START_TEST(reset_sources)
+{
+	static const uint32_t sources[] = { DP_RESET_SOURCE_KERNEL, DP_RESET_SOURCE_DERIVED };
+
+	ROUND_TRIP(reset_source, uint32_t, sources);
+	ck_assert_ptr_null(dp_reset_source_name(0));
+	ck_assert_ptr_null(dp_reset_source_name(DP_RESET_SOURCE_DERIVED + 1));
+	ck_assert_str_eq(dp_reset_source_name(DP_RESET_SOURCE_KERNEL), "kernel");
+}
+END_TEST
+
+START_TEST(rom_states)
+{
+	static const uint32_t states[] = { DP_ROM_NONE, DP_ROM_VALID, DP_ROM_MISSING,
+					   DP_ROM_INVALID, DP_ROM_UNKNOWN };
+
+	ROUND_TRIP(rom_state, uint32_t, states);
+	ck_assert_ptr_null(dp_rom_state_name(DP_ROM_UNKNOWN + 1));
+	ck_assert_str_eq(dp_rom_state_name(DP_ROM_MISSING), "missing");
+}
+END_TEST
+
 START_TEST(finding_codes)
 {
-	uint32_t codes[DP_FINDING_RESERVED_OVERLAP];
+	uint32_t codes[DP_FINDING_HOST_USE_UNKNOWN];
 
-	for (uint32_t c = 1; c <= DP_FINDING_RESERVED_OVERLAP; c++)
+	for (uint32_t c = 1; c <= DP_FINDING_HOST_USE_UNKNOWN; c++)
 		codes[c - 1] = c;
 	ROUND_TRIP(finding_code, uint32_t, codes);
 	ck_assert_str_eq(dp_finding_code_name(DP_FINDING_NO_IOMMU), "no-iommu");
 	ck_assert_ptr_null(dp_finding_code_name(0));
-	ck_assert_ptr_null(dp_finding_code_name(DP_FINDING_RESERVED_OVERLAP + 1));
+	ck_assert_ptr_null(dp_finding_code_name(DP_FINDING_HOST_USE_UNKNOWN + 1));
 }
 END_TEST
 
@@ -164,9 +225,9 @@ START_TEST(features_rules_and_priorities)
 			ck_assert_uint_eq(dp_feature_from_name(name), 1u << b);
 	}
 	/* Rules: named, and set by their names through dp_policy_set. */
-	for (int r = DP_RULE_MAX_DEVICES_PER_VM; r <= DP_RULE_DIRECT_REGIONS; r++)
+	for (int r = DP_RULE_MAX_DEVICES_PER_VM; r <= DP_RULE_RELEASE; r++)
 		ck_assert_ptr_nonnull(dp_rule_name((enum dp_rule)r));
-	ck_assert_ptr_null(dp_rule_name((enum dp_rule)(DP_RULE_DIRECT_REGIONS + 1)));
+	ck_assert_ptr_null(dp_rule_name((enum dp_rule)(DP_RULE_RELEASE + 1)));
 	ck_assert_str_eq(dp_rule_value_name(DP_RULE_UNLISTED_DEVICES, DP_ACTION_DENY), "deny");
 	ck_assert_str_eq(dp_rule_value_name(DP_RULE_MEMORY_RESERVATION, DP_RESERVATION_NONE),
 			 "none");
@@ -190,6 +251,9 @@ static Suite *names_suite(void)
 	tcase_add_test(tc, device_flags);
 	tcase_add_test(tc, severities);
 	tcase_add_test(tc, regions_and_irqs);
+	tcase_add_test(tc, host_use);
+	tcase_add_test(tc, reset_sources);
+	tcase_add_test(tc, rom_states);
 	tcase_add_test(tc, finding_codes);
 	tcase_add_test(tc, support_levels);
 	tcase_add_test(tc, features_rules_and_priorities);

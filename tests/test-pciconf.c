@@ -104,6 +104,51 @@ START_TEST(every_capability_is_found)
 }
 END_TEST
 
+/* The Advanced Features capability: the kernel's af_flr needs TP and FLR both. */
+START_TEST(advanced_features_flr_needs_tp_and_flr)
+{
+	static const struct {
+		uint8_t bits;
+		bool flr;
+	} cases[] = { { 0x03, true }, { 0x02, false }, { 0x01, false }, { 0x00, false } };
+	struct dp_pciconf pc;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		header(0, 0x48);
+		cap(0x48, 0x13, 0x00);
+		cfg[0x4a] = 0x06;         /* length */
+		cfg[0x4b] = cases[i].bits; /* AF capabilities */
+		ck_assert_int_eq(dp_pciconf_parse(cfg, 256, &pc), 0);
+		ck_assert_msg(!!(pc.flags & DP_DEVICE_AF_FLR) == cases[i].flr, "bits %#x", cases[i].bits);
+		ck_assert(!(pc.flags & DP_DEVICE_FLR));
+	}
+	/* Cut short before its capabilities byte: not read. */
+	header(0, 0xf8);
+	cap(0xf8, 0x13, 0x00);
+	cfg[0xfb] = 0x03;
+	ck_assert_int_eq(dp_pciconf_parse(cfg, 0xfb, &pc), 0);
+	ck_assert(!(pc.flags & DP_DEVICE_AF_FLR));
+}
+END_TEST
+
+/* A PCI-to-PCI bridge's secondary and subordinate buses; none for an endpoint. */
+START_TEST(bridge_buses)
+{
+	struct dp_pciconf pc;
+
+	header(1, 0);
+	cfg[0x19] = 0x02;
+	cfg[0x1a] = 0x05;
+	ck_assert_int_eq(dp_pciconf_parse(cfg, 64, &pc), 0);
+	ck_assert_uint_eq(pc.secondary_bus, 2);
+	ck_assert_uint_eq(pc.subordinate_bus, 5);
+	header(0, 0);
+	cfg[0x19] = 0x02;
+	ck_assert_int_eq(dp_pciconf_parse(cfg, 64, &pc), 0);
+	ck_assert_uint_eq(pc.secondary_bus, 0);
+}
+END_TEST
+
 START_TEST(flags_absent_when_bits_clear)
 {
 	struct dp_pciconf pc;
@@ -290,6 +335,8 @@ int main(void)
 	tcase_add_test(tc, header_type_bridge_and_multifunction);
 	tcase_add_test(tc, every_capability_is_found);
 	tcase_add_test(tc, flags_absent_when_bits_clear);
+	tcase_add_test(tc, advanced_features_flr_needs_tp_and_flr);
+	tcase_add_test(tc, bridge_buses);
 	tcase_add_test(tc, status_without_cap_list_ignores_pointer);
 	tcase_add_test(tc, self_loop_terminates_keeping_what_was_found);
 	tcase_add_test(tc, back_loop_terminates);

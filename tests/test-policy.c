@@ -138,7 +138,9 @@ START_TEST(rule_names_and_values_round_trip)
 	ck_assert_str_eq(dp_rule_name(DP_RULE_MAX_DEVICES_PER_VM), "max_devices_per_vm");
 	ck_assert_str_eq(dp_rule_name(DP_RULE_NO_RESET_METHOD), "no_reset_method");
 	ck_assert_ptr_null(dp_rule_name((enum dp_rule)0));
-	ck_assert_ptr_null(dp_rule_name((enum dp_rule)13));
+	ck_assert_ptr_null(dp_rule_name((enum dp_rule)(DP_RULE_RELEASE + 1)));
+	ck_assert_str_eq(dp_rule_name(DP_RULE_SHARED_RESET), "shared_reset");
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_SHARED_RESET), DP_ACTION_DENY);
 	ck_assert_str_eq(dp_rule_name(DP_RULE_DIRECT_REGIONS), "direct_regions");
 	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_DIRECT_REGIONS), DP_ACTION_DENY);
 	ck_assert_str_eq(dp_rule_value_name(DP_RULE_REQUIRE_IOMMU, 0), "no");
@@ -198,6 +200,18 @@ START_TEST(set_by_name_parses_each_kind)
 	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_set(p, "require_iommu", "maybe"), "yes or no"), -EINVAL);
 	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_set(p, "require_iommus", "yes"), "unknown rule"), -ENOENT);
 	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MIN_HW_VERSION), 11);
+	/* release: host (the default) or quarantine, by name and by number. */
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_RELEASE), DP_RELEASE_HOST);
+	ck_assert_str_eq(dp_rule_name(DP_RULE_RELEASE), "release");
+	ck_assert_int_eq(dp_policy_set(p, "release", "quarantine"), 0);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_RELEASE), DP_RELEASE_QUARANTINE);
+	ck_assert_str_eq(dp_rule_value_name(DP_RULE_RELEASE, DP_RELEASE_QUARANTINE), "quarantine");
+	ck_assert_str_eq(dp_rule_value_name(DP_RULE_RELEASE, DP_RELEASE_HOST), "host");
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_set(p, "release", "always"),
+					    "release takes host or quarantine, not \"always\""), -EINVAL);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_set_rule(p, DP_RULE_RELEASE, 2), "release"), -EINVAL);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_RELEASE), DP_RELEASE_QUARANTINE);
+	ck_assert_int_eq(dp_policy_set_rule(p, DP_RULE_RELEASE, DP_RELEASE_HOST), 0);
 	dp_policy_unref(p);
 }
 END_TEST
@@ -234,8 +248,8 @@ START_TEST(policy_file_errors_name_file_and_line_and_change_nothing)
 		{ "[policy]\nrequire_iommu = perhaps\n", ":2: require_iommu takes yes or no, not \"perhaps\"" },
 		{ "[policy]\nmax_devices_per_vm = 99999\n", ":2: max_devices_per_vm takes a number from 0 to 4096" },
 		{ "max_devices_per_vm = 3\n", ":1: \"max_devices_per_vm\" outside a section" },
-		{ "[polcy]\nmax_devices_per_vm = 3\n", ":1: unknown section [polcy] (policy)" },
-		{ "[policy]\nmax_devices_per_vm = 3\n[polcy]\n", ":3: unknown section [polcy] (policy)" },
+		{ "[polcy]\nmax_devices_per_vm = 3\n", ":1: unknown section [polcy] (policy, device VVVV:DDDD)" },
+		{ "[policy]\nmax_devices_per_vm = 3\n[polcy]\n", ":3: unknown section [polcy] (policy, device VVVV:DDDD)" },
 		{ "[policy]\nmax_devices_per_vm 3\n", ":2: not a [section] or key = value line" },
 		{ "[policy]\n# fine\nunlisted_devices = sometimes\n", ":3: unlisted_devices takes allow, warn or deny" },
 	};

@@ -1639,21 +1639,79 @@ START_TEST(rom_bar_sizing_and_enable_bit)
 }
 END_TEST
 
-START_TEST(rom_reads_come_from_region_6_and_writes_are_eacces)
+/* The guest reads the validated image the device gives, 0xff past it, and never writes it. */
+START_TEST(rom_reads_serve_the_validated_image_then_0xff)
 {
+	static uint8_t image[1024];
 	uint32_t x = 0;
 
+	image[0] = 0x55;
+	image[1] = 0xaa;
+	image[1020] = 0x42;
 	edu_device(&fk[0], 4);
+	fk[0].rom_image = image;
+	fk[0].rom_len = sizeof(image);
 	vp[0] = make(&fk[0], 0, 0, 0);
+	/* The region's own bytes are not what the guest sees. */
 	ck_assert_ptr_nonnull(dp_fake_mem(&fk[0], 6, 0, 4));
-	fk[0].mem[6][0] = 0x55;
-	fk[0].mem[6][1] = 0xaa;
-	fk[0].mem[6][0xfffc] = 0x42;
+	fk[0].mem[6][0] = 0x11;
 	ck_assert_uint_eq(br(vp[0], DP_VPCI_ROM, 0) & 0xffff, 0xaa55);
-	ck_assert_uint_eq(br(vp[0], DP_VPCI_ROM, 0xfffc), 0x42);
+	ck_assert_uint_eq(br(vp[0], DP_VPCI_ROM, 1020), 0x42);
+	/* Straddling the image's end, then past it: 0xff, as an erased ROM reads. */
+	ck_assert_uint_eq(br(vp[0], DP_VPCI_ROM, 1022), 0xffff0000);
+	ck_assert_uint_eq(br(vp[0], DP_VPCI_ROM, 1024), 0xffffffff);
+	ck_assert_uint_eq(br(vp[0], DP_VPCI_ROM, 0xfffc), 0xffffffff);
 	ck_assert_int_eq(QUIET(dp_vpci_bar_write(vp[0], DP_VPCI_ROM, 0, &x, 4)), -EACCES);
-	ck_assert_uint_eq(fk[0].mem[6][0], 0x55);
+	ck_assert_uint_eq(image[0], 0x55);
 	ck_assert_int_eq(QUIET(dp_vpci_bar_read(vp[0], DP_VPCI_ROM, 0x10000, &x, 4)), -ERANGE);
+	/* The image is the device's (the vdev's): the function copies nothing. */
+	image[1020] = 0x43;
+	ck_assert_uint_eq(br(vp[0], DP_VPCI_ROM, 1020), 0x43);
+	ck_assert_str_eq(calls, "");
+}
+END_TEST
+
+/* A missing or invalid ROM: the BAR stays (its size is the device's), and reads all 0xff. */
+START_TEST(rom_without_a_valid_image_reads_0xff)
+{
+	edu_device(&fk[0], 4);
+	ck_assert_ptr_nonnull(dp_fake_mem(&fk[0], 6, 0, 4));
+	fk[0].mem[6][0] = 0x55; /* the region has a signature, the validator said no */
+	fk[0].mem[6][1] = 0xaa;
+	vp[0] = make(&fk[0], 0, 0, 0);
+	cw(vp[0], 0x30, 0xffffffff, 4);
+	ck_assert_uint_eq(cr(vp[0], 0x30, 4), 0xffff0001);
+	ck_assert_uint_eq(br(vp[0], DP_VPCI_ROM, 0), 0xffffffff);
+	ck_assert_uint_eq(br(vp[0], DP_VPCI_ROM, 0xfffc), 0xffffffff);
+}
+END_TEST
+
+/* A ROM that could not be read is said once, at the start, and reads as empty. */
+START_TEST(rom_that_cannot_be_read_is_warned_and_reads_0xff)
+{
+	edu_device(&fk[0], 4);
+	fk[0].rom_err = -EIO;
+	mark_log();
+	vp[0] = make(&fk[0], 0, 0, 0);
+	ck_assert(warned_since_mark("the guest's ROM BAR reads as empty"));
+	ck_assert_uint_eq(br(vp[0], DP_VPCI_ROM, 0), 0xffffffff);
+}
+END_TEST
+
+/* An image larger than the BAR is not served: the guest could not address it whole. */
+START_TEST(rom_image_larger_than_the_bar_is_not_served)
+{
+	static uint8_t image[128 * 1024];
+
+	image[0] = 0x55;
+	image[1] = 0xaa;
+	edu_device(&fk[0], 4);
+	fk[0].rom_image = image;
+	fk[0].rom_len = sizeof(image);
+	mark_log();
+	vp[0] = make(&fk[0], 0, 0, 0);
+	ck_assert(warned_since_mark("larger than the BAR"));
+	ck_assert_uint_eq(br(vp[0], DP_VPCI_ROM, 0), 0xffffffff);
 }
 END_TEST
 
@@ -2246,7 +2304,10 @@ int main(void)
 	tcase_add_test(tc, intx_eoi_unmasks_vfio_intx);
 	tcase_add_test(tc, intx_eoi_without_the_flag_is_einval);
 	tcase_add_test(tc, rom_bar_sizing_and_enable_bit);
-	tcase_add_test(tc, rom_reads_come_from_region_6_and_writes_are_eacces);
+	tcase_add_test(tc, rom_reads_serve_the_validated_image_then_0xff);
+	tcase_add_test(tc, rom_without_a_valid_image_reads_0xff);
+	tcase_add_test(tc, rom_that_cannot_be_read_is_warned_and_reads_0xff);
+	tcase_add_test(tc, rom_image_larger_than_the_bar_is_not_served);
 	tcase_add_test(tc, a_guest_flr_resets_the_device_and_the_virtual_state);
 	tcase_add_test(tc, initiate_flr_without_flr_capability_does_not_reset);
 	tcase_add_test(tc, unref_removes_the_slots_before_anything_else);

@@ -42,7 +42,7 @@ extern "C" {
  * compiled with; dp_version() gives the version of the library it runs with.
  */
 #define DP_VERSION_MAJOR 0
-#define DP_VERSION_MINOR 10
+#define DP_VERSION_MINOR 11
 #define DP_VERSION_MICRO 0
 
 /* True when the header is version major.minor.micro or newer. */
@@ -175,6 +175,7 @@ DP_EXPORT struct dp_ctx *dp_device_get_ctx(const struct dp_device *dev);
 #define DP_DEVICE_MARKED          (UINT64_C(1) << 14) /* marked for passthrough */
 #define DP_DEVICE_CONFIG_SHORT    (UINT64_C(1) << 15) /* config < 256 bytes read */
 #define DP_DEVICE_CONFIG_UNREADABLE (UINT64_C(1) << 16) /* not even its 64-byte header read */
+#define DP_DEVICE_AF_FLR          (UINT64_C(1) << 17) /* Advanced Features FLR, with TP (0.11) */
 /* "host-bridge", "msix", ... for one DP_DEVICE_* bit, or NULL (DIRECTPATH_1.10). */
 DP_EXPORT const char *dp_device_flag_name(uint64_t flag);
 DP_EXPORT int dp_device_flag_from_name(const char *name, uint64_t *value);
@@ -227,6 +228,27 @@ DP_EXPORT const char *dp_device_get_driver(const struct dp_device *dev);
 DP_EXPORT const char *dp_device_get_driver_override(const struct dp_device *dev);
 /* The kernel's reset_method list ("flr bus"), "" if none, NULL if the kernel lacks it. */
 DP_EXPORT const char *dp_device_get_reset_methods(const struct dp_device *dev);
+/* Where dp_device_get_reset_list's words come from. */
+#define DP_RESET_SOURCE_KERNEL 1  /* the kernel's reset_method */
+#define DP_RESET_SOURCE_DERIVED 2 /* config space and the bus, where the kernel has no list */
+/*
+ * The reset methods in the kernel's words, the kernel's list or, without
+ * one, derived as the kernel would (flr, af_flr, pm, bus); "" if none
+ * (DIRECTPATH_1.11).
+ */
+DP_EXPORT const char *dp_device_get_reset_list(const struct dp_device *dev);
+/* DP_RESET_SOURCE_*: the kernel's list or a derived one; 0 for NULL (DIRECTPATH_1.11). */
+DP_EXPORT uint32_t dp_device_get_reset_source(const struct dp_device *dev);
+/* "kernel", "derived"; NULL for another value (dp_iommu_kind_name(3); DIRECTPATH_1.11). */
+DP_EXPORT const char *dp_reset_source_name(uint32_t source);
+DP_EXPORT int dp_reset_source_from_name(const char *name, uint32_t *value);
+/* A dp_rom_status state: "none", "valid", "missing", "invalid", "unknown" (DIRECTPATH_1.11). */
+DP_EXPORT const char *dp_rom_state_name(uint32_t state);
+DP_EXPORT int dp_rom_state_from_name(const char *name, uint32_t *value);
+/* Functions a reset of its bus also resets, below the same bridge (DIRECTPATH_1.11). */
+DP_EXPORT size_t dp_device_get_reset_peer_count(const struct dp_device *dev);
+/* The index-th of them, in BDF order; NULL past the end (DIRECTPATH_1.11). */
+DP_EXPORT const char *dp_device_get_reset_peer(const struct dp_device *dev, size_t index);
 /* An SR-IOV VF's physical function, or NULL. */
 DP_EXPORT const char *dp_device_get_physfn(const struct dp_device *dev);
 /* True when the device is marked available for passthrough. */
@@ -236,6 +258,136 @@ DP_EXPORT size_t dp_device_get_group_size(const struct dp_device *dev);
 /* The index-th member's BDF, in BDF order; NULL past the end. */
 DP_EXPORT const char *dp_device_get_group_member(const struct dp_device *dev,
 						 size_t index);
+
+/*
+ * The function's option ROM (expansion ROM), read from sysfs (root only)
+ * and validated: each image's 0xAA55 signature, its PCIR structure and its
+ * vendor:device against the function's, the images' lengths against the
+ * ROM BAR, the chain of images and their code types (DIRECTPATH_1.11).
+ */
+#define DP_ROM_NONE 0u        /* no ROM BAR */
+#define DP_ROM_VALID 1u
+#define DP_ROM_MISSING 2u     /* a ROM BAR without an image in it (no 0xAA55 signature) */
+#define DP_ROM_INVALID 3u     /* an image the validator refuses; reason says why */
+#define DP_ROM_UNKNOWN 4u     /* it could not be read (not root, no rom file); reason says why */
+#define DP_ROM_IMAGES_MAX 8u
+/* Image code types (dp_rom_status.code_types[]) */
+#define DP_ROM_CODE_X86 0u
+#define DP_ROM_CODE_OPEN_FIRMWARE 1u
+#define DP_ROM_CODE_PA_RISC 2u
+#define DP_ROM_CODE_EFI 3u
+
+struct dp_rom_status {
+	size_t sz;               /* sizeof(struct dp_rom_status) */
+	uint32_t state;          /* DP_ROM_* */
+	uint32_t n_images;       /* the images whose PCIR was read, up to DP_ROM_IMAGES_MAX */
+	uint64_t bar_size;       /* the ROM BAR's size; 0 for DP_ROM_NONE */
+	uint64_t size;           /* the valid image: from its start to the last image's end */
+	uint8_t code_types[DP_ROM_IMAGES_MAX]; /* each image's DP_ROM_CODE_* (or another) */
+	char reason[216];        /* what is wrong or unknown, one line; "" when valid or none */
+};
+
+/* Reads and validates the ROM; 0 and *status (any state), or -errno (DIRECTPATH_1.11). */
+DP_EXPORT int dp_device_get_rom_status(const struct dp_device *dev, struct dp_rom_status *status);
+/* "x86", "open-firmware", "pa-risc", "efi", or NULL for another code type (DIRECTPATH_1.11). */
+DP_EXPORT const char *dp_rom_code_type_name(uint32_t code_type);
+
+/*
+ * What the host loses with the function (DIRECTPATH_1.11): what hangs below
+ * it in sysfs, read when asked (USB devices, block devices and the dm or md
+ * devices holding them, network interfaces, framebuffers), and what of it
+ * the host uses (a keyboard, a mounted filesystem, the root or /boot
+ * filesystem, the default route, the framebuffer console). The policy's
+ * host_* rules judge the same facts. See dp_device_get_host_use(3).
+ */
+struct dp_host_use;
+
+/* dp_host_use_get_flags() */
+#define DP_HOST_USE_USB_KEYBOARD  (1u << 0) /* a USB keyboard (HID, keyboard protocol) */
+#define DP_HOST_USE_USB_HID       (1u << 1) /* a USB HID: keyboard, mouse, ... */
+#define DP_HOST_USE_USB_STORAGE   (1u << 2) /* USB mass storage */
+#define DP_HOST_USE_MOUNTED       (1u << 3) /* a block device, or a holder of one, is mounted */
+#define DP_HOST_USE_ROOT_FS       (1u << 4) /* ... at "/" */
+#define DP_HOST_USE_BOOT_FS       (1u << 5) /* ... at "/boot" or "/boot/efi" */
+#define DP_HOST_USE_DEFAULT_ROUTE (1u << 6) /* an interface carries the IPv4 default route */
+#define DP_HOST_USE_BOOT_VGA      (1u << 7) /* the function is the boot VGA device */
+#define DP_HOST_USE_CONSOLE       (1u << 8) /* the framebuffer console is bound to it */
+
+/* dp_host_use_get_unknown(): what could not be read whole, so lists may lack entries */
+#define DP_HOST_UNKNOWN_TREE      (1u << 0) /* sysfs below it: a limit, an unreadable entry */
+#define DP_HOST_UNKNOWN_MOUNTS    (1u << 1) /* /proc/self/mountinfo */
+#define DP_HOST_UNKNOWN_ROUTES    (1u << 2) /* /proc/net/route, or an interface's uppers */
+#define DP_HOST_UNKNOWN_DISPLAY   (1u << 3) /* boot_vga or /sys/class/vtconsole */
+#define DP_HOST_UNKNOWN_HOLDERS   (1u << 4) /* the holders of its block devices */
+
+/* dp_host_use_item.kind */
+#define DP_HOST_ITEM_USB          1u
+#define DP_HOST_ITEM_BLOCK        2u
+#define DP_HOST_ITEM_NET          3u
+#define DP_HOST_ITEM_FRAMEBUFFER  4u
+
+/* dp_host_use_item.flags of a USB device */
+#define DP_HOST_USB_ROOT_HUB      (1u << 0) /* "usbN": the controller's own hub */
+#define DP_HOST_USB_HUB           (1u << 1)
+#define DP_HOST_USB_HID           (1u << 2) /* an interface of class 3 */
+#define DP_HOST_USB_KEYBOARD      (1u << 3) /* ... with the keyboard protocol */
+#define DP_HOST_USB_STORAGE       (1u << 4) /* an interface of class 8 */
+/* ... of a block device */
+#define DP_HOST_BLOCK_PARTITION   (1u << 0)
+#define DP_HOST_BLOCK_HOLDER      (1u << 1) /* a dm or md device over one below the function */
+#define DP_HOST_BLOCK_MOUNTED     (1u << 2)
+#define DP_HOST_BLOCK_ROOT        (1u << 3) /* mounted at "/" */
+#define DP_HOST_BLOCK_BOOT        (1u << 4) /* mounted at "/boot" or "/boot/efi" */
+#define DP_HOST_BLOCK_NO_DEV      (1u << 5) /* its device number is unknown */
+/* ... of a network interface */
+#define DP_HOST_NET_DEFAULT_ROUTE (1u << 0) /* it, or its upper "via", carries the default route */
+
+/* One thing below the function; the strings live as long as the dp_host_use. */
+struct dp_host_use_item {
+	size_t sz;                   /* sizeof(struct dp_host_use_item) */
+	uint32_t kind;               /* DP_HOST_ITEM_* */
+	uint32_t flags;              /* DP_HOST_USB_*, DP_HOST_BLOCK_* or DP_HOST_NET_*, by kind */
+	const char *name;            /* "1-2", "sda1", "dm-0", "eno1", "fb0" */
+	uint32_t vendor_id;          /* USB: idVendor; else 0 */
+	uint32_t product_id;         /* USB: idProduct; else 0 */
+	const char *manufacturer;    /* USB: its strings, control characters as '?'; else "" */
+	const char *product;
+	const char *below;           /* block: a partition's disk, or what a holder holds; else "" */
+	const char *via;             /* net: the upper (bridge, bond) carrying the route; else "" */
+	uint64_t sectors;            /* block: size in 512-byte sectors; 0 when unknown */
+	const char *const *mounts;   /* block: its mount points, at most 16; else NULL */
+	size_t n_mounts;
+};
+
+/* Reads what the host loses with the device now; 0, -ENODEV, -ENOMEM (DIRECTPATH_1.11). */
+DP_EXPORT int dp_device_get_host_use(const struct dp_device *dev, struct dp_host_use **out);
+/* References; unref always returns NULL (DIRECTPATH_1.11). */
+DP_EXPORT struct dp_host_use *dp_host_use_ref(struct dp_host_use *use);
+DP_EXPORT struct dp_host_use *dp_host_use_unref(struct dp_host_use *use);
+/* DP_HOST_USE_* and DP_HOST_UNKNOWN_* bits (DIRECTPATH_1.11). */
+DP_EXPORT uint32_t dp_host_use_get_flags(const struct dp_host_use *use);
+DP_EXPORT uint32_t dp_host_use_get_unknown(const struct dp_host_use *use);
+/* USB devices, block devices, interfaces, framebuffers, in that order (DIRECTPATH_1.11). */
+DP_EXPORT size_t dp_host_use_get_item_count(const struct dp_host_use *use);
+DP_EXPORT int dp_host_use_get_item(const struct dp_host_use *use, size_t index,
+				   struct dp_host_use_item *item);
+/*
+ * Names of the host-use constants, as directpath show --json spells them
+ * (dp_iommu_kind_name(3)): "usb-keyboard"; "mounts"; "usb"; "keyboard";
+ * "root"; "default-route" (DIRECTPATH_1.11).
+ */
+DP_EXPORT const char *dp_host_use_flag_name(uint32_t flag);
+DP_EXPORT int dp_host_use_flag_from_name(const char *name, uint32_t *value);
+DP_EXPORT const char *dp_host_unknown_name(uint32_t flag);
+DP_EXPORT int dp_host_unknown_from_name(const char *name, uint32_t *value);
+DP_EXPORT const char *dp_host_item_kind_name(uint32_t kind);
+DP_EXPORT int dp_host_item_kind_from_name(const char *name, uint32_t *value);
+DP_EXPORT const char *dp_host_usb_flag_name(uint32_t flag);
+DP_EXPORT int dp_host_usb_flag_from_name(const char *name, uint32_t *value);
+DP_EXPORT const char *dp_host_block_flag_name(uint32_t flag);
+DP_EXPORT int dp_host_block_flag_from_name(const char *name, uint32_t *value);
+DP_EXPORT const char *dp_host_net_flag_name(uint32_t flag);
+DP_EXPORT int dp_host_net_flag_from_name(const char *name, uint32_t *value);
 
 /* Host capabilities. */
 #define DP_IOMMU_NONE  0u
@@ -288,6 +440,20 @@ DP_EXPORT int dp_ctx_get_host_caps(struct dp_ctx *ctx, struct dp_host_caps *caps
 /* Marks (enable != 0) or unmarks the device; see dp_device_set_passthrough(3). */
 DP_EXPORT int dp_device_set_passthrough(struct dp_device *dev, int enable,
 					uint32_t flags);
+
+/*
+ * Quarantine: a device held on vfio-pci after a detach, because it did not
+ * come back from the reset as it was, or because the policy's release rule
+ * is quarantine. Recorded in the run directory with the reason until
+ * dp_device_release resets it, verifies it and gives it back to the host.
+ * VMs may still have it. See dp_device_release(3).
+ */
+#define DP_DEVICE_RELEASE_FORCE (1u << 0) /* accept its state now as the one to verify against */
+
+/* 1 and, if reason is not NULL, why (malloc'd) when quarantined; 0 when not (DIRECTPATH_1.11). */
+DP_EXPORT int dp_device_get_quarantine(const struct dp_device *dev, char **reason);
+/* Resets, verifies and gives back a quarantined device; -EBUSY when leased (DIRECTPATH_1.11). */
+DP_EXPORT int dp_device_release(struct dp_device *dev, uint32_t flags);
 
 /*
  * Features a VM can have, and lose by passthrough (VMware's list for a
@@ -360,6 +526,14 @@ enum dp_rule {
 	DP_RULE_UNLISTED_DEVICES = 10,       /* DP_ACTION_WARN / DENY / ALLOW */
 	DP_RULE_NO_RESET_METHOD = 11,        /* DP_ACTION_WARN / DENY */
 	DP_RULE_DIRECT_REGIONS = 12,         /* DP_ACTION_*; default DENY (0.10) */
+	DP_RULE_SHARED_RESET = 13,           /* DP_ACTION_*; default DENY (0.11) */
+	DP_RULE_INVALID_ROM = 14,            /* DP_ACTION_*; default WARN (0.11) */
+	DP_RULE_HOST_INPUT_DEVICES = 15,     /* DP_ACTION_*; default WARN (0.11) */
+	DP_RULE_HOST_STORAGE = 16,           /* DP_ACTION_*; default WARN (0.11) */
+	DP_RULE_HOST_BOOT_FILESYSTEM = 17,   /* DP_ACTION_*; default DENY (0.11) */
+	DP_RULE_HOST_DEFAULT_ROUTE = 18,     /* DP_ACTION_*; default DENY (0.11) */
+	DP_RULE_HOST_CONSOLE = 19,           /* DP_ACTION_*; default WARN (0.11) */
+	DP_RULE_RELEASE = 20,                /* DP_RELEASE_*; default HOST (0.11) */
 	_DP_RULE_PAD = INT_MAX
 };
 #define DP_RESERVATION_NONE 0
@@ -367,6 +541,10 @@ enum dp_rule {
 #define DP_ACTION_ALLOW 0
 #define DP_ACTION_WARN 1
 #define DP_ACTION_DENY 2
+/* DP_RULE_RELEASE: after a detach, hand a device back unless its reset failed
+ * verification (HOST), or keep every device quarantined (QUARANTINE). */
+#define DP_RELEASE_HOST 0
+#define DP_RELEASE_QUARANTINE 1
 
 DP_EXPORT int dp_policy_new(struct dp_ctx *ctx, struct dp_policy **out);
 DP_EXPORT struct dp_policy *dp_policy_ref(struct dp_policy *policy);
@@ -387,6 +565,31 @@ DP_EXPORT const char *dp_policy_get_source(const struct dp_policy *policy);
 DP_EXPORT size_t dp_policy_line_max(void);
 /* The rule's file name, or NULL. */
 DP_EXPORT const char *dp_rule_name(enum dp_rule rule);
+
+/*
+ * Reset methods per vendor:device ([device VVVV:DDDD] reset_method in
+ * directpath-policy(5)): the kernel's method names in the order to use
+ * them, or "none" for no reset at all. dp_attach writes the order into the
+ * function's reset_method and gives the old list back at detach.
+ */
+/* methods "flr bus" or "none"; NULL removes the entry. 0 or -EINVAL (DIRECTPATH_1.11). */
+DP_EXPORT int dp_policy_set_reset_methods(struct dp_policy *policy, uint32_t vendor,
+					  uint32_t device, const char *methods);
+/* The entry's list ("flr bus", "none"), or NULL without one (DIRECTPATH_1.11). */
+DP_EXPORT const char *dp_policy_get_reset_methods(const struct dp_policy *policy,
+						  uint32_t vendor, uint32_t device);
+/* How many entries there are (DIRECTPATH_1.11). */
+DP_EXPORT size_t dp_policy_get_reset_entry_count(const struct dp_policy *policy);
+/* The index-th entry's IDs; 0, or -ENOENT past the end (DIRECTPATH_1.11). */
+DP_EXPORT int dp_policy_get_reset_entry(const struct dp_policy *policy, size_t index,
+					uint32_t *vendor, uint32_t *device);
+/*
+ * The methods the library has the kernel use for dev under this policy, in
+ * order, into buf ("" when none); returns how many other functions that
+ * reset also resets (a bus reset's peers), or -ENOSPC (DIRECTPATH_1.11).
+ */
+DP_EXPORT int dp_policy_get_device_reset(const struct dp_policy *policy,
+					 const struct dp_device *dev, char *buf, size_t size);
 
 /* Compatibility list. */
 #define DP_SUPPORT_UNLISTED 0
@@ -465,6 +668,15 @@ enum dp_finding_code {
 	DP_FINDING_DIRECT_REGION = 24,        /* the group has a direct-mapped region (RMRR) */
 	DP_FINDING_RELAXABLE_REGION = 25,     /* ... a relaxable one (USB, graphics RMRR) */
 	DP_FINDING_RESERVED_OVERLAP = 26,     /* guest RAM over an msi or reserved region */
+	DP_FINDING_SHARED_RESET = 27,         /* its reset also resets a function the host uses */
+	DP_FINDING_QUARANTINED = 28,          /* held on vfio-pci after a reset (0.11) */
+	DP_FINDING_INVALID_ROM = 29,          /* option ROM missing or invalid */
+	DP_FINDING_HOST_INPUT = 30,           /* a USB keyboard or other HID below it */
+	DP_FINDING_HOST_STORAGE = 31,         /* USB storage, or a mounted block device below it */
+	DP_FINDING_HOST_BOOT_FILESYSTEM = 32, /* the host's / or /boot is on it */
+	DP_FINDING_HOST_DEFAULT_ROUTE = 33,   /* the host's default route goes through it */
+	DP_FINDING_HOST_CONSOLE = 34,         /* the framebuffer console is on it */
+	DP_FINDING_HOST_USE_UNKNOWN = 35,     /* what hangs below it could not be read whole */
 	_DP_FINDING_PAD = INT_MAX
 };
 #define DP_SEVERITY_INFO 0
@@ -649,6 +861,14 @@ DP_EXPORT int dp_vdev_mask_irq(struct dp_vdev *vdev, uint32_t index, uint32_t ve
 DP_EXPORT int dp_vdev_unmask_irq(struct dp_vdev *vdev, uint32_t index, uint32_t vector);
 /* VFIO_DEVICE_RESET. */
 DP_EXPORT int dp_vdev_reset(struct dp_vdev *vdev);
+/*
+ * The device's option ROM read through VFIO's ROM region and validated as
+ * dp_device_get_rom_status does: *image (owned by the vdev, kept until the
+ * detach) and *len, the validated images without the BAR's padding.
+ * -ENOENT without a ROM BAR, -EBADMSG for a missing or invalid image (the
+ * reason logged), -EIO when it cannot be read (DIRECTPATH_1.11).
+ */
+DP_EXPORT int dp_vdev_get_rom(struct dp_vdev *vdev, const void **image, size_t *len);
 
 /*
  * The direct path (DP_ATTACH_KVM): a BAR placed straight into guest memory

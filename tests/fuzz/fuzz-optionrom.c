@@ -6,9 +6,14 @@
  * must be a contiguous chain from offset 0 of images with the 0xAA55
  * signature, whole 512-byte units, for the function's vendor, ending in the
  * one image marked last, within the ROM; a ROM refused says why.
+ * dp_rom_examine (lib/rom.c: what the invalid_rom rule, show and
+ * dp_vdev_get_rom make of a ROM BAR's bytes) must agree with it: valid
+ * exactly when it accepts, missing exactly when no signature starts the
+ * ROM, and a one-line reason otherwise.
  */
 #include "fuzz.h"
 #include "optionrom.h"
+#include "rom.h"
 
 static uint16_t le16(const uint8_t *p)
 {
@@ -34,6 +39,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	memcpy(rom, data + 4, len);
 	r = dp_rom_parse(rom, len, vendor, device, &info, why, sizeof(why));
+	{
+		struct dp_rom_status st = { .sz = sizeof(st) };
+		uint32_t state = dp_rom_examine(rom, len, len, vendor, device, &st);
+		bool sig = len >= 2 && rom[0] == 0x55 && rom[1] == 0xaa;
+
+		FZ_ASSERT(state == st.state, "%u, state %u", state, st.state);
+		FZ_ASSERT((state == DP_ROM_VALID) == (r == 0), "state %u, parse %d", state, r);
+		FZ_ASSERT((state == DP_ROM_MISSING) == !sig, "state %u, signature %d", state, sig);
+		FZ_ASSERT(state == DP_ROM_VALID ? st.reason[0] == '\0' && st.size == info.size
+			  : st.reason[0] != '\0' && st.size == 0, "state %u: reason \"%s\", size %llu",
+			  state, st.reason, (unsigned long long)st.size);
+		FZ_ASSERT(!strchr(st.reason, '\n'), "a reason of more than one line");
+		FZ_ASSERT(st.n_images <= DP_ROM_IMAGES_MAX && st.size <= len, "%u images, %llu bytes",
+			  st.n_images, (unsigned long long)st.size);
+	}
 	if (r < 0) {
 		FZ_ASSERT(r == -EINVAL, "%d", r);
 		FZ_ASSERT(why[0] != '\0', "refused without a reason");

@@ -4,14 +4,15 @@
  * directpath-policy(5): the input is the file. The reference reader
  * (ini-ref.h) with the page's rules decides whether the file is valid and
  * what it sets; the loader must agree, set exactly those values when it
- * accepts, and change nothing when it rejects.
+ * accepts, and change nothing when it rejects. [device VVVV:DDDD] sections
+ * with reset_method (0.11) are held to the page the same way.
  */
 #include <strings.h>
 
 #include "fuzz.h"
 #include "ini-ref.h"
 
-enum kind { COUNT, BOOL, RESERVATION, ACTION, RESET_ACTION };
+enum kind { COUNT, BOOL, RESERVATION, ACTION, RESET_ACTION, RELEASE };
 
 static const struct {
 	const char *name;
@@ -29,13 +30,110 @@ static const struct {
 	{ "memory_reservation", DP_RULE_MEMORY_RESERVATION, RESERVATION },
 	{ "unlisted_devices", DP_RULE_UNLISTED_DEVICES, ACTION },
 	{ "no_reset_method", DP_RULE_NO_RESET_METHOD, RESET_ACTION },
+	{ "direct_regions", DP_RULE_DIRECT_REGIONS, ACTION },
+	{ "shared_reset", DP_RULE_SHARED_RESET, ACTION },
+	{ "invalid_rom", DP_RULE_INVALID_ROM, ACTION },
+	{ "host_input_devices", DP_RULE_HOST_INPUT_DEVICES, ACTION },
+	{ "host_storage", DP_RULE_HOST_STORAGE, ACTION },
+	{ "host_boot_filesystem", DP_RULE_HOST_BOOT_FILESYSTEM, ACTION },
+	{ "host_default_route", DP_RULE_HOST_DEFAULT_ROUTE, ACTION },
+	{ "host_console", DP_RULE_HOST_CONSOLE, ACTION },
+	{ "release", DP_RULE_RELEASE, RELEASE },
 };
 #define N_RULES (sizeof(rules) / sizeof(rules[0]))
+
+#define MAX_DEVICES 64
 
 struct ref {
 	bool set[N_RULES];
 	int64_t value[N_RULES];
+	/* [device VVVV:DDDD] entries: IDs and the list by the page, single spaces. */
+	unsigned vendor[MAX_DEVICES], device[MAX_DEVICES];
+	char methods[MAX_DEVICES][64];
+	size_t n;
+	bool too_many;
 };
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+	       : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* "device VVVV:DDDD" into the IDs; false when the section is any other "device ..." */
+static bool ref_ids(const char *section, unsigned *vendor, unsigned *device)
+{
+	const char *p = section + 7;
+
+	if (strlen(p) != 9 || p[4] != ':')
+		return false;
+	*vendor = *device = 0;
+	for (int i = 0; i < 9; i++) {
+		if (i == 4)
+			continue;
+		if (hexval(p[i]) < 0)
+			return false;
+		if (i < 4)
+			*vendor = *vendor << 4 | (unsigned)hexval(p[i]);
+		else
+			*device = *device << 4 | (unsigned)hexval(p[i]);
+	}
+	return true;
+}
+
+/* reset_method's value by the page into out; false when invalid. */
+static bool ref_methods(const char *v, char out[64])
+{
+	static const char *const names[] = { "device_specific", "acpi", "flr", "af_flr",
+					     "pm", "bus", "cxl_bus" };
+	bool seen[7] = { false }, none = false;
+	size_t words = 0, len = 0;
+	char buf[256], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", v);
+	out[0] = '\0';
+	for (char *w = strtok_r(buf, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save)) {
+		size_t i;
+
+		words++;
+		if (strcmp(w, "none") == 0) {
+			none = true;
+			continue;
+		}
+		for (i = 0; i < 7 && strcmp(w, names[i]) != 0; i++)
+			;
+		if (i == 7 || seen[i])
+			return false;
+		seen[i] = true;
+		len += (size_t)snprintf(out + len, 64 - len, "%s%s", len ? " " : "", w);
+	}
+	return words > 0 && !(none && words > 1);
+}
+
+static int ref_device(struct ref *ref, const char *section, const char *key, const char *value)
+{
+	unsigned v, d;
+
+	if (!ref_ids(section, &v, &d))
+		return INI_INVALID;
+	if (!key)
+		return INI_VALID;
+	if (strcmp(key, "reset_method") != 0)
+		return INI_INVALID;
+	for (size_t i = 0; i < ref->n; i++)
+		if (ref->vendor[i] == v && ref->device[i] == d)
+			return INI_INVALID;
+	if (ref->n == MAX_DEVICES) {
+		ref->too_many = true; /* not checked one by one beyond this */
+		return ref_methods(value, (char[64]){ 0 }) ? INI_VALID : INI_INVALID;
+	}
+	ref->vendor[ref->n] = v;
+	ref->device[ref->n] = d;
+	if (!ref_methods(value, ref->methods[ref->n]))
+		return INI_INVALID;
+	ref->n++;
+	return INI_VALID;
+}
 
 /* The value by the page, or -1. */
 static int64_t ref_value(enum kind kind, const char *v)
@@ -73,6 +171,9 @@ static int64_t ref_value(enum kind kind, const char *v)
 		/* fall through */
 	case RESET_ACTION:
 		return !strcmp(v, "warn") ? DP_ACTION_WARN : !strcmp(v, "deny") ? DP_ACTION_DENY : -1;
+	case RELEASE:
+		return !strcmp(v, "host") ? DP_RELEASE_HOST
+		       : !strcmp(v, "quarantine") ? DP_RELEASE_QUARANTINE : -1;
 	}
 	return -1;
 }
@@ -81,6 +182,8 @@ static int ref_key(const char *section, const char *key, const char *value, void
 {
 	struct ref *ref = ud;
 
+	if (strncmp(section, "device ", 7) == 0 && section[7])
+		return ref_device(ref, section, key, value);
 	if (strcmp(section, "policy") != 0)
 		return INI_INVALID; /* keys outside [policy], and any other section */
 	if (!key)
@@ -101,11 +204,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct dp_ctx *ctx = fz_ctx(FZ_NO_DIR);
 	struct dp_policy *policy = NULL;
-	struct ref ref = { { 0 }, { 0 } };
+	static struct ref ref;
 	int64_t before[N_RULES];
 	char path[64];
 	int fd, r, verdict;
 
+	memset(&ref, 0, sizeof(ref));
 	if (dp_policy_new(ctx, &policy) < 0)
 		abort();
 	for (size_t i = 0; i < N_RULES; i++)
@@ -129,6 +233,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		else if (verdict == INI_VALID)
 			FZ_ASSERT(now == ref.value[i], "%s = %lld, the file says %lld",
 				  rules[i].name, (long long)now, (long long)ref.value[i]);
+	}
+	if (r < 0)
+		FZ_ASSERT(dp_policy_get_reset_entry_count(policy) == 0,
+			  "a rejected file left %zu reset entries", dp_policy_get_reset_entry_count(policy));
+	else if (verdict == INI_VALID && !ref.too_many) {
+		FZ_ASSERT(dp_policy_get_reset_entry_count(policy) == ref.n, "%zu reset entries, the file has %zu",
+			  dp_policy_get_reset_entry_count(policy), ref.n);
+		for (size_t i = 0; i < ref.n; i++) {
+			const char *m = dp_policy_get_reset_methods(policy, ref.vendor[i], ref.device[i]);
+			const char *want = ref.methods[i][0] ? ref.methods[i] : "none";
+
+			FZ_ASSERT(m && strcmp(m, want) == 0, "%04x:%04x reset_method \"%s\", the file says \"%s\"",
+				  ref.vendor[i], ref.device[i], m ? m : "(none)", want);
+		}
 	}
 	dp_policy_unref(policy);
 	dp_ctx_unref(ctx);

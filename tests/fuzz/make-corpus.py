@@ -186,7 +186,20 @@ CORPUS = {
                'unknown-key': b'[policy]\nrequire_everything = yes\n',
                'outside': b'require_iommu = no\n[policy]\n',
                'count-range': b'[policy]\nmax_devices_per_vm = 4097\n',
-               'indented': b'[policy]\n   deny_boot_vga = off\n\t; comment\n'},
+               'indented': b'[policy]\n   deny_boot_vga = off\n\t; comment\n',
+               # Issue 16: shared_reset and the per-device reset methods.
+               'device-reset': b'[policy]\nshared_reset = warn\n\n[device 10DE:1b80]\nreset_method = bus, flr\n'
+                               b'[device 1234:11e8]\nreset_method = none\n'
+                               b'[device 8086:10fb]\nreset_method = pm af_flr device_specific acpi cxl_bus\n',
+               'device-reset-bad-method': b'[device 10de:1b80]\nreset_method = flr slot\n',
+               'device-reset-dup': b'[device 10de:1b80]\nreset_method = flr\n[device 10DE:1B80]\nreset_method = bus\n',
+               'device-reset-none-and': b'[device 10de:1b80]\nreset_method = none bus\n',
+               'device-header-bad': b'[device 10de:1b8]\n',
+               # Issue 16: the ROM, host-use and release rules.
+               'host-safety': b'[policy]\ninvalid_rom = deny\nhost_input_devices = allow\nhost_storage = warn\n'
+                              b'host_boot_filesystem = warn\nhost_default_route = allow\nhost_console = deny\n'
+                              b'direct_regions = warn\nrelease = quarantine\n',
+               'release-bad': b'[policy]\nrelease = always\n'},
     'vmfile': {'full': VM_OK, 'noname': b'[vm]\nmemory = 1G\n',
                'badname': b'[vm]\nname = a"b\n', 'features-bad': b'[vm]\nname = x\nfeatures = warp\n',
                'dup': b'[vm]\nname = a\nname = b\n', 'size-range': b'[vm]\nname = a\nmemory = 16777216T\n',
@@ -234,6 +247,13 @@ CORPUS = {
               route_line(b'enp3s0f1', 0x0002A8C0, 0, 1, 100, 0x00FFFFFF),
               'no-device': ROUTE_HEADER + route_line(b'*', 0, 0, 0x0201, -1, 0),
               'header-only': ROUTE_HEADER, 'empty': b''},
+    'quarantine': {
+        'failed': b'reason=did not come back from the reset at detach: BAR0 0xfea00000 -> 0x00000000\n'
+                  b'time=1765015200\n'
+                  b'before=1234 11e8 0103 00 fea00000 00000000 00000000 00000000 00000000 00000000 00000000\n',
+        'policy': b'reason=held by policy release = quarantine\ntime=1765015200\n',
+        'newer-key': b'reason=held by policy release = quarantine\ntime=0\nby_pid=42\n',
+        'crlf': b'reason=x\r\ntime=1\r\n'},
     'vpci': {'nvme': vpci(0x0, 0, NVME_REGIONS, 0x01 | 0x40, nvme_cfg(), PROGRAM_NVME),
              'edu': vpci(0x1 | 0x4, 0, EDU_REGIONS, 0x01 | 0x08, edu_cfg(), PROGRAM_EDU),
              'vmm-decodes': vpci(0x8, 0xf, NVME_REGIONS, 0x40, nvme_cfg(),
@@ -256,6 +276,12 @@ REGRESS = {
         'issue13-section-brackets': b'[policy]]]\nrequire_iommu = no\n',
         'unknown-section-alone': b'[policy]\nrequire_iommu = no\n[polcy]\n',
         'bom-after-white-space': b' \xef\xbb\xbf[policy]\xff\xff_version = q v\n',
+        # Issue 16: a family of sections, judged at the header even with no key.
+        'device-section-empty-name': b'[device ]\n',
+        'device-section-alone-bad': b'[policy]\n[device zzzz:0000]\n',
+        'device-method-twice': b'[device 1234:11e8]\nreset_method = flr,,flr\n',
+        'device-key-colon': b'[device 1234:11e8]\nreset_method: bus\n',
+        'device-value-empty': b'[device 1234:11e8]\nreset_method =   ; nothing\n',
     },
     'vmfile': {
         'issue13-1025-devices': b'[vm]\nname = big\n[passthrough]\n' +
@@ -291,7 +317,18 @@ REGRESS = {
     'optionrom': {'truncated': rom_input(0x1234, 0x11e8, rom_image(0x1234, 0x11e8, 4)[:1500]),
                   'pcir-out-of-range': rom_input(0x1234, 0x11e8,
                                                  rom_image(0x1234, 0x11e8, 1, pcir_at=0x1fc)),
-                  'not-last': rom_input(0x1234, 0x11e8, rom_image(0x1234, 0x11e8, 1, last=False))},
+                  'not-last': rom_input(0x1234, 0x11e8, rom_image(0x1234, 0x11e8, 1, last=False)),
+                  # Issue 16 (the invalid_rom rule reads a ROM BAR whole): what
+                  # a short read, a blank BAR or a wild pointer gives it.
+                  'empty': rom_input(0x1234, 0x11e8, b''),
+                  'one-byte': rom_input(0x1234, 0x11e8, b'\x55'),
+                  'signature-only': rom_input(0x1234, 0x11e8, b'\x55\xaa'),
+                  'pcir-pointer-ffff': rom_input(0x1234, 0x11e8,
+                                                 rom_image(0x1234, 0x11e8, 1)[:0x18] + b'\xff\xff' +
+                                                 rom_image(0x1234, 0x11e8, 1)[0x1a:]),
+                  'second-image-truncated': rom_input(0x1234, 0x11e8,
+                                                      rom_image(0x1234, 0x11e8, 1, last=False) +
+                                                      rom_image(0x1234, 0x11e8, 2, 3)[:700])},
     # The hostile forms tests/test-hostuse.c feeds the reader, one a line.
     'mountinfo': {
         'garbage-lines': b'garbage\n\n36 35 98 /mnt1 /mnt2 rw - ext3 /dev/root rw\n',
@@ -316,6 +353,25 @@ REGRESS = {
         'alias-colon': b'eth0:1\t00000000\t00000000\t0003\t0\t0\t0\t00000000\t0\t0\t0\n',
         'control-bytes': b'\x01\x02\n',
     },
+    'quarantine': {
+        'no-newline': b'reason=x\ntime=1',
+        'empty-reason': b'reason=\ntime=1\n',
+        'two-reasons': b'reason=a\nreason=b\ntime=1\n',
+        'control-byte': b'reason=a\x1b[2Jb\ntime=1\n',
+        'nul': b'reason=a\x00b\ntime=1\n',
+        'time-negative': b'reason=a\ntime=-1\n',
+        'time-overflow': b'reason=a\ntime=9223372036854775808\n',
+        'time-plus': b'reason=a\ntime=+1\n',
+        'before-short': b'reason=a\ntime=1\nbefore=1234 11e8\n',
+        'before-long': b'reason=a\ntime=1\nbefore=1234 11e8 0103 00 fea00000 00000000 00000000 '
+                       b'00000000 00000000 00000000 00000000 0\n',
+        'before-two-spaces': b'reason=a\ntime=1\nbefore=1234  11e8 0103 00 fea00000 00000000 00000000 '
+                             b'00000000 00000000 00000000 0000000\n',
+        'reason-512': b'reason=' + b'r' * 512 + b'\ntime=1\n',
+        'over-4k': b'reason=a\ntime=1\n' + b'x=' + b'y' * 4100 + b'\n',
+        'no-key': b'=a\nreason=a\ntime=1\n',
+        'upper-key': b'Reason=a\ntime=1\n',
+        'empty': b''},
     'vpci': {'msix-vectors-without-capability': bytes([0xff, 0xfb, 0x00, 0xfb])},
 }
 

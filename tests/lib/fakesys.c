@@ -681,7 +681,7 @@ static unsigned config_size_of(const struct dp_fake_dev *d)
 static void build_caps(const struct dp_fake_dev *d, uint8_t *c)
 {
 	uint32_t caps = d->caps;
-	size_t pos[4], n = 0;
+	size_t pos[5], n = 0;
 
 	if (caps & DP_FAKE_CAP_FLR)
 		caps |= DP_FAKE_CAP_PCIE;
@@ -699,6 +699,12 @@ static void build_caps(const struct dp_fake_dev *d, uint8_t *c)
 		c[0x50] = 0x05;
 		put16(c, 0x52, (uint16_t)(0x0080 | (log2u(v) & 7) << 1)); /* 64-bit */
 		pos[n++] = 0x50;
+	}
+	if (caps & DP_FAKE_CAP_AF_FLR) {
+		c[0x60] = 0x13;
+		c[0x62] = 0x06; /* length */
+		c[0x63] = 0x03; /* TP, FLR */
+		pos[n++] = 0x60;
 	}
 	if (caps & DP_FAKE_CAP_MSIX) {
 		unsigned size = d->msix_table_size ? d->msix_table_size : 1;

@@ -35,6 +35,7 @@ struct dp_fakesys;
 #define DP_FAKE_CAP_MSI       (1u << 4) /* MSI (0x05), msi_vectors */
 #define DP_FAKE_CAP_MSIX      (1u << 5) /* MSI-X (0x11), the msix_* fields */
 #define DP_FAKE_CAP_ACS       (1u << 6) /* ACS extended capability; 4096-byte config */
+#define DP_FAKE_CAP_AF_FLR    (1u << 7) /* Advanced Features (0x13) with TP and FLR */
 /* Hostile forms. */
 #define DP_FAKE_CAP_LOOP_SELF (1u << 8) /* the last capability points at itself */
 #define DP_FAKE_CAP_LOOP_BACK (1u << 9) /* the last capability points at the first */

@@ -310,6 +310,20 @@ static int f_reset(void *dev)
 	return d->no_reset ? -ENOTSUP : 0;
 }
 
+/* The validated ROM, as the test set it: not logged, for the function asks once at its start. */
+static int f_rom(void *dev, const void **image, size_t *len)
+{
+	struct dp_fake_dev *d = dev;
+
+	if (d->rom_err)
+		return d->rom_err;
+	if (!d->rom_image)
+		return d->reg[6].size ? -EBADMSG : -ENOENT;
+	*image = d->rom_image;
+	*len = d->rom_len;
+	return 0;
+}
+
 const struct dp_vpci_dev_ops dp_fake_dev_ops = {
 	.name = f_name,
 	.region_info = f_region_info,
@@ -324,6 +338,7 @@ const struct dp_vpci_dev_ops dp_fake_dev_ops = {
 	.set_intx_unmask_fd = f_set_intx_unmask_fd,
 	.unmask_irq = f_unmask_irq,
 	.reset = f_reset,
+	.rom = f_rom,
 };
 
 /* ---- the VM ---- */

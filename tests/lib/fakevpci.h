@@ -62,6 +62,11 @@ struct dp_fake_dev {
 	int32_t efd[3][DP_FAKE_VECTORS]; /* the trigger eventfd per vector, -1 */
 	int32_t unmask_fd;              /* INTx's unmask eventfd, -1 */
 	int no_reset;                   /* reset answers -ENOTSUP */
+	/* The validated ROM the rom op gives (the test's); without one it answers
+	 * rom_err, else -EBADMSG with a ROM region and -ENOENT without. */
+	const uint8_t *rom_image;
+	size_t rom_len;
+	int rom_err;
 };
 
 struct dp_fake_vm {

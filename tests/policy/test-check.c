@@ -24,18 +24,20 @@
 
 #include <directpath/directpath.h>
 
+#include "fakeproc.h"
 #include "fakesys.h"
+#include "hostusetree.h"
 #include "testlog.h"
 #include "testrun.h"
 
 #define GiB (UINT64_C(1) << 30)
-#define CODE_MAX DP_FINDING_RESERVED_OVERLAP
+#define CODE_MAX DP_FINDING_HOST_USE_UNKNOWN /* every code reserved in 0.11 */
 
 /*
  * The synthetic host (add_topology): one function of each kind a rule looks
  * at. Groups: 1 HB, 2 RP, 3 VGA, 4 IX0+IX1, 5 QL0+QL1, 6 BR6+EMX, 7 LSI,
  * 8 BCM, 9 IGB, 10 NORST, 11 ST0+ST1+ST2, 12 FLRONLY, 13 PMNSR, 14 RSTOFF,
- * 15 CFGBR, 16 CFGNIC; NOGRP in none.
+ * 15 CFGBR, 16 CFGNIC, 17 BR11, 18 SH0, 19 SH1; NOGRP in none.
  */
 #define HB    "0000:00:00.0" /* host bridge, no reset */
 #define RP    "0000:00:1c.0" /* PCI bridge on pcieport */
@@ -59,7 +61,10 @@
 #define RSTOFF "0000:0d:00.0" /* FLR, but an empty reset_method: every method disabled */
 #define CFGBR "0000:0e:00.0"  /* a PCI bridge (class 0x0604) whose config space reads 32 bytes */
 #define CFGNIC "0000:0f:00.0" /* a NIC 8086:1533 whose config space reads 32 bytes, reset_method flr */
-#define TOPOLOGY_COUNT 22
+#define BR11  "0000:00:1b.0" /* PCI bridge on pcieport above bus 0x11 */
+#define SH0   "0000:11:00.0" /* 1234:11e8 without a function reset, sharing bus 0x11 ... */
+#define SH1   "0000:11:00.1" /* ... with this one, on pci-stub: a bus reset resets both */
+#define TOPOLOGY_COUNT 25
 
 /* The basic preset's NIC: 8086:10fb, unlisted, its sibling 03:00.1 on ixgbe. */
 #define BASIC_NIC "0000:03:00.0"
@@ -74,6 +79,8 @@ enum host_kind {
 	HOST_BASIC,        /* the fakesys preset "basic" */
 	HOST_NOIOMMU,      /* the fakesys preset "noiommu" */
 	HOST_VMD,          /* the fakesys preset "vmd": domains 0x2000 and 0x10000 */
+	HOST_USE,          /* tests/lib/hostusetree.c, with its mountinfo and route table */
+	HOST_USE_NO_PROC,  /* ... without /proc/self/mountinfo and /proc/net/route */
 };
 
 struct compat_entry {
@@ -96,6 +103,8 @@ struct scenario {
 	uint32_t features;
 	uint64_t mmio_hole;           /* 0: the default */
 	const char *resv;             /* the first device's group's reserved_regions; NULL: msi only */
+	const char *quarantine;       /* the first device's quarantine record (RUN_DIR/quarantine/BDF) */
+	const char *rom;              /* the first device's sysfs rom: DP_TEST_ROM_DIR/rom-NAME.bin */
 	const char *devices[6];
 	bool denied;
 	/* "S:code-name@subject" per finding (S: E, W or I), "*N" for N alike in a row. */
@@ -115,6 +124,21 @@ static const struct scenario scenarios[] = {
 	  .expect = "W:experimental@" LSI " " LOST8,
 	  .msg_code = DP_FINDING_EXPERIMENTAL,
 	  .msg_has = LSI ": LSI SAS 3442E-R / 3801E 3Gb SAS (SAS1068E) is supported experimentally; not for production" },
+	/* Quarantine (release): held on vfio-pci after a detach, still available to VMs. */
+	{ "a quarantined device is allowed, with a warning naming the reason and the release",
+	  HOST_FULL, .marks = { LSI }, VM_OK, .devices = { LSI },
+	  .quarantine = "reason=did not come back from the reset at detach: BAR0 0xfea00000 -> 0x00000000\n"
+			"time=1765015200\n",
+	  .expect = "W:experimental@" LSI " W:quarantined@" LSI " " LOST8,
+	  .msg_code = DP_FINDING_QUARANTINED,
+	  .msg_has = LSI ": quarantined on vfio-pci since a detach: did not come back from the reset at detach: BAR0 0xfea00000 -> 0x00000000; a VM may still have it, and directpath release " LSI " resets it, verifies it and gives it back to the host" },
+	{ "a device held by release = quarantine says so",
+	  HOST_FULL, .marks = { LSI }, VM_OK, .devices = { LSI },
+	  .quarantine = "reason=held by policy release = quarantine\ntime=1765015200\n"
+			"before=1000 0058 0106 00 fea00000 00000000 00000000 00000000 00000000 00000000 00000000\n",
+	  .expect = "W:experimental@" LSI " W:quarantined@" LSI " " LOST8,
+	  .msg_code = DP_FINDING_QUARANTINED,
+	  .msg_has = "since a detach: held by policy release = quarantine; a VM may still have it" },
 	{ "a device another running VM holds is refused, naming that VM",
 	  HOST_FULL, .marks = { LSI }, .leased = { LSI }, VM_OK, .devices = { LSI },
 	  .denied = true,
@@ -163,6 +187,35 @@ static const struct scenario scenarios[] = {
 	  HOST_FULL, .policy = { "direct_regions=allow" }, .marks = { LSI }, VM_OK, .devices = { LSI },
 	  .resv = "0x000000008e800000 0x000000008e81ffff direct\n",
 	  .expect = "W:experimental@" LSI " " LOST8 },
+	/* What the host loses (hostusetree.h): host_* rules, and what could not be read. */
+	{ "a USB controller with the host's keyboard and a mounted stick warns of both",
+	  HOST_USE, .marks = { DP_HU_XHCI }, VM_OK, .devices = { DP_HU_XHCI },
+	  .expect = "W:unlisted@" DP_HU_XHCI " W:host-storage@" DP_HU_XHCI " W:host-input@" DP_HU_XHCI " " LOST8,
+	  .msg_code = DP_FINDING_HOST_INPUT,
+	  .msg_has = DP_HU_XHCI ": the host's keyboard \"USB Keyboard\" (046d:c31c at 1-1) and input device \"USB Optical Mouse\" (046d:c077 at 1-3.1) are below it and go to the VM with it (host_input_devices = warn); move them to another USB controller, or set host_input_devices = allow" },
+	{ "the controller of the host's root and /boot/efi is refused",
+	  HOST_USE, .marks = { DP_HU_AHCI }, VM_OK, .devices = { DP_HU_AHCI }, .denied = true,
+	  .expect = "W:unlisted@" DP_HU_AHCI " E:host-boot-filesystem@" DP_HU_AHCI " " LOST8,
+	  .msg_code = DP_FINDING_HOST_BOOT_FILESYSTEM,
+	  .msg_has = DP_HU_AHCI ": holds the host's /boot/efi (on sda1) and / (on dm-0 over sda2), without which the host cannot run (host_boot_filesystem = deny)" },
+	{ "a bridge port whose bridge carries the default route is refused; a mounted NVMe warns",
+	  HOST_USE, .marks = { DP_HU_NIC_BRIDGED, DP_HU_NVME }, VM_OK,
+	  .devices = { DP_HU_NIC_BRIDGED, DP_HU_NVME }, .denied = true,
+	  .expect = "W:unlisted@" DP_HU_NIC_BRIDGED " E:host-default-route@" DP_HU_NIC_BRIDGED
+		    " W:unlisted@" DP_HU_NVME " W:host-storage@" DP_HU_NVME " I:feature-lost@vm*8",
+	  .msg_code = DP_FINDING_HOST_DEFAULT_ROUTE,
+	  .msg_has = DP_HU_NIC_BRIDGED ": its interface eno2 (through br0) carries the host's IPv4 default route" },
+	{ "the display with the framebuffer console warns of it; host_console = deny refuses",
+	  HOST_USE, .policy = { "host_console=deny", "deny_boot_vga=no" }, .marks = { DP_HU_VGA }, VM_OK,
+	  .devices = { DP_HU_VGA }, .denied = true,
+	  .expect = "W:unlisted@" DP_HU_VGA " E:host-console@" DP_HU_VGA " " LOST8,
+	  .msg_code = DP_FINDING_HOST_CONSOLE,
+	  .msg_has = DP_HU_VGA ": the host's framebuffer console is bound to its framebuffer fb0" },
+	{ "without a route table, whether a NIC carries the default route is unknown: a warning",
+	  HOST_USE_NO_PROC, .marks = { DP_HU_NIC }, VM_OK, .devices = { DP_HU_NIC },
+	  .expect = "W:unlisted@" DP_HU_NIC " W:host-use-unknown@" DP_HU_NIC " " LOST8,
+	  .msg_code = DP_FINDING_HOST_USE_UNKNOWN,
+	  .msg_has = DP_HU_NIC ": the route table (/proc/net/route) could not be read whole" },
 	{ "a relaxable direct region (a USB RMRR) is a warning",
 	  HOST_FULL, .marks = { LSI }, VM_OK, .devices = { LSI },
 	  .resv = "0x000000008e800000 0x000000008e81ffff direct-relaxable\n",
@@ -240,6 +293,19 @@ static const struct scenario scenarios[] = {
 	  .expect = "E:group-not-viable@" BASIC_NIC " W:unlisted@" BASIC_NIC " " LOST8,
 	  .msg_code = DP_FINDING_GROUP_NOT_VIABLE,
 	  .msg_has = "IOMMU group 7 also holds 0000:03:00.1, bound to ixgbe" },
+	/* The option ROM (invalid_rom): the NIC's ROM BAR holds an edu image (tests/meson.build). */
+	{ "an option ROM for another device is a warning naming the validator's reason",
+	  HOST_BASIC, .marks = { BASIC_NIC }, VM_OK, .devices = { BASIC_NIC }, .denied = true,
+	  .rom = "valid",
+	  .expect = "E:group-not-viable@" BASIC_NIC " W:unlisted@" BASIC_NIC " W:invalid-rom@" BASIC_NIC " " LOST8,
+	  .msg_code = DP_FINDING_INVALID_ROM,
+	  .msg_has = BASIC_NIC ": its option ROM (ROM BAR bytes 0x0-0x7ffff) is invalid: image 0 at 0x0 is for 1234:11e8, not this function's 8086:10fb (invalid_rom = warn)" },
+	{ "invalid_rom = deny makes a blank ROM BAR an error",
+	  HOST_BASIC, .policy = { "invalid_rom=deny" }, .marks = { BASIC_NIC }, VM_OK,
+	  .devices = { BASIC_NIC }, .denied = true, .rom = "blank",
+	  .expect = "E:group-not-viable@" BASIC_NIC " W:unlisted@" BASIC_NIC " E:invalid-rom@" BASIC_NIC " " LOST8,
+	  .msg_code = DP_FINDING_INVALID_ROM,
+	  .msg_has = "holds no option ROM image: no 0xAA55 signature at its start (ff ff) (invalid_rom = deny)" },
 
 	/* The compatibility list: the shipped one, and entries added by the test. */
 	{ "an unlisted device is a warning by default",
@@ -388,6 +454,27 @@ static const struct scenario scenarios[] = {
 	  .devices = { NORST }, .denied = true,
 	  .expect = "E:no-reset-method@" NORST " W:unlisted@" NORST " " LOST8,
 	  .msg_code = DP_FINDING_NO_RESET_METHOD, .msg_has = "(no FLR, PM or bus reset; no_reset_method = deny)" },
+	/* Blast radius: a bus reset resets every function below the bridge (shared_reset). */
+	{ "a bus reset that also resets a function on a host driver is denied by default",
+	  HOST_FULL, .marks = { SH0 }, VM_OK, .devices = { SH0 }, .denied = true,
+	  .expect = "W:no-reset-method@" SH0 " E:shared-reset@" SH0 " W:unlisted@" SH0 " " LOST8,
+	  .msg_code = DP_FINDING_SHARED_RESET,
+	  .msg_has = SH0 ": its reset is a reset of bus 11 below " BR11 ", which also resets " SH1
+		     " (pci-stub), in use by the host (shared_reset = deny); bind it to vfio-pci and pass it to this VM too, or move the device to a slot of its own" },
+	{ "shared_reset = warn allows it with a warning",
+	  HOST_FULL, .policy = { "shared_reset=warn" }, .marks = { SH0 }, VM_OK, .devices = { SH0 },
+	  .expect = "W:no-reset-method@" SH0 " W:shared-reset@" SH0 " W:unlisted@" SH0 " " LOST8 },
+	{ "shared_reset = allow lists the functions as info",
+	  HOST_FULL, .policy = { "shared_reset=allow" }, .marks = { SH0 }, VM_OK, .devices = { SH0 },
+	  .expect = "W:no-reset-method@" SH0 " I:shared-reset@" SH0 " W:unlisted@" SH0 " " LOST8,
+	  .msg_code = DP_FINDING_SHARED_RESET,
+	  .msg_has = "which also resets " SH1 " (pci-stub) (shared_reset = allow); the host's functions among them lose their state" },
+	{ "both functions in the VM: the bus reset is listed, and fine",
+	  HOST_FULL, .marks = { SH0, SH1 }, VM_OK, .devices = { SH0, SH1 },
+	  .expect = "W:no-reset-method@" SH0 " I:shared-reset@" SH0 " W:unlisted@" SH0
+		    " W:no-reset-method@" SH1 " I:shared-reset@" SH1 " W:unlisted@" SH1 " " LOST8,
+	  .msg_code = DP_FINDING_SHARED_RESET,
+	  .msg_has = "which also resets " SH1 " (in this VM) (shared_reset = deny)" },
 	{ "an empty reset_method list is no reset, whatever the capabilities say",
 	  HOST_FULL, .marks = { RSTOFF }, VM_OK, .devices = { RSTOFF },
 	  .expect = "W:no-reset-method@" RSTOFF " W:unlisted@" RSTOFF " " LOST8 },
@@ -581,6 +668,14 @@ static const char *const code_rule[CODE_MAX + 1] = {
 	[DP_FINDING_DIRECT_REGION] = "direct_regions",
 	[DP_FINDING_UNLISTED] = "unlisted_devices",
 	[DP_FINDING_MEMORY_NOT_RESERVED] = "memory_reservation",
+	[DP_FINDING_SHARED_RESET] = "shared_reset",
+	[DP_FINDING_QUARANTINED] = "release",
+	[DP_FINDING_INVALID_ROM] = "invalid_rom",
+	[DP_FINDING_HOST_INPUT] = "host_input_devices",
+	[DP_FINDING_HOST_STORAGE] = "host_storage",
+	[DP_FINDING_HOST_BOOT_FILESYSTEM] = "host_boot_filesystem",
+	[DP_FINDING_HOST_DEFAULT_ROUTE] = "host_default_route",
+	[DP_FINDING_HOST_CONSOLE] = "host_console",
 };
 
 /* ---- the host ---- */
@@ -660,6 +755,14 @@ static void add_topology(bool groups, bool vfio_sibling)
 		{ .bdf = CFGNIC, .vendor = 0x8086, .device = 0x1533, .class_code = 0x020000,
 		  .group = 16, .driver = "igb", .numa_node = -1, .caps = FLR_PM, .reset_method = "flr",
 		  .config_size = 32 },
+		{ .bdf = BR11, .vendor = 0x8086, .device = 0xa33f, .class_code = 0x060400,
+		  .header_type = 1, .secondary_bus = 0x11, .group = 17, .driver = "pcieport",
+		  .numa_node = -1, .caps = DP_FAKE_CAP_PCIE | DP_FAKE_CAP_PM },
+		{ .bdf = SH0, .vendor = 0x1234, .device = 0x11e8, .class_code = 0x00ff00,
+		  .multifunction = true, .group = 18, .numa_node = -1, .reset_method = "" },
+		{ .bdf = SH1, .vendor = 0x1234, .device = 0x11e8, .class_code = 0x00ff00,
+		  .multifunction = true, .group = 19, .driver = "pci-stub", .numa_node = -1,
+		  .reset_method = "" },
 	};
 
 	_Static_assert(sizeof(devs) / sizeof(devs[0]) == TOPOLOGY_COUNT, "TOPOLOGY_COUNT");
@@ -696,6 +799,10 @@ static int build_host(enum host_kind kind)
 	case HOST_VMD:
 		ck_assert_int_eq(dp_fakesys_preset(fs, "vmd"), 0);
 		return DP_FAKE_VMD_COUNT;
+	case HOST_USE:
+	case HOST_USE_NO_PROC:
+		ck_assert_int_eq(dp_hu_build(fs), 0);
+		return 8;
 	case HOST_FULL:
 		break;
 	case HOST_NO_IR:
@@ -740,6 +847,9 @@ static struct dp_ctx *new_ctx(void)
 	return c;
 }
 
+/* Where a HOST_USE world's /proc is (fakeproc.h); "" when the real one is in place. */
+static char proc_dir[PATH_MAX];
+
 /* The host mounted, a context and a policy on it; no scan yet. Its function count. */
 static int world_new(enum host_kind kind)
 {
@@ -750,6 +860,11 @@ static int world_new(enum host_kind kind)
 	ck_assert_ptr_nonnull(fs);
 	n = build_host(kind);
 	ck_assert_int_eq(dp_fakesys_mount(fs), 0);
+	if (kind == HOST_USE || kind == HOST_USE_NO_PROC) {
+		snprintf(proc_dir, sizeof(proc_dir), "%s/proc", dp_fakesys_scratch(fs));
+		ck_assert_int_eq(dp_fakeproc_mount(proc_dir, kind == HOST_USE ? dp_hu_mountinfo : NULL,
+						   kind == HOST_USE ? dp_hu_route : NULL), 0);
+	}
 	ctx = new_ctx();
 	ck_assert_int_eq(dp_policy_new(ctx, &policy), 0);
 	return n;
@@ -789,6 +904,9 @@ static void world_free(void)
 	vm = dp_vm_unref(vm);
 	policy = dp_policy_unref(policy);
 	ctx = dp_ctx_unref(ctx);
+	if (proc_dir[0])
+		ck_assert_int_eq(dp_fakeproc_umount(proc_dir), 0);
+	proc_dir[0] = '\0';
 	dp_fakesys_free(fs);
 	fs = NULL;
 }
@@ -1059,6 +1177,38 @@ static void run(const struct scenario *s, bool seen[CODE_MAX + 1])
 		fputs(s->resv, f);
 		ck_assert_int_eq(fclose(f), 0);
 	}
+	if (s->rom) {
+		char rel[PATH_MAX - 64], path[PATH_MAX], src[PATH_MAX];
+		static unsigned char bytes[1 << 16];
+		size_t len;
+		FILE *f;
+
+		snprintf(src, sizeof(src), "%s/rom-%s.bin", DP_TEST_ROM_DIR, s->rom);
+		f = fopen(src, "rb");
+		ck_assert_msg(f != NULL, "%s: %s", src, strerror(errno));
+		len = fread(bytes, 1, sizeof(bytes), f);
+		fclose(f);
+		ck_assert_int_ge(dp_fakesys_dev_dir(fs, s->devices[0], rel, sizeof(rel)), 0);
+		snprintf(path, sizeof(path), "%s/%s/rom", dp_fakesys_root(fs), rel);
+		f = fopen(path, "wb");
+		ck_assert_ptr_nonnull(f);
+		ck_assert_uint_eq(fwrite(bytes, 1, len, f), len);
+		ck_assert_int_eq(fclose(f), 0);
+	}
+	if (s->quarantine) {
+		char path[PATH_MAX];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s", dp_ctx_get_run_dir(ctx));
+		ck_assert(mkdir(path, 0755) == 0 || errno == EEXIST);
+		snprintf(path, sizeof(path), "%s/quarantine", dp_ctx_get_run_dir(ctx));
+		ck_assert(mkdir(path, 0755) == 0 || errno == EEXIST);
+		snprintf(path, sizeof(path), "%s/quarantine/%s", dp_ctx_get_run_dir(ctx), s->devices[0]);
+		f = fopen(path, "w");
+		ck_assert_ptr_nonnull(f);
+		fputs(s->quarantine, f);
+		ck_assert_int_eq(fclose(f), 0);
+	}
 	new_vm(s->name ? s->name : "vm", s->hw, s->memory, s->reservation);
 	if (s->mmio_hole)
 		ck_assert_int_eq(dp_vm_set_mmio_hole(vm, s->mmio_hole), 0);
@@ -1236,6 +1386,35 @@ START_TEST(garbled_reserved_regions_are_a_warning_and_the_check_goes_on)
 	ck_assert_int_eq(dp_report_is_allowed(rep), 1);
 	f = finding(rep, 1);
 	ck_assert_ptr_nonnull(strstr(f.message, "reserved regions could not be read (Invalid argument)"));
+}
+END_TEST
+
+/* A quarantine record that cannot be trusted still holds the device: logged, and reported as held. */
+START_TEST(an_untrusted_quarantine_record_still_counts_as_quarantined)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	struct dp_finding f;
+
+	world_new(HOST_FULL);
+	bind_vfio(LSI);
+	mark(LSI);
+	ck_assert_int_eq(dp_ctx_scan(ctx), TOPOLOGY_COUNT);
+	snprintf(path, sizeof(path), "%s", dp_ctx_get_run_dir(ctx));
+	ck_assert(mkdir(path, 0755) == 0 || errno == EEXIST);
+	snprintf(path, sizeof(path), "%s/quarantine", dp_ctx_get_run_dir(ctx));
+	ck_assert_int_eq(mkdir(path, 0755), 0);
+	snprintf(target, sizeof(target), "%s/elsewhere", dp_ctx_get_run_dir(ctx));
+	snprintf(path, sizeof(path), "%s/quarantine/" LSI, dp_ctx_get_run_dir(ctx));
+	ck_assert_int_eq(symlink(target, path), 0);
+	new_vm("vm", 7, 4 * GiB, 4 * GiB);
+	ck_assert_int_eq(dp_vm_add_device(vm, LSI), 0);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_check(policy, vm, &rep),
+					    LSI ": its quarantine record"), 0);
+	ck_assert_str_eq(describe(rep), "W:experimental@" LSI " W:quarantined@" LSI " " LOST8);
+	ck_assert_int_eq(dp_report_is_allowed(rep), 1);
+	f = finding(rep, 1);
+	ck_assert_msg(strstr(f.message, "its quarantine record cannot be trusted (an unsafe file or directory)"),
+		      "%s", f.message);
 }
 END_TEST
 
@@ -1598,6 +1777,7 @@ int main(void)
 	tcase_add_test(report, a_lost_feature_names_every_device_however_many);
 	tcase_add_test(report, a_check_scans_when_the_context_has_not);
 	tcase_add_test(report, garbled_reserved_regions_are_a_warning_and_the_check_goes_on);
+	tcase_add_test(report, an_untrusted_quarantine_record_still_counts_as_quarantined);
 	tcase_add_test(report, a_check_uses_the_last_scan_until_the_next);
 	tcase_add_test(report, the_shipped_list_knows_the_esx40_experimental_adapters_by_id);
 	tcase_add_test(report, misuse_is_einval_and_leaves_the_out_pointer);

@@ -131,6 +131,56 @@ same "show --json: each finding has code, name, severity, subject, rule and mess
 d = json.load(sys.stdin)
 print(" ".join(sorted(d["policy"]["findings"][0])))')"
 
+# Reset (issue 16): the methods the library has the kernel use, and a bus reset's reach.
+check "show says the reset it uses and where the list comes from" 0 \
+	"reset used          flr bus (the kernel's reset_method)" dp show $nic
+check "show of the VGA alone below its bridge: a bus reset, nothing else reset" 0 \
+	"reset used          bus (the kernel's reset_method)" dp show $vga
+printf '[device 8086:10FB]\nreset_method = bus, flr\n' >"$root/reset.conf"
+same "show --json: the reset key, with the policy's order" \
+	"['flr', 'bus'] kernel bus flr ['bus', 'flr'] []" "$(dp show --json --policy "$root/reset.conf" $nic | python3 -c 'import json, sys
+r = json.load(sys.stdin)["reset"]
+print(r["methods"], r["source"], r["policy"], r["used"], r["also_resets"])')"
+printf '[device 8086:10fb]\nreset_method = none\n' >"$root/reset-none.conf"
+check "show: none in the policy is no reset, and the finding names the entry" 0 \
+	"$nic: no reset, for the policy's [device 8086:10fb] says reset_method = none" \
+	dp show --policy "$root/reset-none.conf" $nic
+check "policy prints the per-device reset sections" 0 "[device 8086:10fb]
+reset_method = none" dp policy --policy "$root/reset-none.conf"
+printf '[device 8086:10fb]\nreset_method = flr slot\n' >"$root/reset-bad.conf"
+check "a bad reset method is refused with its line" 2 \
+	"reset-bad.conf:2: [device 8086:10fb] reset_method: \"slot\" is not a reset method" \
+	dp policy --policy "$root/reset-bad.conf"
+
+# The option ROM (invalid_rom): images from tests/vm/mk-option-rom.py as the
+# NIC's sysfs rom file, a plain file here that reads at once (the kernel's
+# enable-then-read is tested in the guest: tests/vfio/test-rom.c).
+mkrom=$(dirname "$0")/../vm/mk-option-rom.py
+rom_json() {
+	dp show --json $nic | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(d["rom"], [f["name"] for f in d["policy"]["findings"]])'
+}
+check "show: a ROM BAR without a rom file is unknown, with the reason" 0 \
+	"ROM                 512 KiB, unknown (the kernel gives it no rom file)" dp show $nic
+same "show --json: no rom for a function without a ROM BAR" "None" \
+	"$(dp show --json $sibling | python3 -c 'import json, sys; print(json.load(sys.stdin)["rom"])')"
+python3 "$mkrom" --vendor 0x8086 --device 0x10fb "/sys/bus/pci/devices/$nic/rom"
+check "show: a valid ROM, its size and code types" 0 \
+	"ROM                 512 KiB, valid, 4096 bytes, images: x86" dp show $nic
+same "show --json: rom of a valid ROM, and no invalid-rom finding" \
+	"{'state': 'valid', 'bar_size': 524288, 'size': 4096, 'code_types': ['x86'], 'reason': None} ['not-marked', 'group-not-viable', 'unlisted']" \
+	"$(rom_json)"
+python3 "$mkrom" "/sys/bus/pci/devices/$nic/rom"
+same "show --json: an edu's ROM on the NIC is invalid, and a finding" \
+	"{'state': 'invalid', 'bar_size': 524288, 'size': None, 'code_types': ['x86'], 'reason': \"image 0 at 0x0 is for 1234:11e8, not this function's 8086:10fb\"} ['not-marked', 'group-not-viable', 'unlisted', 'invalid-rom']" \
+	"$(rom_json)"
+check "show lists the invalid-rom finding" 0 \
+	"warning  invalid-rom             $nic: its option ROM (ROM BAR bytes 0x0-0x7ffff) is invalid: image 0 at 0x0 is for 1234:11e8, not this function's 8086:10fb (invalid_rom = warn)" \
+	dp show $nic
+check "check reports it too" 1 "invalid-rom" dp check --devices $nic --hw-version 7 --memory 1G
+rm -f "/sys/bus/pci/devices/$nic/rom"
+
 # Marking: refusals.
 check "mark of a PCI bridge is denied and says bridge" 1 "bridge" dp mark $bridge
 same "a refused mark writes no driverctl file" "(absent)" "$(file_of "$dc/pci-$bridge")"
@@ -292,6 +342,77 @@ same "the checks leave the driverctl directory empty" "" "$(ls -A "$dc")"
 bind $nic ixgbe
 bind $sibling ixgbe
 bind $vf igbvf
+
+# Quarantine: a record in the run directory, as a detach leaves one
+# (dp_device_release(3)); list, show and check read it, release acts on it.
+# No kernel is behind the tree: the release's VFIO reset and rebind cannot
+# happen here (the vfio suite's vfio-quarantine does them), its refusals can.
+run=$root/run
+qr() { dp --run-dir "$run" "$@"; }
+quarantine_of() {
+	qr "$@" | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+for o in (d if isinstance(d, list) else [d]):
+    if o["bdf"] == sys.argv[1]:
+        print(o["quarantine"])' "$usb"
+}
+why="did not come back from the reset at detach: BAR0 0xf7c00000 -> 0x00000000"
+mkdir -p "$run/quarantine"
+printf 'reason=%s\ntime=1765015200\n' "$why" >"$run/quarantine/$usb"
+same "list shows the quarantined USB controller as no,quarantined under MARKED" no,quarantined \
+	"$(qr list | awk -v b=$usb '$1 == b { print $6 }')"
+same "list leaves the others as they were" no "$(qr list | awk -v b=$nic '$1 == b { print $6 }')"
+same "list --json gives the reason as quarantine" "$why" "$(quarantine_of list --json)"
+same "list --json gives null to a function not quarantined" None \
+	"$(qr list --json | python3 -c 'import json, sys
+print([d["quarantine"] for d in json.load(sys.stdin) if d["bdf"] == sys.argv[1]][0])' $nic)"
+check "show says it is quarantined, why, and the command that releases it" 0 \
+	"quarantined         yes: $why (directpath release $usb gives it back)" qr show $usb
+same "show --json gives the reason too" "$why" "$(quarantine_of show --json $usb)"
+qr mark $usb >/dev/null 2>&1
+bind $usb vfio-pci # as mark --now would have
+same "check allows a quarantined device, with the warning quarantined" \
+	"allowed unlisted:$usb:warning quarantined:$usb:warning" \
+	"$(qr --data-dir "$data" check --devices $usb $vm7 --json | report_summary)"
+check "... whose message gives the reason and directpath release" 0 \
+	"$usb: quarantined on vfio-pci since a detach: $why; a VM may still have it, and directpath release $usb resets it, verifies it and gives it back to the host" \
+	qr --data-dir "$data" check --devices $usb $vm7
+check "release of a function that is not quarantined exits 1" 1 "$nic: not quarantined" qr release $nic
+check "unmark --now of a quarantined function is refused: release gives it back" 1 \
+	"$usb: quarantined ($why), so it is not given back to the host unverified; directpath release $usb" \
+	qr unmark --now $usb
+same "... and it stays marked, on vfio-pci" "vfio-pci vfio-pci" \
+	"$(file_of "$dc/pci-$usb") $(basename "$(readlink $dev/$usb/driver)")"
+bind $usb xhci_hcd
+check "release of a quarantined function on a host driver exits 1, naming it" 1 \
+	"bound to xhci_hcd, not vfio-pci, so the library cannot reset it" qr release $usb
+bind $usb vfio-pci
+# A running VM's lease: a lock on byte 0 of lease-BDF, held by another process.
+printf 'vm=web01\npid=4242\n' >"$run/lease-$usb"
+python3 -c 'import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 0)
+open(sys.argv[1] + ".ready", "w").close()
+time.sleep(60)' "$run/lease-$usb" &
+holder=$!
+i=0
+while [ ! -e "$run/lease-$usb.ready" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+check "release of a device a running VM holds exits 1, naming the VM" 1 \
+	"already leased by VM \"web01\"" qr release $usb
+kill $holder
+wait $holder 2>/dev/null
+rm -f "$run/lease-$usb" "$run/lease-$usb.ready"
+check "release without VFIO on this host fails before anything changes" 2 \
+	"$usb: cannot release: No such device or address" qr release $usb
+same "... the record stays" "reason=$why" "$(head -n 1 "$run/quarantine/$usb")"
+same "... and the lease is given back" "quarantine" "$(ls -A "$run" | tr '\n' ' ' | sed 's/ $//')"
+ln -sfn /etc/passwd "$run/quarantine/$usb"
+check "a record that is a symbolic link is not trusted, and still holds the device" 0 \
+	"its quarantine record cannot be trusted (an unsafe file or directory)" \
+	qr --data-dir "$data" check --devices $usb $vm7
+rm -rf "$run"
+qr unmark $usb >/dev/null 2>&1
+bind $usb xhci_hcd
 
 # Control characters in an argument come back escaped, never raw.
 esc=$(printf '\033[2J03:00.0')

@@ -260,7 +260,15 @@ deny_boot_vga = yes
 memory_reservation = full
 unlisted_devices = warn
 no_reset_method = warn
-direct_regions = deny"
+direct_regions = deny
+shared_reset = deny
+invalid_rom = warn
+host_input_devices = warn
+host_storage = warn
+host_boot_filesystem = deny
+host_default_route = deny
+host_console = warn
+release = host"
 empty=$tmp/config.empty
 mkdir "$empty"
 "$tool" --config-dir "$empty" --data-dir "$data" policy >"$tmp/defaults.conf" 2>"$tmp/err"
@@ -288,7 +296,15 @@ deny_boot_vga = yes
 memory_reservation = none
 unlisted_devices = deny
 no_reset_method = deny
-direct_regions = deny" "$(policy_rules <"$tmp/custom.out")"
+direct_regions = deny
+shared_reset = deny
+invalid_rom = warn
+host_input_devices = warn
+host_storage = warn
+host_boot_filesystem = deny
+host_default_route = deny
+host_console = warn
+release = host" "$(policy_rules <"$tmp/custom.out")"
 check "policy --policy names the file it loaded" 0 "then $tmp/custom.conf." "$tool" policy --policy "$tmp/custom.conf"
 same "a changed policy round-trips through policy --policy" "$(policy_rules <"$tmp/custom.out")" \
 	"$("$tool" policy --policy "$tmp/custom.out" | policy_rules)"

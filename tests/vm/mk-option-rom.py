@@ -10,7 +10,17 @@ calls every x86 option ROM it finds at boot, gets control straight back
 that makes all bytes sum to 0 mod 256.
 
 usage: mk-option-rom.py [--vendor 0x1234] [--device 0x11e8] [--class 0x00ff00]
-                        [--size 4096] OUTPUT
+                        [--size 4096] [--pcir-vendor ID] [--pcir-device ID]
+                        [--pcir-pointer OFFSET] [--truncate BYTES] [--blank]
+                        [--file-size BYTES] OUTPUT
+
+--file-size pads the file with zeros after the image: QEMU sizes the ROM
+BAR from the file, so the image is then shorter than its BAR.
+
+The last five make the bad images the library must refuse: PCIR IDs that
+are not the device's (QEMU does not patch a romfile's IDs; SeaBIOS skips
+such an image), a PCIR pointer out of the image, a file cut short of the
+image length, and a blank ROM (all 0xff: no image at all).
 """
 
 import argparse
@@ -64,6 +74,18 @@ def main():
     parser.add_argument('--class', dest='klass', type=number, default=0x00ff00)
     parser.add_argument('--size', type=number, default=4096,
                         help='bytes, a multiple of 512 up to 127 KiB (default 4096)')
+    parser.add_argument('--pcir-vendor', type=number,
+                        help='the vendor ID the PCIR names (default: --vendor)')
+    parser.add_argument('--pcir-device', type=number,
+                        help='the device ID the PCIR names (default: --device)')
+    parser.add_argument('--pcir-pointer', type=number,
+                        help='the PCIR pointer at 0x18, the structure staying at 0x20')
+    parser.add_argument('--truncate', type=number,
+                        help='write only the first BYTES bytes of the image')
+    parser.add_argument('--blank', action='store_true',
+                        help='write --size bytes of 0xff: a ROM BAR without an image')
+    parser.add_argument('--file-size', type=number,
+                        help='pad the file with zeros to BYTES, at least --size')
     parser.add_argument('output')
     args = parser.parse_args()
     if args.size <= 0 or args.size % 512 or args.size // 512 > 0xFF:
@@ -72,8 +94,30 @@ def main():
                              ('class', args.klass, 0xFFFFFF)):
         if not 0 <= value <= top:
             parser.error('--%s out of range' % name)
+    for name, value in (('pcir-vendor', args.pcir_vendor), ('pcir-device', args.pcir_device),
+                        ('pcir-pointer', args.pcir_pointer)):
+        if value is not None and not 0 <= value <= 0xFFFF:
+            parser.error('--%s out of range' % name)
+    if args.truncate is not None and not 0 <= args.truncate <= args.size:
+        parser.error('--truncate must be from 0 to --size')
+    if args.blank:
+        rom = b'\xff' * args.size
+    else:
+        rom = bytearray(option_rom(
+            args.pcir_vendor if args.pcir_vendor is not None else args.vendor,
+            args.pcir_device if args.pcir_device is not None else args.device,
+            args.klass, args.size))
+        if args.pcir_pointer is not None:
+            struct.pack_into('<H', rom, 0x18, args.pcir_pointer)
+            rom[-1] = (rom[-1] - sum(rom)) & 0xFF  # the checksum again
+    if args.truncate is not None:
+        rom = rom[:args.truncate]
+    if args.file_size is not None:
+        if args.file_size < len(rom):
+            parser.error('--file-size is smaller than the image')
+        rom = bytes(rom) + bytes(args.file_size - len(rom))
     with open(args.output, 'wb') as f:
-        f.write(option_rom(args.vendor, args.device, args.klass, args.size))
+        f.write(bytes(rom))
     return 0
 
 

@@ -141,14 +141,27 @@ int device_json_common(struct json_object *o,
 		       const struct dp_device *dev,
 		       const struct dp_device_info *info,
 		       const char *status);
+int jadd_quarantine(struct json_object *o, const struct dp_device *dev);
+int show_quarantine(const struct dp_device *dev);
+/* show-rom.c: the option ROM's status, printed as show's ROM line, or added to o as "rom". */
+int show_rom_text(const struct dp_device *dev);
+int show_rom_json(const struct dp_device *dev, struct json_object *o);
 
 /* The commands: list.c, show.c, mark.c, check.c, features.c, policy.c. */
 int cmd_list(struct cli *cli, const char *arg);
 int cmd_show(struct cli *cli, const char *bdf);
 /* show-policy.c: the policy's findings on the function alone, printed, or added to json as "policy". */
 int show_policy(struct cli *cli, const char *bdf, struct json_object *json);
+/* show-hostuse.c: what the host loses with the function, printed, or added to json as "host_use". */
+int show_host_use(struct cli *cli, const struct dp_device *dev, struct json_object *json);
+/* show-reset.c: the reset the policy has the kernel use, and a bus reset's other functions. */
+int show_reset_text(struct cli *cli, const struct dp_device *dev);
+/* ... added to o as "reset". */
+int show_reset_json(struct cli *cli, const struct dp_device *dev, struct json_object *o);
 int cmd_mark(struct cli *cli, const char *arg);
 int cmd_unmark(struct cli *cli, const char *arg);
+/* release.c */
+int cmd_release(struct cli *cli, const char *arg);
 int cmd_check(struct cli *cli, const char *arg);
 int cmd_features(struct cli *cli, const char *arg);
 int cmd_policy(struct cli *cli, const char *arg);

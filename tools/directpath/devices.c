@@ -176,5 +176,34 @@ int device_json_common(struct json_object *o,
 	e |= jadd_int_or_null(o, "iommu_group", info->iommu_group);
 	e |= jadd_bool(o, "marked", dp_device_is_marked(dev));
 	e |= jadd_str(o, "status", status);
+	e |= jadd_quarantine(o, dev);
 	return e;
+}
+
+/* "quarantine": why the device is held on vfio-pci, or null (dp_device_get_quarantine(3)). */
+int jadd_quarantine(struct json_object *o, const struct dp_device *dev)
+{
+	char *reason = NULL;
+	int q = dp_device_get_quarantine(dev, &reason), e;
+
+	if (q == -ENOMEM)
+		return -1;
+	e = jadd_str(o, "quarantine", q > 0 ? reason : NULL);
+	free(reason);
+	return e;
+}
+
+/* show's "quarantine" line, printed only when it is quarantined; -1 when out of memory. */
+int show_quarantine(const struct dp_device *dev)
+{
+	char *reason = NULL;
+	int q = dp_device_get_quarantine(dev, &reason);
+
+	if (q == -ENOMEM)
+		return -1;
+	if (q > 0)
+		printf("  %-19s yes: %s (directpath release %s gives it back)\n", "quarantined", reason,
+		       dp_device_get_bdf(dev));
+	free(reason);
+	return 0;
 }

@@ -82,6 +82,7 @@ int cmd_list(struct cli *cli, const char *arg)
 		struct dp_device *dev = dp_ctx_get_device(cli->ctx, i);
 		struct dp_device_info info;
 		const char *status;
+		int q;
 
 		if (!dev) {
 			err_msg("device %zu of %zu vanished from the scan", i, n);
@@ -116,6 +117,13 @@ int cmd_list(struct cli *cli, const char *arg)
 		else
 			snprintf(rows[i].group, sizeof(rows[i].group), "-");
 		rows[i].marked = dp_device_is_marked(dev) ? "yes" : "no";
+		q = dp_device_get_quarantine(dev, NULL);
+		if (q == -ENOMEM) {
+			r = oom();
+			goto out;
+		}
+		if (q > 0) /* held on vfio-pci after a detach: see show */
+			rows[i].marked = dp_device_is_marked(dev) ? "yes,quarantined" : "no,quarantined";
 		rows[i].status = status;
 		device_label(dev, &info, rows[i].name, sizeof(rows[i].name));
 	}

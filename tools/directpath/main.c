@@ -114,6 +114,21 @@ static const struct command commands[] = {
 	  "\n"
 	  "  --now                       also give it back to a host driver now\n",
 	  OPT_NOW, 1, cmd_unmark },
+	{ "release", "[--force] [--json] BDF", "reset a quarantined PCI function and give it back",
+	  "Releases the quarantined function at BDF (one that a detach left held\n"
+	  "on vfio-pci; see list and show): resets it through VFIO, verifies that\n"
+	  "it came back as it was before the library first reset it, removes its\n"
+	  "record from the run directory, and, unless it is marked for\n"
+	  "passthrough, gives it back to the host (driver_override cleared,\n"
+	  "unbound from vfio-pci, drivers probed). A marked one stays on vfio-pci:\n"
+	  "unmark --now gives it back. Exit status: 0 released, 1 refused (not\n"
+	  "quarantined, leased by a running VM, or it did not come back and stays\n"
+	  "quarantined), 2 usage or I/O error.\n"
+	  "\n"
+	  "  --force                     verify it against its state now instead of\n"
+	  "                              the header its record holds\n"
+	  "  --json                      print one JSON object\n",
+	  OPT_FORCE | OPT_JSON, 1, cmd_release },
 	{ "check",
 	  "--vm FILE [--policy FILE] [--json]\n"
 	  "   or: directpath [OPTIONS] check [--devices BDF[,BDF...]]\n"

@@ -44,6 +44,10 @@ static int passthrough_failed(const struct dp_device *dev,
 		err_msg("%s: cannot %s now: vfio-pci is not loaded (modprobe vfio-pci); nothing changed",
 			bdf, what);
 		return EXIT_DENIED;
+	case -EBUSY:
+		err_msg("%s: cannot %s now: it is quarantined; directpath release %s gives it back; nothing changed",
+			bdf, what, bdf);
+		return EXIT_DENIED;
 	default:
 		err_msg("%s: cannot %s: %s", bdf, what, strerror(-r));
 		return EXIT_USAGE;

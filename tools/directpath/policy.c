@@ -197,6 +197,29 @@ static void policy_comment(const char *format, ...)
 		printf("# (a line too long for a policy file was left out)\n");
 }
 
+/* The [device VVVV:DDDD] entries: {"8086:10fb": "bus", ...}; NULL when out of memory. */
+static struct json_object *reset_json(const struct dp_policy *policy)
+{
+	struct json_object *o = json_object_new_object();
+	size_t n = dp_policy_get_reset_entry_count(policy);
+	int e = 0;
+
+	for (size_t i = 0; o && i < n; i++) {
+		uint32_t v, d;
+		char ids[16];
+
+		if (dp_policy_get_reset_entry(policy, i, &v, &d) < 0)
+			continue;
+		snprintf(ids, sizeof(ids), "%04" PRIx32 ":%04" PRIx32, v, d);
+		e |= jadd_str(o, ids, dp_policy_get_reset_methods(policy, v, d));
+	}
+	if (e) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
 static int policy_json(const struct dp_policy *policy, const char *source,
 		       const struct compat_list *compat)
 {
@@ -221,6 +244,7 @@ static int policy_json(const struct dp_policy *policy, const char *source,
 		e |= text ? jadd_str(rules, name, text) : jadd_int(rules, name, v);
 	}
 	e |= jadd(o, "rules", rules, false);
+	e |= jadd(o, "reset_methods", reset_json(policy), false);
 	e |= jadd_str(o, "policy_file", source);
 	e |= jadd_str(o, "compat_dir", compat->dir);
 	e |= jadd(o, "compat", compat_json(compat), false);
@@ -283,6 +307,13 @@ int cmd_policy(struct cli *cli, const char *arg)
 			printf("%s = %s\n", name, text);
 		else
 			printf("%s = %" PRId64 "\n", name, v);
+	}
+	for (size_t i = 0; i < dp_policy_get_reset_entry_count(policy); i++) {
+		uint32_t v, d;
+
+		if (dp_policy_get_reset_entry(policy, i, &v, &d) == 0)
+			printf("\n[device %04" PRIx32 ":%04" PRIx32 "]\nreset_method = %s\n", v, d,
+			       dp_policy_get_reset_methods(policy, v, d));
 	}
 out:
 	compat_list_free(&compat);

@@ -173,7 +173,13 @@ static int show_json(struct cli *cli, const struct dp_device *dev,
 		json_object_put(o);
 		return lookup_failed ? EXIT_USAGE : oom();
 	}
-	e = show_policy(cli, dp_device_get_bdf(dev), o);
+	e = show_rom_json(dev, o);
+	if (e == EXIT_OK)
+		e = show_reset_json(cli, dev, o);
+	if (e == EXIT_OK)
+		e = show_host_use(cli, dev, o);
+	if (e == EXIT_OK)
+		e = show_policy(cli, dp_device_get_bdf(dev), o);
 	if (e != EXIT_OK) {
 		json_object_put(o);
 		return e;
@@ -218,6 +224,8 @@ static int show_text(struct cli *cli, const struct dp_device *dev,
 	printf(FIELD "%s\n", "driver override",
 	       or_dash(dp_device_get_driver_override(dev)));
 	printf(FIELD "%s\n", "marked", dp_device_is_marked(dev) ? "yes" : "no");
+	if (show_quarantine(dev) < 0)
+		return oom();
 	printf(FIELD "%s (%s)\n", "status", status, status_meaning(status));
 	if (info->iommu_group >= 0)
 		printf(FIELD "%" PRId32 "\n", "IOMMU group", info->iommu_group);
@@ -242,6 +250,8 @@ static int show_text(struct cli *cli, const struct dp_device *dev,
 	else
 		printf(FIELD "-\n", "NUMA node");
 	printf(FIELD "%s\n", "reset methods", reset_methods(dev));
+	if (show_reset_text(cli, dev) != EXIT_OK)
+		return EXIT_USAGE;
 	printf(FIELD "%" PRIu32 " bytes\n", "config space", info->config_size);
 
 	any = false;
@@ -262,11 +272,8 @@ static int show_text(struct cli *cli, const struct dp_device *dev,
 	}
 	if (!any)
 		printf(FIELD "-\n", "BARs");
-	if (info->flags & DP_DEVICE_ROM)
-		printf(FIELD "%s\n", "ROM",
-		       fmt_size(size, sizeof(size), info->rom_size));
-	else
-		printf(FIELD "-\n", "ROM");
+	if (show_rom_text(dev) != EXIT_OK)
+		return EXIT_USAGE;
 	if (info->flags & DP_DEVICE_MSI)
 		printf(FIELD "%u vector%s\n", "MSI", info->msi_vectors,
 		       info->msi_vectors == 1 ? "" : "s");
@@ -290,6 +297,8 @@ static int show_text(struct cli *cli, const struct dp_device *dev,
 	else
 		printf(FIELD "-\n", "SR-IOV");
 #undef FIELD
+	if (show_host_use(cli, dev, NULL) != EXIT_OK)
+		return EXIT_USAGE;
 	return show_policy(cli, bdf, NULL);
 }
 

@@ -29,24 +29,12 @@
 
 #define RELEASE_OWNER "directpath release" /* the lease's VM name while releasing */
 
-/* Verifies bdf against before into reason; 0 came back, -errno (reason set) when not. */
+/* Verifies bdf against before into reason; 0 came back, -errno (reason set, logged) when not. */
 static int verify(struct dp_ctx *ctx, const char *bdf, const struct dp_reset_snapshot *before,
 		  const char *when, char *reason, size_t size)
 {
-	char why[256];
-	int r;
-
 	dp_dbg(ctx, "%s: verifying that it came back from the reset %s", bdf, when);
-	r = dp_reset_verify(ctx, bdf, before, why, sizeof(why));
-	if (r == 0)
-		return 0;
-	if (r == -EIO)
-		snprintf(reason, size, "did not come back from the reset %s: %s", when, why);
-	else
-		snprintf(reason, size, "its config space could not be read after the reset %s: %s",
-			 when, strerror(-r));
-	dp_err(ctx, "%s: %s", bdf, reason);
-	return r;
+	return dp_reset_check(ctx, bdf, before, when, reason, size);
 }
 
 void dp_attach_check_resets(struct dp_attachment *att, bool detach)

@@ -152,7 +152,6 @@ int dp_reset_verify(struct dp_ctx *ctx, const char *bdf, const struct dp_reset_s
 	}
 	if (n < 0) {
 		snprintf(why, why_len, "config space cannot be opened: %s", strerror((int)-n));
-		dp_err(ctx, "%s: after the reset: %s", bdf, why);
 		return (int)n;
 	}
 	if (n < HEADER_LEN) {
@@ -170,16 +169,31 @@ int dp_reset_verify(struct dp_ctx *ctx, const char *bdf, const struct dp_reset_s
 	return 0;
 }
 
+int dp_reset_check(struct dp_ctx *ctx, const char *bdf, const struct dp_reset_snapshot *before,
+		   const char *what, char *reason, size_t size)
+{
+	char why[128];
+	int r = dp_reset_verify(ctx, bdf, before, why, sizeof(why));
+
+	if (r == 0)
+		return 0;
+	if (r == -EIO)
+		snprintf(reason, size, "did not come back from the reset %s: %s", what, why);
+	else
+		snprintf(reason, size, "its config space could not be read after the reset %s: %s",
+			 what, strerror(-r));
+	dp_err(ctx, "%s: %s", bdf, reason);
+	return r;
+}
+
 int dp_reset_came_back(struct dp_ctx *ctx, const char *bdf, const struct dp_reset_snapshot *before,
 		       const char *what)
 {
-	char why[128], reason[256];
-	int r = dp_reset_verify(ctx, bdf, before, why, sizeof(why));
+	char reason[DP_QUARANTINE_REASON_MAX];
+	int r = dp_reset_check(ctx, bdf, before, what, reason, sizeof(reason));
 
 	if (r != -EIO)
-		return r; /* 0, or another errno dp_reset_verify logged */
-	snprintf(reason, sizeof(reason), "did not come back from the reset %s: %s", what, why);
-	dp_err(ctx, "%s: %s", bdf, reason);
+		return r;
 	if (dp_quarantine_add(ctx, bdf, reason) < 0)
 		dp_err(ctx, "%s: cannot record it as quarantined", bdf);
 	return -EIO;

@@ -40,6 +40,15 @@ int dp_reset_verify(struct dp_ctx *ctx, const char *bdf, const struct dp_reset_s
 		    char *why, size_t why_len);
 
 /*
+ * dp_reset_verify with the reason spelt out for a log and a quarantine
+ * record: 0, or -errno with "did not come back from the reset what: why"
+ * (-EIO) or "its config space could not be read after the reset what: ..."
+ * in reason (always terminated), and logged.
+ */
+int dp_reset_check(struct dp_ctx *ctx, const char *bdf, const struct dp_reset_snapshot *before,
+		   const char *what, char *reason, size_t size);
+
+/*
  * The library's own resets: did bdf come back from the reset what ("at
  * open")? 0; or -EIO with the reason logged and bdf quarantined
  * (dp_quarantine_add); another -errno when its config space cannot be read.

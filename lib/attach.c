@@ -15,19 +15,8 @@
 #include "policy.h"
 #include "policycheck.h"
 #include "report.h"
+#include "select.h"
 #include "vm.h"
-
-/* Does this thread hold CAP_IPC_LOCK (then the kernel does not count pinned pages)? */
-static bool has_ipc_lock(void)
-{
-	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
-
-	memset(d, 0, sizeof(d));
-	if (syscall(SYS_capget, &h, d) < 0) /* glibc has no wrapper; libcap would be a dependency */
-		return false;
-	return d[CAP_IPC_LOCK / 32].effective & (1u << (CAP_IPC_LOCK % 32));
-}
 
 /*
  * What the policy reads of the host, read again now: the VM's functions,
@@ -44,6 +33,9 @@ static int refresh(struct dp_ctx *ctx, const struct dp_vm *vm)
 
 	if (vm->n_devices == 0)
 		return 0;
+	/* An ID or label request may get any function: look at them all, now. */
+	if (dp_vm_has_requests(vm) && (r = dp_inventory_scan(ctx, 0)) < 0)
+		return r;
 	bdfs = calloc(vm->n_devices, sizeof(*bdfs));
 	if (!bdfs)
 		return -ENOMEM;
@@ -113,16 +105,8 @@ static void teardown(struct dp_attachment *att, bool detach)
 	att->have_dma = false;
 	if (att->have_container && att->container.iommu_set)
 		dp_vfio_unmap_all(&att->container); /* the kernel's own count: nothing may be left */
-	for (size_t i = att->n_groups; i-- > 0;) {
-		struct dp_attach_group *g = &att->groups[i];
-
-		if (g->in_kvm)
-			dp_kvm_vfio_group(&att->kvm, g->fd, g->num, false);
-		if (g->in_container)
-			dp_vfio_group_unset_container(att->ctx, g->fd, g->num);
-		if (g->fd >= 0)
-			close(g->fd);
-	}
+	for (size_t i = att->n_groups; i-- > 0;)
+		dp_attach_group_close(att, &att->groups[i]);
 	if (att->have_kvm)
 		dp_kvm_fini(&att->kvm);
 	if (att->have_container)
@@ -146,6 +130,8 @@ int dp_attach(struct dp_policy *policy, struct dp_vm *vm, const struct dp_attach
 {
 	struct dp_attachment *att;
 	struct dp_report *rep = NULL;
+	/* The requests' devices, each leased as it is chosen (the lease decides between VMs). */
+	struct dp_selection sel = { .take = dp_lease_try, .release = dp_lease_release };
 	struct dp_ctx *ctx;
 	int r;
 
@@ -187,7 +173,7 @@ int dp_attach(struct dp_policy *policy, struct dp_vm *vm, const struct dp_attach
 	r = refresh(ctx, vm);
 	if (r < 0)
 		goto err;
-	r = dp_policy_check_inventory(policy, vm, &rep);
+	r = dp_policy_check_select(policy, vm, &sel, &rep);
 	if (r < 0)
 		goto err;
 	if (!dp_report_is_allowed(rep)) {
@@ -218,21 +204,16 @@ int dp_attach(struct dp_policy *policy, struct dp_vm *vm, const struct dp_attach
 		v->intx_resample = -1;
 		v->att = att;
 		att->vdevs[att->n_vdevs++] = v;
-		dev = dp_inventory_lookup(ctx, vm->devices[i]);
+		dev = dp_inventory_lookup(ctx, sel.bdf[i]); /* vdev i is the VM's entry i */
 		if (!dev) { /* the policy allowed it, so the refresh found it */
 			dp_err(ctx, "%s: no such PCI function on this host", vm->devices[i]);
 			r = -ENODEV;
 			goto err;
 		}
-		snprintf(v->bdf, sizeof(v->bdf), "%s", dev->bdf);
-		v->group = dev->info.iommu_group;
-		v->has_msix = dev->info.flags & DP_DEVICE_MSIX;
-		v->msix_table_bir = dev->info.msix_table_bir;
-		v->msix_table_offset = dev->info.msix_table_offset;
-		v->msix_table_size = dev->info.msix_table_size;
-		v->msix_pba_bir = dev->info.msix_pba_bir;
-		v->msix_pba_offset = dev->info.msix_pba_offset;
-		r = dp_lease_acquire(ctx, v->bdf, vm->name, &v->lease);
+		dp_vdev_set_device(v, dev);
+		v->lease = sel.lease[i]; /* a request's, taken when it was chosen */
+		sel.lease[i] = NULL;
+		r = v->lease ? 0 : dp_lease_acquire(ctx, v->bdf, vm->name, &v->lease);
 		if (r == 0) /* the policy's reset order, before vfio-pci's reset at open */
 			r = dp_reset_apply(policy, dev, v->reset_saved, &v->reset_written);
 		if (r == 0)
@@ -289,7 +270,7 @@ int dp_attach(struct dp_policy *policy, struct dp_vm *vm, const struct dp_attach
 		if (r < 0)
 			goto err;
 		att->dma.dma_avail = att->container.dma_avail;
-		if (!has_ipc_lock() && getrlimit(RLIMIT_MEMLOCK, &rl) == 0 &&
+		if (!dp_caps_ipc_lock() && getrlimit(RLIMIT_MEMLOCK, &rl) == 0 &&
 		    rl.rlim_cur != RLIM_INFINITY)
 			att->dma.memlock_limit = rl.rlim_cur;
 	}
@@ -300,12 +281,14 @@ int dp_attach(struct dp_policy *policy, struct dp_vm *vm, const struct dp_attach
 			goto err;
 	}
 done:
+	dp_selection_fini(&sel);
 	dp_info(ctx, "%s: attached %zu device%s", vm->name, att->n_vdevs,
 		att->n_vdevs == 1 ? "" : "s");
 	*out = att;
 	return 0;
 err:
 	dp_report_unref(rep);
+	dp_selection_fini(&sel); /* the leases no vdev took yet */
 	teardown(att, false);
 	return r;
 }

@@ -8,6 +8,7 @@
 #include "inventory.h"
 #include "kvm.h"
 #include "lease.h"
+#include "migration.h"
 #include "msix.h"
 #include "resetcheck.h"
 #include "resetmethod.h"
@@ -57,6 +58,7 @@ struct dp_vdev {
 	uint16_t msix_cap;            /* config offset of the MSI-X capability; 0: none */
 	struct dp_msix msix;          /* the trapped table's shadow */
 	struct dp_vpci *vpci;         /* its guest-facing function, if one was made */
+	struct dp_migration migration; /* VFIO migration as the kernel answered at open */
 	/* Its option ROM, validated (vdev-rom.c): read once, freed at close. */
 	uint8_t *rom;
 	size_t rom_len;
@@ -97,6 +99,17 @@ struct dp_attachment {
  * quarantine, every device (release.c).
  */
 void dp_attach_check_resets(struct dp_attachment *att, bool detach);
+/*
+ * The same for one device whose fd was closed; when names the moment in
+ * messages ("at hot remove"); released: the VM gave it up (not a failed
+ * attach or add), so release = quarantine holds it.
+ */
+void dp_vdev_check_reset(struct dp_attachment *att, struct dp_vdev *v, const char *when,
+			 bool released);
+/* Takes the group off the KVM-VFIO device and out of the container, and closes it (hotplug.c). */
+void dp_attach_group_close(struct dp_attachment *att, struct dp_attach_group *g);
+/* A new vdev's fields from the inventory's dev: its address, group and MSI-X layout. */
+void dp_vdev_set_device(struct dp_vdev *vdev, const struct dp_device *dev);
 /* Opens the device and reads its regions and interrupts. */
 int dp_vdev_open(struct dp_attachment *att, struct dp_vdev *vdev, int group_fd);
 /* Unmaps, disables interrupts, resets and closes. */

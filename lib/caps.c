@@ -2,6 +2,7 @@
 /* What the host can do for passthrough: IOMMU, interrupt remapping, VFIO, KVM, memlock. */
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/kvm.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -16,6 +18,17 @@
 #include "sysfs.h"
 
 #define DP_PROC_INTERRUPTS "/proc/interrupts"
+
+bool dp_caps_ipc_lock(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d) < 0) /* glibc has no wrapper; libcap would be a dependency */
+		return false;
+	return d[CAP_IPC_LOCK / 32].effective & (1u << (CAP_IPC_LOCK % 32));
+}
 #define DP_INTEL_ECAP_IR (UINT64_C(1) << 3) /* VT-d ECAP: Interrupt Remapping support */
 
 /* Intel: any dmar* whose ECAP has IR; AMD: ivhd* and an "IR-" irq chip in use. */

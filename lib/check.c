@@ -10,17 +10,17 @@
 #include "hostsafety.h"
 #include "inventory.h"
 #include "leases.h"
+#include "plan.h"
+#include "migration.h"
 #include "policy.h"
 #include "policycheck.h"
 #include "quote.h"
 #include "report.h"
 #include "resetmethod.h"
 #include "romcheck.h"
+#include "select.h"
 #include "sysfs.h"
 #include "vm.h"
-
-/* Everything a plain passthrough device costs: its state lives in the hardware. */
-#define DP_PLAIN_DEVICE_LOSSES DP_FEATURE_ALL
 
 static int check_vm(const struct dp_policy *p, const struct dp_vm *vm,
 		    struct dp_report *rep)
@@ -225,6 +225,22 @@ static int check_quarantine(const struct dp_device *dev, struct dp_report *rep)
 	return r;
 }
 
+int dp_check_device_rules(struct dp_policy *policy, const struct dp_vm *vm,
+			  const struct dp_device *dev, char (*bdfs)[DP_BDF_LEN], size_t n,
+			  bool lease, struct dp_report *rep)
+{
+	struct dp_ctx *ctx = policy->ctx;
+	int r = check_device(policy, ctx, dev, bdfs, n, rep);
+
+	if (lease)
+		r = dp_first_err(r, check_lease(ctx, vm, dev->bdf, rep));
+	r = dp_first_err(r, check_quarantine(dev, rep));
+	r = dp_first_err(r, dp_check_reserved_regions(policy, vm, dev, rep));
+	r = dp_first_err(r, dp_check_host_use(policy, dev, rep));
+	r = dp_first_err(r, dp_check_rom(policy, dev, rep));
+	return r;
+}
+
 static int report_losses(const struct dp_vm *vm, struct dp_report *rep)
 {
 	int r = 0;
@@ -258,6 +274,9 @@ static int report_losses(const struct dp_vm *vm, struct dp_report *rep)
 	return r;
 }
 
+static int check_all(struct dp_policy *policy, const struct dp_vm *vm,
+		     struct dp_selection *leased, bool probe, struct dp_report **out);
+
 int dp_policy_check(struct dp_policy *policy, const struct dp_vm *vm,
 		    struct dp_report **out)
 {
@@ -276,13 +295,27 @@ int dp_policy_check(struct dp_policy *policy, const struct dp_vm *vm,
 		if (r < 0)
 			return r;
 	}
-	return dp_policy_check_inventory(policy, vm, out);
+	return check_all(policy, vm, NULL, true, out); /* asks the kernel about migration */
 }
 
 int dp_policy_check_inventory(struct dp_policy *policy, const struct dp_vm *vm,
 			      struct dp_report **out)
 {
+	return check_all(policy, vm, NULL, false, out);
+}
+
+int dp_policy_check_select(struct dp_policy *policy, const struct dp_vm *vm,
+			   struct dp_selection *leased, struct dp_report **out)
+{
+	return check_all(policy, vm, leased, false, out);
+}
+
+/* probe: ask the kernel whether devices migrate (dp_policy_check only: attach asks at open). */
+static int check_all(struct dp_policy *policy, const struct dp_vm *vm,
+		     struct dp_selection *leased, bool probe, struct dp_report **out)
+{
 	struct dp_ctx *ctx = policy->ctx;
+	struct dp_selection peek = { 0 }, *sel = leased ? leased : &peek;
 	struct dp_report *rep = NULL;
 	char (*bdfs)[DP_BDF_LEN] = NULL;
 	size_t nb = 0;
@@ -294,25 +327,36 @@ int dp_policy_check_inventory(struct dp_policy *policy, const struct dp_vm *vm,
 	r = check_vm(policy, vm, rep);
 	if (vm->n_devices) {
 		r = dp_first_err(r, check_host(policy, vm, &ctx->caps, rep));
-		bdfs = calloc(vm->n_devices, sizeof(*bdfs));
+		/* Each entry's function: its address, or the device its ID or label request got. */
+		r = dp_first_err(r, dp_select(policy, vm, rep, sel));
+		bdfs = r < 0 ? NULL : calloc(vm->n_devices, sizeof(*bdfs));
 		if (!bdfs)
 			r = dp_first_err(r, -ENOMEM);
 		for (size_t i = 0; bdfs && i < vm->n_devices; i++)
-			if (dp_bdf_normalize(vm->devices[i], bdfs[nb]) == 0)
-				nb++;
+			if (sel->bdf[i][0])
+				strcpy(bdfs[nb++], sel->bdf[i]);
+		if (bdfs)
+			r = dp_first_err(r, dp_report_set_devices(rep, (const char *const *)vm->devices,
+								  sel->bdf, vm->n_devices));
 	}
 	for (size_t i = 0, k = 0; bdfs && i < vm->n_devices; i++) {
 		const char *given = vm->devices[i];
 		const struct dp_device *dev;
 		char bdf[DP_BDF_LEN];
 
-		if (dp_bdf_normalize(given, bdf) < 0) {
-			char q[DP_QUOTE_SIZE(64)];
+		if (sel->request[i] && !sel->bdf[i][0])
+			continue; /* no device for it: no-free-device says why */
+		if (sel->request[i]) {
+			strcpy(bdf, sel->bdf[i]);
+		} else if (dp_bdf_normalize(given, bdf) < 0) {
+			char q[DP_QUOTE_SIZE(64)], why[160];
+			struct dp_request req;
 
 			/* Quoted in subject and message alike: both may reach a terminal. */
 			dp_quote(q, sizeof(q), given);
+			dp_request_parse(given, &req, why, sizeof(why)); /* directpath-vm(5)'s grammar */
 			r = dp_first_err(r, dp_report_add(rep, DP_FINDING_NO_SUCH_DEVICE, DP_SEVERITY_ERROR, q, NULL,
-							  "%s: not a PCI address (DDDD:BB:DD.F); correct it", q));
+							  "%s: %s; correct it", q, why));
 			continue;
 		}
 		k++;
@@ -328,16 +372,16 @@ int dp_policy_check_inventory(struct dp_policy *policy, const struct dp_vm *vm,
 							  bdf));
 			continue;
 		}
-		r = dp_first_err(r, check_device(policy, ctx, dev, bdfs, nb, rep));
-		r = dp_first_err(r, check_lease(ctx, vm, bdf, rep));
-		r = dp_first_err(r, check_quarantine(dev, rep));
-		r = dp_first_err(r, dp_check_reserved_regions(policy, vm, dev, rep));
-		r = dp_first_err(r, dp_check_host_use(policy, dev, rep));
-		r = dp_first_err(r, dp_check_rom(policy, dev, rep));
-		r = dp_first_err(r, dp_report_add_loss(rep, DP_PLAIN_DEVICE_LOSSES, bdf));
+		r = dp_first_err(r, dp_check_device_rules(policy, vm, dev, bdfs, nb,
+							  !sel->request[i] || !sel->take, rep));
+		/* Every feature for a device that does not migrate; less for one that does. */
+		r = dp_first_err(r, dp_check_migration(ctx, dev, bdf, probe, nb, rep));
 	}
 	r = dp_first_err(r, report_losses(vm, rep));
+	r = dp_first_err(r, dp_plan_check(policy, vm, rep));
 	free(bdfs);
+	if (sel == &peek || r < 0)
+		dp_selection_fini(sel);
 	if (r < 0) {
 		dp_report_unref(rep);
 		dp_err(ctx, "%s: cannot complete the check: %s", vm->name, strerror(-r));

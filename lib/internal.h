@@ -70,6 +70,8 @@ static inline int dp_first_err(int r, int v)
 
 /* Reads the host's capabilities (caps.c). */
 int dp_caps_read(struct dp_ctx *ctx, struct dp_host_caps *caps);
+/* Does this thread hold CAP_IPC_LOCK (then the kernel does not count pinned pages)? */
+bool dp_caps_ipc_lock(void);
 
 /* The caps flags dp_policy_check reads. */
 #define DP_CAPS_POLICY_FLAGS (DP_HOST_IOMMU | DP_HOST_IOMMU_GROUPS | DP_HOST_IRQ_REMAP | \

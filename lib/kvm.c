@@ -230,6 +230,11 @@ static int push_routes(struct dp_kvm *k)
 	return r;
 }
 
+int dp_kvm_flush_routes(struct dp_kvm *k)
+{
+	return k->routes && k->routes_stale ? push_routes(k) : 0;
+}
+
 static int irqfd(struct dp_kvm *k, int efd, uint32_t gsi, uint32_t flags, int resample)
 {
 	struct kvm_irqfd f = { .fd = (uint32_t)efd, .gsi = gsi, .flags = flags,

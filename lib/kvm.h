@@ -60,6 +60,8 @@ int dp_kvm_map_with_holes(struct dp_kvm *k, uint64_t gpa, void *hva, uint64_t si
  * whose GSIs come from [gsi_base, gsi_base + gsi_count).
  */
 int dp_kvm_set_gsi_range(struct dp_kvm *k, uint32_t gsi_base, uint32_t gsi_count);
+/* Pushes the table again when a push failed (routes freed still in KVM's); 0 or -errno. */
+int dp_kvm_flush_routes(struct dp_kvm *k);
 /* Routes an MSI (address, data) to a new GSI and binds efd to it; *gsi on success. */
 int dp_kvm_route_msi(struct dp_kvm *k, uint64_t address, uint32_t data, int efd, uint32_t *gsi);
 /* Changes the MSI a routed GSI delivers. */

@@ -97,7 +97,8 @@ static int write_record(int fd, const char *text, size_t len)
  * over a stale file, -EBUSY (the live holder logged), -EAGAIN when path
  * changed under us (try again), or another -errno, logged.
  */
-static int publish(struct dp_ctx *ctx, const char *bdf, const char *path, const char *tmp)
+static int publish(struct dp_ctx *ctx, const char *bdf, const char *path, const char *tmp,
+		   bool quiet)
 {
 	char lock[PATH_MAX];
 	int fd, lk = -1, r;
@@ -120,7 +121,10 @@ static int publish(struct dp_ctx *ctx, const char *bdf, const char *path, const 
 		pid_t pid;
 
 		dp_lease_parse_owner(fd, owner, sizeof(owner), &pid);
-		dp_err(ctx, "%s: already leased by VM \"%s\" (pid %ld)", bdf, owner, (long)pid);
+		if (quiet) /* a choice among devices: trying the next one is no error */
+			dp_dbg(ctx, "%s: already leased by VM \"%s\" (pid %ld)", bdf, owner, (long)pid);
+		else
+			dp_err(ctx, "%s: already leased by VM \"%s\" (pid %ld)", bdf, owner, (long)pid);
 		r = -EBUSY;
 		goto out;
 	}
@@ -173,8 +177,8 @@ out:
 	return r;
 }
 
-int dp_lease_acquire(struct dp_ctx *ctx, const char *bdf, const char *vm_name,
-		     struct dp_lease **out)
+static int take(struct dp_ctx *ctx, const char *bdf, const char *vm_name, bool quiet,
+		struct dp_lease **out)
 {
 	char tmp[PATH_MAX], text[LEASE_MAX];
 	struct dp_lease *l;
@@ -224,7 +228,7 @@ int dp_lease_acquire(struct dp_ctx *ctx, const char *bdf, const char *vm_name,
 
 			nanosleep(&ts, NULL);
 		}
-		r = publish(ctx, bdf, l->path, tmp);
+		r = publish(ctx, bdf, l->path, tmp, quiet);
 		if (r != -EAGAIN)
 			break;
 	}
@@ -245,6 +249,18 @@ err:
 		close(l->fd);
 	free(l);
 	return r;
+}
+
+int dp_lease_acquire(struct dp_ctx *ctx, const char *bdf, const char *vm_name,
+		     struct dp_lease **out)
+{
+	return take(ctx, bdf, vm_name, false, out);
+}
+
+int dp_lease_try(struct dp_ctx *ctx, const char *bdf, const char *vm_name,
+		 struct dp_lease **out)
+{
+	return take(ctx, bdf, vm_name, true, out);
 }
 
 void dp_lease_release(struct dp_lease *l)

@@ -19,6 +19,9 @@ struct dp_lease;
 /* Takes the lease of bdf for vm_name; -EBUSY (owner logged) when another holds it. */
 int dp_lease_acquire(struct dp_ctx *ctx, const char *bdf, const char *vm_name,
 		     struct dp_lease **out);
+/* The same, with -EBUSY logged at debug level only: for a choice among devices (select.c). */
+int dp_lease_try(struct dp_ctx *ctx, const char *bdf, const char *vm_name,
+		 struct dp_lease **out);
 /* Releases it (the file goes too); NULL is a no-op. */
 void dp_lease_release(struct dp_lease *lease);
 /* Creates the run directory (mode 0755) unless it exists; 0 or -errno, logged. */

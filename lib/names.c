@@ -158,9 +158,35 @@ static const struct dp_name rom_states[] = {
 	{ DP_ROM_UNKNOWN, "unknown" },
 };
 
+static const struct dp_name plan_pages[] = {
+	{ DP_PLAN_PAGE_4K, "4k" },
+	{ DP_PLAN_PAGE_THP, "thp" },
+	{ DP_PLAN_PAGE_HUGETLB, "hugetlbfs" },
+};
+
+static const struct dp_name plan_flags[] = {
+	{ DP_PLAN_MEMLOCK_EXEMPT, "memlock-exempt" },
+	{ DP_PLAN_COSTS_MEASURED, "costs-measured" },
+};
+
 static const struct dp_name reset_sources[] = {
 	{ DP_RESET_SOURCE_KERNEL, "kernel" },
 	{ DP_RESET_SOURCE_DERIVED, "derived" },
+};
+
+static const struct dp_name migration_states[] = {
+	{ DP_MIGRATION_NOT_ASKED, "not-asked" },
+	{ DP_MIGRATION_UNSUPPORTED, "unsupported" },
+	{ DP_MIGRATION_SUPPORTED, "supported" },
+	{ DP_MIGRATION_UNKNOWN, "unknown" },
+};
+
+static const struct dp_name migration_flags[] = {
+	{ DP_MIGRATION_STOP_COPY, "stop-copy" },
+	{ DP_MIGRATION_P2P, "p2p" },
+	{ DP_MIGRATION_PRE_COPY, "pre-copy" },
+	{ DP_MIGRATION_DIRTY_DEVICE, "dirty-device" },
+	{ DP_MIGRATION_DIRTY_IOMMU, "dirty-iommu" },
 };
 
 /* A name function and its inverse for a table of values of type T. */
@@ -192,4 +218,8 @@ DP_NAMES_PUBLIC(dp_host_usb_flag, uint32_t, host_usb_flags)
 DP_NAMES_PUBLIC(dp_host_block_flag, uint32_t, host_block_flags)
 DP_NAMES_PUBLIC(dp_host_net_flag, uint32_t, host_net_flags)
 DP_NAMES_PUBLIC(dp_reset_source, uint32_t, reset_sources)
+DP_NAMES_PUBLIC(dp_migration_state, uint32_t, migration_states)
+DP_NAMES_PUBLIC(dp_migration_flag, uint32_t, migration_flags)
 DP_NAMES_PUBLIC(dp_rom_state, uint32_t, rom_states)
+DP_NAMES_PUBLIC(dp_plan_page, uint32_t, plan_pages)
+DP_NAMES_PUBLIC(dp_plan_flag, uint32_t, plan_flags)

@@ -40,6 +40,8 @@ static const struct rule_def {
 	[DP_RULE_HOST_DEFAULT_ROUTE] = { "host_default_route", KIND_ACTION, DP_ACTION_DENY },
 	[DP_RULE_HOST_CONSOLE] = { "host_console", KIND_ACTION, DP_ACTION_WARN },
 	[DP_RULE_RELEASE] = { "release", KIND_RELEASE, DP_RELEASE_HOST },
+	[DP_RULE_MMIO_WINDOW] = { "mmio_window", KIND_ACTION, DP_ACTION_DENY },
+	[DP_RULE_MEMLOCK] = { "memlock", KIND_ACTION, DP_ACTION_WARN },
 };
 
 /* Largest count a rule takes: far beyond any hypervisor's limit, well inside int. */

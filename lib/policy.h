@@ -4,7 +4,7 @@
 
 #include "internal.h"
 
-#define DP_RULE_COUNT 21 /* highest rule number + 1 */
+#define DP_RULE_COUNT 26 /* highest rule number + 1 */
 
 struct dp_compat_entry {
 	uint32_t vendor, device, subvendor, subdevice; /* DP_ID_ANY: any */

@@ -4,6 +4,7 @@
 #define DP_POLICYCHECK_H
 
 #include "internal.h"
+#include "inventory.h"
 
 /*
  * dp_policy_check on the inventory as it stands, with no scan: for a caller
@@ -12,5 +13,26 @@
  */
 int dp_policy_check_inventory(struct dp_policy *policy, const struct dp_vm *vm,
 			      struct dp_report **out);
+
+struct dp_selection;
+
+/*
+ * The same, with the VM's ID and label requests resolved into leased
+ * (select.h), whose take and release the caller (the backend) set, so that
+ * each request's function is leased as it is chosen; the caller frees it.
+ * NULL: resolved as a check does, without leases. A request's function is
+ * not found leased by its own lease.
+ */
+int dp_policy_check_select(struct dp_policy *policy, const struct dp_vm *vm,
+			   struct dp_selection *leased, struct dp_report **out);
+
+/*
+ * Every per-device rule on dev as one of the VM's n functions bdfs (the group,
+ * the reset, the lease when lease, the quarantine, reserved regions, host use,
+ * the ROM): a request's candidates pass the same rules as named devices.
+ */
+int dp_check_device_rules(struct dp_policy *policy, const struct dp_vm *vm,
+			  const struct dp_device *dev, char (*bdfs)[DP_BDF_LEN], size_t n,
+			  bool lease, struct dp_report *rep);
 
 #endif

@@ -37,26 +37,30 @@ static int verify(struct dp_ctx *ctx, const char *bdf, const struct dp_reset_sna
 	return dp_reset_check(ctx, bdf, before, when, reason, size);
 }
 
+void dp_vdev_check_reset(struct dp_attachment *att, struct dp_vdev *v, const char *when,
+			 bool released)
+{
+	char reason[DP_QUARANTINE_REASON_MAX];
+	bool held = false;
+
+	if (v->reset_before.valid &&
+	    verify(att->ctx, v->bdf, &v->reset_before, when, reason, sizeof(reason)) < 0)
+		held = true;
+	else if (released && att->release == DP_RELEASE_QUARANTINE) {
+		snprintf(reason, sizeof(reason), "held by policy release = quarantine");
+		held = true;
+	}
+	if (held)
+		dp_quarantine_add_before(att->ctx, v->bdf, reason, &v->reset_before);
+	else if (v->reset_before.valid)
+		dp_dbg(att->ctx, "%s: came back from the reset", v->bdf);
+}
+
 void dp_attach_check_resets(struct dp_attachment *att, bool detach)
 {
-	for (size_t i = 0; i < att->n_vdevs; i++) {
-		struct dp_vdev *v = att->vdevs[i];
-		char reason[DP_QUARANTINE_REASON_MAX];
-		bool held = false;
-
-		if (v->reset_before.valid &&
-		    verify(att->ctx, v->bdf, &v->reset_before, detach ? "at detach" : "after a failed attach",
-			   reason, sizeof(reason)) < 0)
-			held = true;
-		else if (detach && att->release == DP_RELEASE_QUARANTINE) {
-			snprintf(reason, sizeof(reason), "held by policy release = quarantine");
-			held = true;
-		}
-		if (held)
-			dp_quarantine_add_before(att->ctx, v->bdf, reason, &v->reset_before);
-		else if (v->reset_before.valid)
-			dp_dbg(att->ctx, "%s: came back from the reset", v->bdf);
-	}
+	for (size_t i = 0; i < att->n_vdevs; i++)
+		dp_vdev_check_reset(att, att->vdevs[i], detach ? "at detach" : "after a failed attach",
+				    detach);
 }
 
 /* The kernel's resets through VFIO: at open, VFIO_DEVICE_RESET where offered, at close. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "report.h"
 
 static const char *const code_names[] = {
@@ -44,6 +45,12 @@ static const char *const code_names[] = {
 	[DP_FINDING_HOST_DEFAULT_ROUTE] = "host-default-route",
 	[DP_FINDING_HOST_CONSOLE] = "host-console",
 	[DP_FINDING_HOST_USE_UNKNOWN] = "host-use-unknown",
+	[DP_FINDING_MMIO_WINDOW_TOO_SMALL] = "mmio-window-too-small",
+	[DP_FINDING_MEMLOCK_TOO_LOW] = "memlock-too-low",
+	[DP_FINDING_MIGRATION_SUPPORTED] = "migration-supported",
+	[DP_FINDING_MIGRATION_UNKNOWN] = "migration-unknown",
+	[DP_FINDING_DEVICE_CHOSEN] = "device-chosen",
+	[DP_FINDING_NO_FREE_DEVICE] = "no-free-device",
 };
 
 
@@ -102,6 +109,13 @@ struct dp_report *dp_report_unref(struct dp_report *report)
 			free(report->causes[b][i]);
 		free(report->causes[b]);
 	}
+	for (size_t i = 0; i < report->n_devices; i++) {
+		free(report->requests[i]);
+		free(report->devices[i]);
+	}
+	free(report->requests);
+	free(report->devices);
+	free(report->migration);
 	free(report->vm_name);
 	dp_ctx_unref(report->ctx);
 	free(report);
@@ -140,6 +154,28 @@ int dp_report_add(struct dp_report *r, uint32_t code, uint32_t severity,
 	}
 	r->n_findings++;
 	return 0;
+}
+
+int dp_report_set_devices(struct dp_report *r, const char *const *requests,
+			  char (*bdfs)[DP_BDF_LEN], size_t n)
+{
+	r->requests = calloc(n ? n : 1, sizeof(*r->requests));
+	r->devices = calloc(n ? n : 1, sizeof(*r->devices));
+	if (!r->requests || !r->devices)
+		return -ENOMEM; /* freed with the report */
+	r->n_devices = n;
+	for (size_t i = 0; i < n; i++) {
+		if (!(r->requests[i] = strdup(requests[i])))
+			return -ENOMEM;
+		if (bdfs[i][0] && !(r->devices[i] = strdup(bdfs[i])))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+const char *dp_report_get_device_bdf(const struct dp_report *report, size_t index)
+{
+	return report && index < report->n_devices ? report->devices[index] : NULL;
 }
 
 int dp_report_add_loss(struct dp_report *r, uint32_t mask, const char *bdf)
@@ -224,6 +260,14 @@ const char *dp_report_get_feature_cause(const struct dp_report *report, uint32_t
 	return report->causes[b][index];
 }
 
+int dp_report_get_plan(const struct dp_report *report, struct dp_plan *plan)
+{
+	if (!report || !plan)
+		return -EINVAL;
+	return dp_info_copy_out(plan, offsetof(struct dp_plan, flags) + sizeof(uint32_t),
+				&report->plan, sizeof(report->plan));
+}
+
 /* Adds key: value to obj, failing on allocation. */
 static int put(struct json_object *obj, const char *key, struct json_object *val)
 {
@@ -247,12 +291,100 @@ static int append(struct json_object *arr, struct json_object *val)
 	return 0;
 }
 
+/* put and append for the report's other JSON writers (check-migration.c). */
+int dp_report_json_put(void *obj, const char *key, void *val)
+{
+	return put(obj, key, val);
+}
+
+int dp_report_json_append(void *arr, void *val)
+{
+	return append(arr, val);
+}
+
 /* A string, or JSON null (which json-c represents as a NULL object). */
 static int put_str_or_null(struct json_object *obj, const char *key, const char *s)
 {
 	if (!s)
 		return json_object_object_add(obj, key, NULL) < 0 ? -ENOMEM : 0;
 	return put(obj, key, json_object_new_string(s));
+}
+
+/* "devices": each entry of the VM as given and the function checked for it (since 0.12). */
+static int put_devices(struct json_object *root, const struct dp_report *report)
+{
+	struct json_object *devs = json_object_new_array();
+	int r = 0;
+
+	if (!devs)
+		return -ENOMEM;
+	for (size_t i = 0; i < report->n_devices; i++) {
+		struct json_object *o = json_object_new_object();
+
+		if (!o) {
+			r = -ENOMEM;
+			break;
+		}
+		r = dp_first_err(r, put(o, "request", json_object_new_string(report->requests[i])));
+		r = dp_first_err(r, put_str_or_null(o, "bdf", report->devices[i]));
+		r = dp_first_err(r, append(devs, o));
+	}
+	if (r < 0) {
+		json_object_put(devs);
+		return r;
+	}
+	return put(root, "devices", devs);
+}
+
+/* The plan object (directpath-report(5)); sizes in bytes, times in nanoseconds. */
+static struct json_object *plan_json(const struct dp_plan *pl)
+{
+	struct json_object *o = json_object_new_object(), *ml = json_object_new_object();
+	struct json_object *ready = json_object_new_array();
+	int r = 0;
+
+	if (!o || !ml || !ready) {
+		json_object_put(o);
+		json_object_put(ml);
+		json_object_put(ready);
+		return NULL;
+	}
+	r = dp_first_err(r, put(o, "mmio32_size", json_object_new_uint64(pl->mmio32_size)));
+	r = dp_first_err(r, put(o, "mmio64_size", json_object_new_uint64(pl->mmio64_size)));
+	r = dp_first_err(r, put(o, "mmio_hole", json_object_new_uint64(pl->mmio_hole)));
+	r = dp_first_err(r, put(o, "mmio_hole_proposed", json_object_new_uint64(pl->mmio_hole_proposed)));
+	r = dp_first_err(r, put(o, "mmio64_window", json_object_new_uint64(pl->mmio64_window)));
+	r = dp_first_err(r, put(o, "mmio64_window_proposed",
+				json_object_new_uint64(pl->mmio64_window_proposed)));
+	r = dp_first_err(r, put(ml, "needed", json_object_new_uint64(pl->memlock_needed)));
+	if (pl->memlock_current == UINT64_MAX)
+		r = dp_first_err(r, json_object_object_add(ml, "current", NULL) < 0 ? -ENOMEM : 0);
+	else
+		r = dp_first_err(r, put(ml, "current", json_object_new_uint64(pl->memlock_current)));
+	r = dp_first_err(r, put(ml, "unlimited", json_object_new_boolean(pl->memlock_current == UINT64_MAX)));
+	r = dp_first_err(r, put(ml, "exempt", json_object_new_boolean(!!(pl->flags & DP_PLAN_MEMLOCK_EXEMPT))));
+	r = dp_first_err(r, put(ml, "address_spaces", json_object_new_int64(pl->address_spaces)));
+	r = dp_first_err(r, put(o, "memlock", ml));
+	for (uint32_t pg = 0; pg < DP_PLAN_PAGES; pg++) {
+		struct json_object *e = json_object_new_object();
+
+		if (!e) {
+			r = dp_first_err(r, -ENOMEM);
+			break;
+		}
+		r = dp_first_err(r, put(e, "page", json_object_new_string(dp_plan_page_name(pg))));
+		r = dp_first_err(r, put(e, "ns_per_gib", json_object_new_uint64(pl->dma_cost_ns[pg])));
+		r = dp_first_err(r, put(e, "ns", json_object_new_uint64(pl->dma_ready_ns[pg])));
+		r = dp_first_err(r, append(ready, e));
+	}
+	r = dp_first_err(r, put(o, "dma_ready", ready));
+	r = dp_first_err(r, put(o, "dma_costs", json_object_new_string(pl->flags & DP_PLAN_COSTS_MEASURED
+									? "measured" : "default")));
+	if (r < 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
 }
 
 int dp_report_to_json(const struct dp_report *report, char **out)
@@ -272,6 +404,8 @@ int dp_report_to_json(const struct dp_report *report, char **out)
 		json_object_put(lost);
 		return -ENOMEM;
 	}
+	/* The schema set's version (directpath-report(5)), first. */
+	r = dp_first_err(r, put(root, "schema_version", json_object_new_string(DP_JSON_SCHEMA_VERSION)));
 	r = dp_first_err(r, put(root, "vm", json_object_new_string(report->vm_name)));
 	r = dp_first_err(r, put(root, "allowed", json_object_new_boolean(dp_report_is_allowed(report))));
 	for (size_t i = 0; i < report->n_findings; i++) {
@@ -312,6 +446,9 @@ int dp_report_to_json(const struct dp_report *report, char **out)
 	}
 	r = dp_first_err(r, put(root, "findings", findings));
 	r = dp_first_err(r, put(root, "lost_features", lost));
+	r = dp_first_err(r, put(root, "plan", plan_json(&report->plan)));
+	r = dp_first_err(r, dp_report_migration_json(report, root));
+	r = dp_first_err(r, put_devices(root, report));
 	if (r < 0) {
 		json_object_put(root);
 		return r;

@@ -3,6 +3,8 @@
 #define DP_REPORT_H
 
 #include "internal.h"
+#include "migration.h"
+#include "inventory.h"
 
 #define DP_FEATURE_BITS 8
 
@@ -24,6 +26,17 @@ struct dp_report {
 	uint32_t lost;
 	char **causes[DP_FEATURE_BITS];
 	size_t n_causes[DP_FEATURE_BITS];
+	struct dp_plan plan;    /* MMIO, memlock and DMA-ready plan (plan.c) */
+	/* Each checked device's VFIO migration answer (check-migration.c). */
+	struct dp_report_migration {
+		char bdf[DP_BDF_LEN];
+		uint32_t devices;       /* the VM's passthrough devices, as counted */
+		struct dp_migration m;
+	} *migration;
+	size_t n_migration;
+	/* The VM's device entries as given, and the function checked for each (NULL: none). */
+	char **requests, **devices;
+	size_t n_devices;
 };
 
 int dp_report_new(struct dp_ctx *ctx, const char *vm_name, uint32_t vm_features,
@@ -32,7 +45,17 @@ int dp_report_new(struct dp_ctx *ctx, const char *vm_name, uint32_t vm_features,
 int dp_report_add(struct dp_report *r, uint32_t code, uint32_t severity,
 		  const char *subject, const char *rule, const char *format, ...)
 	DP_PRINTF(6, 7);
+/* Records the VM's n entries and the function each resolved to ("": none); 0 or -ENOMEM. */
+int dp_report_set_devices(struct dp_report *r, const char *const *requests,
+			  char (*bdfs)[DP_BDF_LEN], size_t n);
 /* Records that bdf costs the VM the features in mask. */
 int dp_report_add_loss(struct dp_report *r, uint32_t mask, const char *bdf);
+/*
+ * json_object_object_add and json_object_array_add for the report's JSON
+ * (json-c objects as void *): val is dropped on failure; 0 or -ENOMEM, also
+ * when val is NULL (its allocation failed).
+ */
+int dp_report_json_put(void *obj, const char *key, void *val);
+int dp_report_json_append(void *arr, void *val);
 
 #endif

@@ -122,6 +122,35 @@ int dp_vbus_add(struct dp_vbus *bus, uint32_t slot, struct dp_vpci *vpci)
 	return r;
 }
 
+int dp_vbus_remove(struct dp_vbus *bus, uint32_t slot)
+{
+	struct dp_vpci *fn = NULL;
+
+	if (!bus)
+		return -EINVAL;
+	if (slot >= SLOTS) {
+		dp_err(bus->ctx, "bus %02x: no slot %u (0-31)", bus->opts.bus_number, slot);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&bus->lock);
+	if (bus->fn[slot]) {
+		fn = bus->fn[slot];
+		for (uint32_t b = 0; b < NBARS; b++) /* its BARs leave guest memory */
+			if (bus->bars[slot][b].flags & DP_VPCI_BAR_PLACED)
+				dp_vpci_unplace_bar(fn, b);
+		memset(bus->bars[slot], 0, sizeof(bus->bars[slot]));
+		bus->warned[slot] = 0;
+		bus->fn[slot] = NULL;
+	}
+	pthread_mutex_unlock(&bus->lock);
+	if (!fn) {
+		dp_err(bus->ctx, "bus %02x: slot %u is empty", bus->opts.bus_number, slot);
+		return -ENOENT;
+	}
+	dp_vpci_unref(fn); /* the bus's reference */
+	return 0;
+}
+
 /* Why BAR bar of the function at slot may not decode at address, or NULL. */
 static const char *refuse(struct dp_vbus *bus, uint32_t slot, uint32_t bar,
 			  const struct dp_vpci_bar_info *bi)

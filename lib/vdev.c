@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* An attached device through its VFIO fd: regions, config space, BARs, reset; open and close. */
 #include <linux/vfio.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -126,12 +127,26 @@ int dp_vdev_open(struct dp_attachment *att, struct dp_vdev *v, int group_fd)
 	r = dp_vdev_msix_open(v);
 	if (r < 0)
 		goto err;
+	/* What the VM keeps: never fails the open (an unknown answer is a warning). */
+	dp_migration_ask_fd(att->ctx, v->bdf, v->fd, att->container.migration, &v->migration);
 	dp_dbg(att->ctx, "%s: %u regions, %u irq indexes%s", v->bdf, v->num_regions,
 	       v->num_irqs, v->flags & VFIO_DEVICE_FLAGS_RESET ? ", resettable" : "");
 	return 0;
 err:
 	dp_vdev_close(v);
 	return r;
+}
+
+void dp_vdev_set_device(struct dp_vdev *v, const struct dp_device *dev)
+{
+	snprintf(v->bdf, sizeof(v->bdf), "%s", dev->bdf);
+	v->group = dev->info.iommu_group;
+	v->has_msix = dev->info.flags & DP_DEVICE_MSIX;
+	v->msix_table_bir = dev->info.msix_table_bir;
+	v->msix_table_offset = dev->info.msix_table_offset;
+	v->msix_table_size = dev->info.msix_table_size;
+	v->msix_pba_bir = dev->info.msix_pba_bir;
+	v->msix_pba_offset = dev->info.msix_pba_offset;
 }
 
 void dp_vdev_close(struct dp_vdev *v)
@@ -525,10 +540,13 @@ int dp_vdev_unmap_bar(struct dp_vdev *vdev, uint32_t bar)
 		return -ERANGE;
 	while (vdev->n_bar_slots[bar]) {
 		int r = dp_kvm_slot_unmap(&vdev->att->kvm,
-					  vdev->bar_slots[bar][--vdev->n_bar_slots[bar]]);
+					  vdev->bar_slots[bar][vdev->n_bar_slots[bar] - 1]);
 
-		if (r < 0 && !first)
+		if (r < 0) { /* kept, with the rest: a second call deletes them */
 			first = r;
+			break;
+		}
+		vdev->n_bar_slots[bar]--;
 	}
 	return first;
 }

@@ -70,6 +70,7 @@ int dp_vm_new(struct dp_ctx *ctx, const char *name, struct dp_vm **out)
 	vm->refcount = 1;
 	vm->ctx = dp_ctx_ref(ctx);
 	vm->mmio_hole = DP_VM_MMIO_HOLE_DEFAULT;
+	vm->mmio64_window = DP_VM_MMIO64_WINDOW_DEFAULT;
 	*out = vm;
 	return 0;
 }
@@ -127,6 +128,24 @@ int dp_vm_set_mmio_hole(struct dp_vm *vm, uint64_t start)
 uint64_t dp_vm_get_mmio_hole(const struct dp_vm *vm)
 {
 	return vm ? vm->mmio_hole : 0;
+}
+
+int dp_vm_set_mmio64_window(struct dp_vm *vm, uint64_t size)
+{
+	if (!vm)
+		return -EINVAL;
+	if (size > DP_VM_MMIO64_WINDOW_MAX) {
+		dp_err(vm->ctx, "%s: mmio64_window 0x%llx is larger than 4 PiB, the widest x86-64 physical address space",
+		       vm->name, (unsigned long long)size);
+		return -EINVAL;
+	}
+	vm->mmio64_window = size;
+	return 0;
+}
+
+uint64_t dp_vm_get_mmio64_window(const struct dp_vm *vm)
+{
+	return vm ? vm->mmio64_window : 0;
 }
 
 size_t dp_vm_ram_ranges(const struct dp_vm *vm, uint64_t start[2], uint64_t end[2])
@@ -230,14 +249,14 @@ const char *dp_vm_get_device(const struct dp_vm *vm, size_t index)
 	return vm && index < vm->n_devices ? vm->devices[index] : NULL;
 }
 
-/* The VM file: [vm] name, hw_version, memory, reservation, mmio_hole, features; [passthrough] device... */
+/* The VM file: [vm] name, hw_version, memory, reservation, mmio_hole, mmio64_window, features; [passthrough] device... */
 struct vm_file {
 	struct dp_ctx *ctx;
 	struct dp_vm *vm;
 	char *name;
-	bool has_hw, has_mem, has_res, has_hole;
+	bool has_hw, has_mem, has_res, has_hole, has_window;
 	uint32_t hw;
-	uint64_t mem, res, hole;
+	uint64_t mem, res, hole, window;
 	uint32_t features;
 	char **devices;
 	size_t n_devices;
@@ -315,6 +334,15 @@ static int vm_key(struct dp_inifile *f, const char *section, const char *key,
 		vf->has_hole = true;
 		return 0;
 	}
+	if (strcmp(key, "mmio64_window") == 0) {
+		r = dp_parse_size(value, &v);
+		if (r < 0 || v > DP_VM_MMIO64_WINDOW_MAX)
+			return dp_inifile_error(f, "mmio64_window \"%s\" is not a size from 0 to 4096T (such as 32G)",
+						Q(value));
+		vf->window = v;
+		vf->has_window = true;
+		return 0;
+	}
 	if (strcmp(key, "features") == 0) {
 		char buf[DP_INIFILE_MAX_LINE], *save = NULL;
 
@@ -328,7 +356,7 @@ static int vm_key(struct dp_inifile *f, const char *section, const char *key,
 		}
 		return 0;
 	}
-	return dp_inifile_error(f, "unknown key \"%s\" in [vm] (name, hw_version, memory, reservation, mmio_hole, features)",
+	return dp_inifile_error(f, "unknown key \"%s\" in [vm] (name, hw_version, memory, reservation, mmio_hole, mmio64_window, features)",
 				Q(key));
 }
 
@@ -355,6 +383,8 @@ int dp_vm_new_from_file(struct dp_ctx *ctx, const char *path, struct dp_vm **out
 	vm->hw_version = vf.hw;
 	if (vf.has_hole)
 		vm->mmio_hole = vf.hole;
+	if (vf.has_window)
+		vm->mmio64_window = vf.window;
 	if (vf.has_res)
 		dp_vm_set_memory(vm, vf.mem, vf.res);
 	else

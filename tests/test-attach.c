@@ -278,6 +278,43 @@ START_TEST(an_allowed_vm_without_dev_vfio_fails_after_the_gate_and_releases_its_
 }
 END_TEST
 
+/*
+ * Hot add: an attachment made without devices has no container to take
+ * one (ENODEV, nothing leased, the VM unchanged); bad calls are refused
+ * before anything is read. The real add and remove run in the vfio suite
+ * (vfio-hotplug).
+ */
+START_TEST(a_hot_add_without_a_container_or_with_bad_arguments_changes_nothing)
+{
+	struct dp_vm *vm = vm_with(NULL);
+	struct dp_attachment *att = NULL;
+	struct dp_vdev *v = (struct dp_vdev *)0x1;
+	int fds;
+
+	ck_assert_int_eq(dp_attach(policy, vm, NULL, &att), 0);
+	fds = dp_test_count_fds();
+	dp_test_log_expect_err();
+	ck_assert_int_eq(dp_attachment_add_device(att, policy, NIC, 0, &v), -ENODEV);
+	ck_assert_ptr_nonnull(strstr(dp_test_log_expect_end(), "no container to add " NIC " to"));
+	dp_test_log_expect_err();
+	ck_assert_int_eq(dp_attachment_add_device(att, policy, "03:00", 0, &v), -EINVAL);
+	ck_assert_int_eq(dp_attachment_add_device(att, policy, NIC, 2, &v), -EINVAL);
+	ck_assert_int_eq(dp_attachment_add_device(att, policy, NULL, 0, &v), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(dp_test_log_expect_end(), "unknown flags 0x2"));
+	ck_assert_int_eq(dp_attachment_add_device(NULL, policy, NIC, 0, &v), -EINVAL);
+	ck_assert_int_eq(dp_attachment_add_device(att, NULL, NIC, 0, &v), -EINVAL);
+	ck_assert_int_eq(dp_attachment_remove_device(att, NULL, 0), -EINVAL);
+	ck_assert_int_eq(dp_attachment_remove_device(NULL, NULL, 0), -EINVAL);
+	ck_assert_ptr_eq(v, (struct dp_vdev *)0x1);
+	ck_assert_uint_eq(dp_attachment_get_vdev_count(att), 0);
+	ck_assert_uint_eq(dp_vm_get_device_count(vm), 0);
+	ck_assert_int_eq(dp_test_count_fds(), fds);
+	ck_assert_int_eq(run_dir_entries(), 0);
+	dp_detach(att);
+	dp_vm_unref(vm);
+}
+END_TEST
+
 START_TEST(misuse_is_refused)
 {
 	struct dp_vm *vm = vm_with(NULL);
@@ -370,6 +407,7 @@ int main(void)
 
 	tcase_add_checked_fixture(ready, setup_ready, teardown);
 	tcase_add_test(ready, a_vm_without_devices_attaches_without_vfio);
+	tcase_add_test(ready, a_hot_add_without_a_container_or_with_bad_arguments_changes_nothing);
 	tcase_add_test(ready, an_allowed_vm_without_dev_vfio_fails_after_the_gate_and_releases_its_lease);
 	suite_add_tcase(s, ready);
 	return dp_test_run(s);

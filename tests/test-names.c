@@ -187,16 +187,48 @@ START_TEST(rom_states)
 }
 END_TEST
 
+START_TEST(migration_names)
+{
+	static const uint32_t states[] = { DP_MIGRATION_NOT_ASKED, DP_MIGRATION_UNSUPPORTED,
+					   DP_MIGRATION_SUPPORTED, DP_MIGRATION_UNKNOWN };
+	static const uint32_t flags[] = { DP_MIGRATION_STOP_COPY, DP_MIGRATION_P2P, DP_MIGRATION_PRE_COPY,
+					  DP_MIGRATION_DIRTY_DEVICE, DP_MIGRATION_DIRTY_IOMMU };
+
+	ROUND_TRIP(migration_state, uint32_t, states);
+	ROUND_TRIP(migration_flag, uint32_t, flags);
+	ck_assert_str_eq(dp_migration_state_name(DP_MIGRATION_NOT_ASKED), "not-asked");
+	ck_assert_str_eq(dp_migration_flag_name(DP_MIGRATION_PRE_COPY), "pre-copy");
+	ck_assert_ptr_null(dp_migration_state_name(DP_MIGRATION_UNKNOWN + 1));
+	ck_assert_ptr_null(dp_migration_flag_name(DP_MIGRATION_DIRTY_IOMMU << 1));
+	ck_assert_ptr_null(dp_migration_flag_name(DP_MIGRATION_STOP_COPY | DP_MIGRATION_P2P));
+}
+END_TEST
+
+START_TEST(plan_names)
+{
+	static const uint32_t pages[] = { DP_PLAN_PAGE_4K, DP_PLAN_PAGE_THP, DP_PLAN_PAGE_HUGETLB };
+	static const uint32_t flags[] = { DP_PLAN_MEMLOCK_EXEMPT, DP_PLAN_COSTS_MEASURED };
+
+	ROUND_TRIP(plan_page, uint32_t, pages);
+	ROUND_TRIP(plan_flag, uint32_t, flags);
+	ck_assert_ptr_null(dp_plan_page_name(DP_PLAN_PAGES));
+	ck_assert_ptr_null(dp_plan_flag_name(DP_PLAN_COSTS_MEASURED << 1));
+	ck_assert_str_eq(dp_plan_page_name(DP_PLAN_PAGE_HUGETLB), "hugetlbfs");
+}
+END_TEST
+
 START_TEST(finding_codes)
 {
-	uint32_t codes[DP_FINDING_HOST_USE_UNKNOWN];
+	uint32_t codes[DP_FINDING_NO_FREE_DEVICE];
 
-	for (uint32_t c = 1; c <= DP_FINDING_HOST_USE_UNKNOWN; c++)
+	/* Every code up to the last of 0.12, none missing. */
+	for (uint32_t c = 1; c <= DP_FINDING_NO_FREE_DEVICE; c++)
 		codes[c - 1] = c;
 	ROUND_TRIP(finding_code, uint32_t, codes);
 	ck_assert_str_eq(dp_finding_code_name(DP_FINDING_NO_IOMMU), "no-iommu");
+	ck_assert_str_eq(dp_finding_code_name(DP_FINDING_MIGRATION_UNKNOWN), "migration-unknown");
 	ck_assert_ptr_null(dp_finding_code_name(0));
-	ck_assert_ptr_null(dp_finding_code_name(DP_FINDING_HOST_USE_UNKNOWN + 1));
+	ck_assert_ptr_null(dp_finding_code_name(DP_FINDING_NO_FREE_DEVICE + 1));
 }
 END_TEST
 
@@ -225,9 +257,9 @@ START_TEST(features_rules_and_priorities)
 			ck_assert_uint_eq(dp_feature_from_name(name), 1u << b);
 	}
 	/* Rules: named, and set by their names through dp_policy_set. */
-	for (int r = DP_RULE_MAX_DEVICES_PER_VM; r <= DP_RULE_RELEASE; r++)
+	for (int r = DP_RULE_MAX_DEVICES_PER_VM; r <= DP_RULE_MEMLOCK; r++)
 		ck_assert_ptr_nonnull(dp_rule_name((enum dp_rule)r));
-	ck_assert_ptr_null(dp_rule_name((enum dp_rule)(DP_RULE_RELEASE + 1)));
+	ck_assert_ptr_null(dp_rule_name((enum dp_rule)(DP_RULE_MEMLOCK + 1)));
 	ck_assert_str_eq(dp_rule_value_name(DP_RULE_UNLISTED_DEVICES, DP_ACTION_DENY), "deny");
 	ck_assert_str_eq(dp_rule_value_name(DP_RULE_MEMORY_RESERVATION, DP_RESERVATION_NONE),
 			 "none");
@@ -254,6 +286,8 @@ static Suite *names_suite(void)
 	tcase_add_test(tc, host_use);
 	tcase_add_test(tc, reset_sources);
 	tcase_add_test(tc, rom_states);
+	tcase_add_test(tc, plan_names);
+	tcase_add_test(tc, migration_names);
 	tcase_add_test(tc, finding_codes);
 	tcase_add_test(tc, support_levels);
 	tcase_add_test(tc, features_rules_and_priorities);

@@ -138,7 +138,7 @@ START_TEST(rule_names_and_values_round_trip)
 	ck_assert_str_eq(dp_rule_name(DP_RULE_MAX_DEVICES_PER_VM), "max_devices_per_vm");
 	ck_assert_str_eq(dp_rule_name(DP_RULE_NO_RESET_METHOD), "no_reset_method");
 	ck_assert_ptr_null(dp_rule_name((enum dp_rule)0));
-	ck_assert_ptr_null(dp_rule_name((enum dp_rule)(DP_RULE_RELEASE + 1)));
+	ck_assert_ptr_null(dp_rule_name((enum dp_rule)(DP_RULE_MEMLOCK + 1)));
 	ck_assert_str_eq(dp_rule_name(DP_RULE_SHARED_RESET), "shared_reset");
 	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_SHARED_RESET), DP_ACTION_DENY);
 	ck_assert_str_eq(dp_rule_name(DP_RULE_DIRECT_REGIONS), "direct_regions");
@@ -212,6 +212,15 @@ START_TEST(set_by_name_parses_each_kind)
 	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_set_rule(p, DP_RULE_RELEASE, 2), "release"), -EINVAL);
 	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_RELEASE), DP_RELEASE_QUARANTINE);
 	ck_assert_int_eq(dp_policy_set_rule(p, DP_RULE_RELEASE, DP_RELEASE_HOST), 0);
+	/* The plan's rules (0.12): allow, warn or deny; deny and warn by default. */
+	ck_assert_str_eq(dp_rule_name(DP_RULE_MMIO_WINDOW), "mmio_window");
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MMIO_WINDOW), DP_ACTION_DENY);
+	ck_assert_str_eq(dp_rule_name(DP_RULE_MEMLOCK), "memlock");
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MEMLOCK), DP_ACTION_WARN);
+	ck_assert_int_eq(dp_policy_set(p, "memlock", "deny"), 0);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MEMLOCK), DP_ACTION_DENY);
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_policy_set(p, "mmio_window", "maybe"), "mmio_window"), -EINVAL);
+	ck_assert_int_eq(dp_policy_get_rule(p, DP_RULE_MMIO_WINDOW), DP_ACTION_DENY);
 	dp_policy_unref(p);
 }
 END_TEST

@@ -55,6 +55,17 @@
 #define MINIVMM_EXIT_PORT 0x501u   /* OUT a byte: 0 PASS, anything else FAIL */
 #define MINIVMM_MARK_PORT 0x502u   /* OUT a byte N: mark N (1 /init started, 2-3 a span) */
 #define MINIVMM_HOLD_MAGIC 0x5au   /* in the serial scratch register: wait, do not exit */
+/*
+ * --hotplug (hotplug.c): OUT 1 hot adds the device held back, OUT 2 hot
+ * removes it; IN: MINIVMM_HOTPLUG_HELD, _ADDED or _REMOVED, with
+ * MINIVMM_HOTPLUG_FAILED when the last request failed; all ones without
+ * --hotplug. The guest-visible signal a real VMM raises (ACPI, PCIe native).
+ */
+#define MINIVMM_HOTPLUG_PORT 0x503u
+#define MINIVMM_HOTPLUG_HELD 1u
+#define MINIVMM_HOTPLUG_ADDED 2u
+#define MINIVMM_HOTPLUG_REMOVED 3u
+#define MINIVMM_HOTPLUG_FAILED 0x80u
 
 /* The host bridge the VMM presents at 00:00.0; passthrough devices from 00:01.0. */
 #define MINIVMM_HOST_BRIDGE_VENDOR 0x1b36u

@@ -472,6 +472,8 @@ static int handle_pio(struct machine *m, int *status)
 			done = 1;
 		} else if (port == MINIVMM_MARK_PORT && write) {
 			mark(m, data[0]);
+		} else if (port == MINIVMM_HOTPLUG_PORT && m->hotplug) {
+			hotplug_pio(m, data, write);
 		} else if (port == CMOS_INDEX_PORT && write) {
 			m->cmos_index = data[0] & 0x7f;
 		} else if (port == CMOS_DATA_PORT && !write) {

@@ -6,7 +6,7 @@
  * the same order, with nothing hidden behind helpers.
  *
  *   minivmm [--device BDF]... [--hw-version N] [--memory SIZE]
- *           [--policy FILE] [--json] [--timeout SECONDS] [--own-bus]
+ *           [--policy FILE] [--json] [--timeout SECONDS] [--own-bus] [--hotplug]
  *           [--kernel BZIMAGE [--initrd FILE] [--append TEXT]]
  *
  * The flow (main() below):
@@ -47,6 +47,8 @@
  *     drivers, and /init ends the VM through the exit port (/dev/port).
  *     Then print what the run cost minivmm: config exits, BAR exits, and
  *     interrupts it relayed itself (none: irqfd delivers them all).
+ *     With --hotplug the last --device is left out of steps 1-5 and hot
+ *     added while the guest runs, then hot removed (hotplug.c).
  *  7. The bus and its functions go, then dp_detach, on every way out,
  *     SIGINT and SIGTERM included: the signal handler only sets a flag and
  *     kicks KVM_RUN (immediate_exit); the main loop does the teardown.
@@ -115,7 +117,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: minivmm [--device BDF]... [--hw-version N] [--memory SIZE]\n"
-		"               [--policy FILE] [--json] [--timeout SECONDS] [--own-bus]\n"
+		"               [--policy FILE] [--json] [--timeout SECONDS] [--own-bus] [--hotplug]\n"
 		"               [--kernel BZIMAGE [--initrd FILE] [--append TEXT]]\n"
 		"Runs minivmm's guest, or a Linux kernel, in a KVM VM with the given host\n"
 		"PCI devices passed through, if the passthrough policy allows it.\n"
@@ -130,6 +132,8 @@ static void usage(FILE *f)
 		"                        (a signal or --timeout), to test the teardown\n"
 		"      --own-bus         minivmm's own PCI bus, memory slots and GSI routing\n"
 		"                        instead of the library's bus (the VMM-with-a-bus way)\n"
+		"      --hotplug         hold the last --device back: the guest hot adds it,\n"
+		"                        drives it, and hot removes it (the library's bus)\n"
 		"  -k, --kernel BZIMAGE  boot this Linux kernel instead of minivmm's guest\n"
 		"                        (give it 256M or more; console=ttyS0 shows its output)\n"
 		"  -i, --initrd FILE     its initramfs\n"
@@ -242,12 +246,13 @@ struct options {
 	bool json;
 	bool hold;
 	bool own_bus;
+	bool hotplug;
 	const char *kernel, *initrd, *append;
 };
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_HW = 1000, OPT_JSON, OPT_HOLD, OPT_OWN_BUS };
+	enum { OPT_HW = 1000, OPT_JSON, OPT_HOLD, OPT_OWN_BUS, OPT_HOTPLUG };
 	uint32_t domain;
 	uint8_t busno, slot, fn;
 	static const struct option longopts[] = {
@@ -258,6 +263,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "hold", no_argument, NULL, OPT_HOLD },
 		{ "own-bus", no_argument, NULL, OPT_OWN_BUS },
+		{ "hotplug", no_argument, NULL, OPT_HOTPLUG },
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "append", required_argument, NULL, 'a' },
@@ -305,6 +311,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_OWN_BUS:
 			o->own_bus = true;
 			break;
+		case OPT_HOTPLUG:
+			o->hotplug = true;
+			break;
 		case 'k':
 			o->kernel = optarg;
 			break;
@@ -336,6 +345,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return bad_usage("--initrd and --append go with --kernel");
 	if (o->kernel && o->hold)
 		return bad_usage("--hold is for minivmm's guest, not with --kernel");
+	if (o->hotplug && (o->n_devices < 2 || o->own_bus || o->kernel))
+		return bad_usage("--hotplug needs two --device or more, minivmm's guest and the library's bus");
 	return 0;
 }
 
@@ -353,8 +364,8 @@ static int check_policy(struct dp_ctx *ctx, const struct options *o, struct dp_v
 		r = dp_vm_set_hw_version(vm, (uint32_t)o->hw_version);
 	if (r == 0)
 		r = dp_vm_set_memory_size(vm, o->memory);
-	for (size_t i = 0; r == 0 && i < o->n_devices; i++)
-		r = dp_vm_add_device(vm, o->devices[i]);
+	for (size_t i = 0; r == 0 && i < o->n_devices - (o->hotplug ? 1 : 0); i++)
+		r = dp_vm_add_device(vm, o->devices[i]); /* --hotplug: the last one comes later */
 	if (r < 0) {
 		fprintf(stderr, "minivmm: cannot describe the VM: %s\n", strerror(-r));
 		goto out;
@@ -487,6 +498,8 @@ int main(int argc, char **argv)
 		}
 	}
 	r = o.own_bus ? own_bus_create(att, m.vm, &m.own_bus) : pci_bus_create(ctx, att, &m.vbus);
+	if (r == 0 && o.hotplug)
+		r = hotplug_create(att, policy, o.devices[o.n_devices - 1], m.vbus, &m.hotplug);
 	if (r < 0)
 		goto out;
 	if (o.kernel) {
@@ -532,6 +545,7 @@ out:
 	/* The functions first (their slots, routes and irqfds), then the devices. */
 	dp_vbus_unref(m.vbus);
 	own_bus_destroy(m.own_bus);
+	hotplug_destroy(m.hotplug);
 	/* dp_detach before the VM fd closes: the library's slots and KVM-VFIO device live on it. */
 	dp_detach(att);
 	if (have_machine)

@@ -36,6 +36,16 @@ void own_bus_destroy(struct own_bus *bus);
 int own_bus_pio(struct own_bus *bus, uint16_t port, void *data, size_t len, bool write);
 int own_bus_mmio(struct own_bus *bus, uint64_t addr, void *data, size_t len, bool write);
 
+/*
+ * hotplug.c (--hotplug): a device held back at start, hot added to att and
+ * to the library's bus when the guest asks on MINIVMM_HOTPLUG_PORT, and
+ * hot removed again.
+ */
+struct hotplug;
+int hotplug_create(struct dp_attachment *att, struct dp_policy *policy, const char *bdf,
+		   struct dp_vbus *bus, struct hotplug **out);
+void hotplug_destroy(struct hotplug *hp);
+
 /* The machine: one VM, one vCPU, one RAM slot, the ports minivmm emulates. */
 struct machine {
 	int kvm, vm, vcpu;
@@ -45,6 +55,7 @@ struct machine {
 	uint64_t ram_size;
 	struct dp_vbus *vbus;        /* the PCI bus exits go to: the library's, */
 	struct own_bus *own_bus;     /* or minivmm's own (--own-bus) */
+	struct hotplug *hotplug;     /* --hotplug */
 	struct {                     /* the 16550 on MINIVMM_SERIAL_PORT */
 		uint8_t ier, lcr, mcr, fcr, scratch, dll, dlm;
 		bool thre_pending;   /* the "transmitter empty" interrupt, until IIR is read */
@@ -81,6 +92,8 @@ int machine_pci_pio(struct machine *m, uint16_t port, void *data, size_t len, bo
 /* Runs until the guest writes the exit port (its status byte), a stop, or an error (< 0). */
 int machine_run(struct machine *m, volatile sig_atomic_t *stop);
 void machine_destroy(struct machine *m);
+/* hotplug.c: a byte the guest wrote to MINIVMM_HOTPLUG_PORT, or one it reads. */
+void hotplug_pio(struct machine *m, uint8_t *data, bool write);
 /* Makes a KVM_RUN in progress or about to start return (async-signal-safe). */
 void machine_kick(struct machine *m);
 /*

@@ -42,7 +42,7 @@ extern "C" {
  * compiled with; dp_version() gives the version of the library it runs with.
  */
 #define DP_VERSION_MAJOR 0
-#define DP_VERSION_MINOR 11
+#define DP_VERSION_MINOR 12
 #define DP_VERSION_MICRO 0
 
 /* True when the header is version major.minor.micro or newer. */
@@ -494,6 +494,13 @@ DP_EXPORT int dp_vm_set_memory_size(struct dp_vm *vm, uint64_t size);
 /* Where RAM below 4 GiB ends and the 32-bit PCI hole starts; default 3 GiB (0.10). */
 DP_EXPORT int dp_vm_set_mmio_hole(struct dp_vm *vm, uint64_t start);
 DP_EXPORT uint64_t dp_vm_get_mmio_hole(const struct dp_vm *vm);
+/*
+ * The size of the guest's 64-bit MMIO window above RAM, where 64-bit
+ * prefetchable BARs go; default 32 GiB, QEMU q35's pci-hole64-size; 0: none
+ * (DIRECTPATH_1.12).
+ */
+DP_EXPORT int dp_vm_set_mmio64_window(struct dp_vm *vm, uint64_t size);
+DP_EXPORT uint64_t dp_vm_get_mmio64_window(const struct dp_vm *vm);
 /* Enables (on != 0) or disables DP_FEATURE_* bits. */
 DP_EXPORT int dp_vm_set_features(struct dp_vm *vm, uint32_t features, int on);
 /* Adds a passthrough device by BDF (kept as given; checked by the policy). */
@@ -534,6 +541,8 @@ enum dp_rule {
 	DP_RULE_HOST_DEFAULT_ROUTE = 18,     /* DP_ACTION_*; default DENY (0.11) */
 	DP_RULE_HOST_CONSOLE = 19,           /* DP_ACTION_*; default WARN (0.11) */
 	DP_RULE_RELEASE = 20,                /* DP_RELEASE_*; default HOST (0.11) */
+	DP_RULE_MMIO_WINDOW = 21,            /* DP_ACTION_*; default DENY (0.12) */
+	DP_RULE_MEMLOCK = 22,                /* DP_ACTION_*; default WARN (0.12) */
 	_DP_RULE_PAD = INT_MAX
 };
 #define DP_RESERVATION_NONE 0
@@ -677,6 +686,12 @@ enum dp_finding_code {
 	DP_FINDING_HOST_DEFAULT_ROUTE = 33,   /* the host's default route goes through it */
 	DP_FINDING_HOST_CONSOLE = 34,         /* the framebuffer console is on it */
 	DP_FINDING_HOST_USE_UNKNOWN = 35,     /* what hangs below it could not be read whole */
+	DP_FINDING_MMIO_WINDOW_TOO_SMALL = 36, /* the 32-bit hole or 64-bit window misses BAR space (0.12) */
+	DP_FINDING_MEMLOCK_TOO_LOW = 37,      /* RLIMIT_MEMLOCK below the guest memory to pin (0.12) */
+	DP_FINDING_MIGRATION_SUPPORTED = 38,  /* VFIO migration v2: what the VM keeps (0.12) */
+	DP_FINDING_MIGRATION_UNKNOWN = 39,    /* whether it migrates could not be asked (0.12) */
+	DP_FINDING_DEVICE_CHOSEN = 40,        /* an ID or label request got this device (0.12) */
+	DP_FINDING_NO_FREE_DEVICE = 41,       /* no free device the policy allows matches it */
 	_DP_FINDING_PAD = INT_MAX
 };
 #define DP_SEVERITY_INFO 0
@@ -713,12 +728,100 @@ DP_EXPORT size_t dp_report_get_feature_cause_count(const struct dp_report *repor
 						  uint32_t feature);
 DP_EXPORT const char *dp_report_get_feature_cause(const struct dp_report *report,
 						  uint32_t feature, size_t index);
+/*
+ * The report's plan for the VM (dp_report_get_plan(3)): the guest MMIO its
+ * devices' BARs need below and above 4 GiB, packed largest first with each
+ * BAR aligned to its size, the hole and window to declare, the
+ * RLIMIT_MEMLOCK pinning all guest memory needs, and the time to make it
+ * DMA-ready per backing page size (DIRECTPATH_1.12).
+ */
+#define DP_PLAN_MEMLOCK_EXEMPT (1u << 0)  /* the caller has CAP_IPC_LOCK: no limit applies */
+#define DP_PLAN_COSTS_MEASURED (1u << 1)  /* the DMA costs come from bench-dma's dma-costs file */
+#define DP_PLAN_PAGE_4K 0u                /* dp_plan.dma_ready_ns[] */
+#define DP_PLAN_PAGE_THP 1u               /* transparent huge pages, 2 MiB */
+#define DP_PLAN_PAGE_HUGETLB 2u           /* hugetlbfs, 2 MiB */
+#define DP_PLAN_PAGES 3u
+
+struct dp_plan {
+	size_t sz;                    /* sizeof(struct dp_plan) */
+	uint64_t mmio32_size;         /* BAR space below 4 GiB: 32-bit, 64-bit non-prefetchable, ROM */
+	uint64_t mmio64_size;         /* BAR space above 4 GiB: 64-bit prefetchable */
+	uint64_t mmio_hole;           /* the VM's: where RAM below 4 GiB ends */
+	uint64_t mmio_hole_proposed;  /* the highest hole its BARs and the platform fit above */
+	uint64_t mmio64_window;       /* the VM's 64-bit window */
+	uint64_t mmio64_window_proposed; /* mmio64_size rounded up to a power of two */
+	uint64_t memlock_needed;      /* bytes RLIMIT_MEMLOCK must allow */
+	uint64_t memlock_current;     /* the caller's soft limit; UINT64_MAX: unlimited */
+	uint64_t dma_cost_ns[DP_PLAN_PAGES]; /* per GiB made DMA-ready (allocate, touch, map) */
+	uint64_t dma_ready_ns[DP_PLAN_PAGES]; /* for the VM's memory */
+	uint32_t address_spaces;      /* IOMMU address spaces (type1 containers) the VM pins into */
+	uint32_t flags;               /* DP_PLAN_* */
+};
+
+/* "4k", "thp", "hugetlbfs"; NULL for another value (dp_iommu_kind_name(3); DIRECTPATH_1.12). */
+DP_EXPORT const char *dp_plan_page_name(uint32_t page);
+DP_EXPORT int dp_plan_page_from_name(const char *name, uint32_t *value);
+/* "memlock-exempt", "costs-measured" for one DP_PLAN_* bit, or NULL (DIRECTPATH_1.12). */
+DP_EXPORT const char *dp_plan_flag_name(uint32_t flag);
+DP_EXPORT int dp_plan_flag_from_name(const char *name, uint32_t *value);
+/* Copies the plan out, up to plan->sz; 0 or -EINVAL (DIRECTPATH_1.12). */
+DP_EXPORT int dp_report_get_plan(const struct dp_report *report, struct dp_plan *plan);
 /* The report as JSON (directpath-report(5)); *out is freed with free(3). */
 DP_EXPORT int dp_report_to_json(const struct dp_report *report, char **out);
+/*
+ * The function checked for the VM's index-th device entry: its address, or
+ * the device an ID or label request got (finding device-chosen); NULL when
+ * none (a malformed entry, no free device, index past the end) (DIRECTPATH_1.12).
+ */
+DP_EXPORT const char *dp_report_get_device_bdf(const struct dp_report *report, size_t index);
+/*
+ * Whether text is a device request dp_vm_add_device takes as an address, an ID
+ * or a label (directpath-vm(5)): 0, or -EINVAL with why it is not ("not a PCI
+ * address ...") in why when why_len (DIRECTPATH_1.12).
+ */
+DP_EXPORT int dp_vm_request_check(const char *text, char *why, size_t why_len);
 /* "no-iommu" etc., or NULL. */
 DP_EXPORT const char *dp_finding_code_name(uint32_t code);
 /* The code of a finding name; 0, or -EINVAL (DIRECTPATH_1.10). */
 DP_EXPORT int dp_finding_code_from_name(const char *name, uint32_t *value);
+
+/*
+ * What the kernel says of a device's VFIO migration (v2,
+ * VFIO_DEVICE_FEATURE_MIGRATION) and what it leaves the VM
+ * (DIRECTPATH_1.12): asked by dp_policy_check where the device is on
+ * vfio-pci and its group is free, and by dp_attach at open. A device that
+ * does not migrate costs the VM every DP_FEATURE_*, as a plain device does.
+ */
+#define DP_MIGRATION_NOT_ASKED   0u  /* not on vfio-pci, no VFIO here: the check did not ask */
+#define DP_MIGRATION_UNSUPPORTED 1u  /* the kernel said no (error: ENOTTY, or EINVAL) */
+#define DP_MIGRATION_SUPPORTED   2u  /* migration v2 with STOP_COPY; flags say the rest */
+#define DP_MIGRATION_UNKNOWN     3u  /* could not be asked (error says why: EBUSY, EPERM...) */
+/* dp_migration_info.flags: the kernel's answer, nothing inferred. */
+#define DP_MIGRATION_STOP_COPY   (1u << 0)  /* VFIO_MIGRATION_STOP_COPY */
+#define DP_MIGRATION_P2P         (1u << 1)  /* VFIO_MIGRATION_P2P: RUNNING_P2P */
+#define DP_MIGRATION_PRE_COPY    (1u << 2)  /* VFIO_MIGRATION_PRE_COPY */
+#define DP_MIGRATION_DIRTY_DEVICE (1u << 3) /* the device logs its DMA writes (DMA_LOGGING) */
+#define DP_MIGRATION_DIRTY_IOMMU (1u << 4)  /* the type1 container tracks dirty pages */
+
+struct dp_migration_info {
+	size_t sz;             /* sizeof(struct dp_migration_info) */
+	uint32_t state;        /* DP_MIGRATION_NOT_ASKED ... DP_MIGRATION_UNKNOWN */
+	uint32_t flags;        /* DP_MIGRATION_STOP_COPY ... */
+	int32_t error;         /* errno of the answer (unsupported, unknown), else 0 */
+	uint32_t devices;      /* passthrough devices counted: with more than 1, P2P is needed */
+	uint32_t kept;         /* DP_FEATURE_* this device leaves the VM */
+	uint32_t lost;         /* DP_FEATURE_* it costs the VM */
+};
+
+/* The answer for bdf in the report; 0, -ENOENT when not a device checked, -EINVAL (DIRECTPATH_1.12). */
+DP_EXPORT int dp_report_get_device_migration(const struct dp_report *report, const char *bdf,
+					     struct dp_migration_info *info);
+/* "not-asked", "unsupported", "supported", "unknown"; NULL otherwise (DIRECTPATH_1.12). */
+DP_EXPORT const char *dp_migration_state_name(uint32_t state);
+DP_EXPORT int dp_migration_state_from_name(const char *name, uint32_t *value);
+/* "stop-copy", "p2p", "pre-copy", "dirty-device", "dirty-iommu"; NULL otherwise (DIRECTPATH_1.12). */
+DP_EXPORT const char *dp_migration_flag_name(uint32_t flag);
+DP_EXPORT int dp_migration_flag_from_name(const char *name, uint32_t *value);
 
 /*
  * The backend: a VM whose policy check allowed it is attached to VFIO.
@@ -747,6 +850,18 @@ DP_EXPORT int dp_attach(struct dp_policy *policy, struct dp_vm *vm,
 			const struct dp_attach_opts *opts, struct dp_attachment **out);
 /* Unmaps, disables interrupts, resets, closes and releases; returns NULL. */
 DP_EXPORT struct dp_attachment *dp_detach(struct dp_attachment *att);
+/*
+ * Hot add and remove (dp_attachment_add_device(3)): one device into a live
+ * attachment, checked by policy with the VM's other devices, leased, its
+ * group into the container and KVM-VFIO; or out of it, the others
+ * untouched. A failed add leaves the attachment and the VM as they were.
+ * flags: 0. Serialize with other calls on the attachment (DIRECTPATH_1.12).
+ */
+DP_EXPORT int dp_attachment_add_device(struct dp_attachment *att, struct dp_policy *policy,
+				       const char *bdf, uint32_t flags, struct dp_vdev **out);
+/* Unroutes, unmaps, resets (verified) and releases vdev; frees it (DIRECTPATH_1.12). */
+DP_EXPORT int dp_attachment_remove_device(struct dp_attachment *att, struct dp_vdev *vdev,
+					  uint32_t flags);
 
 /* What the container's IOMMU offers. */
 struct dp_iommu_info {
@@ -869,6 +984,11 @@ DP_EXPORT int dp_vdev_reset(struct dp_vdev *vdev);
  * reason logged), -EIO when it cannot be read (DIRECTPATH_1.11).
  */
 DP_EXPORT int dp_vdev_get_rom(struct dp_vdev *vdev, const void **image, size_t *len);
+/*
+ * The device's VFIO migration, asked when dp_attach opened it; kept and lost
+ * count the attachment's devices. 0 or -EINVAL (DIRECTPATH_1.12).
+ */
+DP_EXPORT int dp_vdev_get_migration(const struct dp_vdev *vdev, struct dp_migration_info *info);
 
 /*
  * The direct path (DP_ATTACH_KVM): a BAR placed straight into guest memory
@@ -1041,6 +1161,8 @@ DP_EXPORT struct dp_vbus *dp_vbus_ref(struct dp_vbus *bus);
 DP_EXPORT struct dp_vbus *dp_vbus_unref(struct dp_vbus *bus);
 /* Puts a function at slot (1..31; 0 too without a host bridge); takes a reference. */
 DP_EXPORT int dp_vbus_add(struct dp_vbus *bus, uint32_t slot, struct dp_vpci *vpci);
+/* Takes the function at slot off the bus (hot remove): BARs unplaced, reference dropped (DIRECTPATH_1.12). */
+DP_EXPORT int dp_vbus_remove(struct dp_vbus *bus, uint32_t slot);
 /* A port-I/O or MMIO exit: 1 when the bus took it, 0 when not its, or -errno. */
 DP_EXPORT int dp_vbus_pio(struct dp_vbus *bus, uint16_t port, void *data, size_t len, int write);
 DP_EXPORT int dp_vbus_mmio(struct dp_vbus *bus, uint64_t address, void *data, size_t len,

@@ -39,6 +39,8 @@ static const struct {
 	{ "host_default_route", DP_RULE_HOST_DEFAULT_ROUTE, ACTION },
 	{ "host_console", DP_RULE_HOST_CONSOLE, ACTION },
 	{ "release", DP_RULE_RELEASE, RELEASE },
+	{ "mmio_window", DP_RULE_MMIO_WINDOW, ACTION },
+	{ "memlock", DP_RULE_MEMLOCK, ACTION },
 };
 #define N_RULES (sizeof(rules) / sizeof(rules[0]))
 

@@ -199,7 +199,18 @@ CORPUS = {
                'host-safety': b'[policy]\ninvalid_rom = deny\nhost_input_devices = allow\nhost_storage = warn\n'
                               b'host_boot_filesystem = warn\nhost_default_route = allow\nhost_console = deny\n'
                               b'direct_regions = warn\nrelease = quarantine\n',
+               # Issue 17: the plan's rules.
+               'plan': b'[policy]\nmmio_window = warn\nmemlock = deny\n',
                'release-bad': b'[policy]\nrelease = always\n'},
+    # Issue 17: labels.conf (directpath-labels(5)); up to a NUL, also a VM's device request.
+    'labels': {'full': b'# GPUs\n[label gpu]\nid = 10de:1b80\nid = 10DE:1b81:1458:3702\n'
+                       b'device = 03:00.0\n\n[label nic.a-1]\ndevice = 0000:05:00.1\n',
+               'id-request': b'10de:1b80', 'subsystem-request': b'10de:1b80:1458:3702',
+               'label-request': b'label:gpu', 'bdf-request': b'0000:03:00.0',
+               'empty': b'', 'comment': b'; only\n',
+               'bad-id': b'[label gpu]\nid = 10de\n', 'dup-label': b'[label a]\nid = 1234:11e8\n[label a]\n',
+               'empty-label': b'[label a]\n', 'outside': b'id = 1234:11e8\n',
+               'bad-name': b'[label -a]\nid = 1234:11e8\n'},
     'vmfile': {'full': VM_OK, 'noname': b'[vm]\nmemory = 1G\n',
                'badname': b'[vm]\nname = a"b\n', 'features-bad': b'[vm]\nname = x\nfeatures = warp\n',
                'dup': b'[vm]\nname = a\nname = b\n', 'size-range': b'[vm]\nname = a\nmemory = 16777216T\n',
@@ -254,6 +265,11 @@ CORPUS = {
         'policy': b'reason=held by policy release = quarantine\ntime=1765015200\n',
         'newer-key': b'reason=held by policy release = quarantine\ntime=0\nby_pid=42\n',
         'crlf': b'reason=x\r\ntime=1\r\n'},
+    # Issue 17: the dma-costs file bench-dma writes (directpath-report(5)).
+    'dmacosts': {'bench': b'# bench-dma: nanoseconds to make 1 GiB of guest RAM DMA-ready\n'
+                          b'4k = 5690000000\nthp = 5861000000\nhugetlbfs = 2599000000\n',
+                 'one': b'hugetlbfs = 2599000000\n', 'spaces': b'  4k=1 \r\n\n\t# x\n',
+                 'later-key': b'4k = 1\n1g = 7\n', 'empty': b''},
     'vpci': {'nvme': vpci(0x0, 0, NVME_REGIONS, 0x01 | 0x40, nvme_cfg(), PROGRAM_NVME),
              'edu': vpci(0x1 | 0x4, 0, EDU_REGIONS, 0x01 | 0x08, edu_cfg(), PROGRAM_EDU),
              'vmm-decodes': vpci(0x8, 0xf, NVME_REGIONS, 0x40, nvme_cfg(),
@@ -282,6 +298,16 @@ REGRESS = {
         'device-method-twice': b'[device 1234:11e8]\nreset_method = flr,,flr\n',
         'device-key-colon': b'[device 1234:11e8]\nreset_method: bus\n',
         'device-value-empty': b'[device 1234:11e8]\nreset_method =   ; nothing\n',
+    },
+    'labels': {
+        'label-257-entries': b'[label many]\n' + b''.join(b'id = 1234:%04x\n' % i for i in range(257)),
+        'label-dup-id-case': b'[label a]\nid = 10de:1b80\nid = 10DE:1B80\n',
+        'label-dup-device-forms': b'[label a]\ndevice = 03:00.0\ndevice = 0000:03:00.0\n',
+        'label-name-33': b'[label ' + b'a' * 33 + b']\nid = 1234:11e8\n',
+        'label-nul-in-id': b'[label a]\nid = 1234:11e8\x00\n',
+        'request-id-trailing-colon': b'10de:1b80:',
+        'request-label-utf8': b'label:\xc3\xa9',
+        'request-bdf-no-function': b'0000:03:00',
     },
     'vmfile': {
         'issue13-1025-devices': b'[vm]\nname = big\n[passthrough]\n' +
@@ -373,6 +399,12 @@ REGRESS = {
         'upper-key': b'Reason=a\ntime=1\n',
         'empty': b''},
     'vpci': {'msix-vectors-without-capability': bytes([0xff, 0xfb, 0x00, 0xfb])},
+    'dmacosts': {'garbage': b'4k = 1\ngarbage\n', 'twice': b'thp = 1\nthp = 2\n',
+                 'zero': b'4k = 0\n', 'over-max': b'4k = 1000000000001\n',
+                 'overflow': b'4k = 99999999999999999999\n', 'sign': b'4k = +1\n',
+                 'hex': b'4k = 0x10\n', 'unit': b'4k = 5s\n', 'no-key': b'= 1\n',
+                 'nul': b'4k = 1\x00\n', 'line-long': b'4k = ' + b'1' * 200 + b'\n',
+                 'no-newline': b'4k = 7'},
 }
 
 

@@ -79,6 +79,9 @@ usage)
 	check_usage '--timeout: "-1" is not a number of seconds' --timeout -1
 	check_usage 'unexpected argument "extra"' extra
 	check_usage 'cannot load the policy' --policy /nonexistent/policy.conf
+	check_usage '--hotplug needs two --device or more' --hotplug --device 0000:00:01.0
+	check_usage '--hotplug needs two --device or more' --hotplug --own-bus \
+		--device 0000:00:01.0 --device 0000:00:02.0
 	"$minivmm" --help >"$out" 2>"$err"
 	rc=$?
 	[ $rc -eq 0 ] || fail "--help: exit $rc, expected 0"

@@ -262,6 +262,101 @@ case $out in
 esac
 same "a BDF without domain is the same function" "allowed unlisted:$nic:warning unlisted:$sibling:warning" \
 	"$(pc --devices 03:00.0,03:00.1 $vm7 --json | report_summary)"
+# The plan (issue 17, section 4). Each NIC has two 64-bit non-prefetchable
+# BARs (512 KiB, 16 KiB) and 32 bytes of I/O, the first a 512 KiB ROM: all
+# below 4 GiB but the I/O, 1568 KiB; top-down from 0xfc000000 after the
+# 256 MiB ECAM they end at 0xdfe78000, so RAM may end at 3582 MiB.
+mkdir -p "$root/plan"
+pp() { dp --data-dir "$data" --config-dir "$root/plan" check "$@"; }
+plan_summary() {
+	python3 -c 'import json, sys
+p = json.load(sys.stdin)["plan"]
+m = p["memlock"]
+print(p["mmio32_size"], p["mmio64_size"], p["mmio_hole"], p["mmio_hole_proposed"], p["mmio64_window"],
+      m["needed"], m["address_spaces"], p["dma_costs"], " ".join("%s:%d" % (r["page"], r["ns"]) for r in p["dma_ready"]))'
+}
+same "check --json: the plan's BAR space, hole, window, memlock and DMA-ready estimates" \
+	"1605632 0 3221225472 3755999232 34359738368 4294967296 1 default 4k:22760000000 thp:23444000000 hugetlbfs:10396000000" \
+	"$(pp --devices $nic,$sibling $vm7 --json | plan_summary)"
+out=$(pp --devices $nic,$sibling $vm7 2>&1)
+case $out in
+*"Plan:
+  MMIO below 4 GiB    1.5 MiB of BARs; RAM below 4 GiB may end at 3582 MiB (mmio_hole 3072 MiB)"*) pass "check prints the plan" ;;
+*) fail "check prints the plan" "output: $out" ;;
+esac
+case $out in
+*"  memlock             4 GiB to pin in 1 IOMMU address space; this process's limit: "*) pass "... with the memlock it needs" ;;
+*) fail "... with the memlock it needs" "output: $out" ;;
+esac
+printf '# bench-dma\n4k = 1000000000\nhugetlbfs = 250000000\n' >"$root/plan/dma-costs"
+same "a dma-costs file in the config directory gives the estimates" \
+	"measured 4k:4000000000 thp:23444000000 hugetlbfs:1000000000" \
+	"$(pp --devices $nic,$sibling $vm7 --json | plan_summary | cut -d' ' -f8-)"
+check "... and the text says they are measured" 0 "4k 4.0 s, thp 23.4 s, hugetlbfs 1.0 s (measured costs per GiB)" \
+	pp --devices $nic,$sibling $vm7
+printf '4k = soon\n' >"$root/plan/dma-costs"
+check "a garbled dma-costs file is named on stderr, and the defaults stand" 0 \
+	"dma-costs: line 1: 4k: not a number of nanoseconds" pp --devices $nic $vm7
+rm "$root/plan/dma-costs"
+printf '[vm]\nname = big\nhw_version = 7\nmemory = 4G\nmmio_hole = 3584M\nmmio64_window = 0\n[passthrough]\ndevice = %s\n' \
+	$nic >"$root/plan/big.vm"
+check "a hole above what the BARs leave is denied, with the hole to set" 1 \
+	"its devices' BARs need 1040 KiB below 4 GiB (32-bit, 64-bit non-prefetchable and ROM BARs, each aligned to its size), so with the 256 MiB ECAM window and the firmware's top 64 MiB RAM below 4 GiB must end at 3582 MiB, but mmio_hole is 3584 MiB (mmio_window); set mmio_hole = 3582M in the VM file" \
+	pp --vm "$root/plan/big.vm"
+same "... as mmio-window-too-small in the JSON" "denied mmio-window-too-small:big:error unlisted:$nic:warning" \
+	"$(pp --vm "$root/plan/big.vm" --json | report_summary | tr ' ' '\n' | sort | tr '\n' ' ' | sed 's/ $//')"
+if command -v setpriv >/dev/null 2>&1; then
+	check "without CAP_IPC_LOCK, a memlock limit of 64 KiB gives the fix with the numbers" 0 \
+		"ulimit -l 4194304, LimitMEMLOCK=4294967296 in its systemd unit" \
+		sh -c 'ulimit -l 64 && exec setpriv --bounding-set -ipc_lock "$@"' sh "$tool" --driverctl-dir "$dc" \
+		--data-dir "$data" --config-dir "$root/plan" check --devices $nic,$sibling $vm7
+else
+	pass "# SKIP setpriv is not installed: memlock without CAP_IPC_LOCK"
+fi
+# Requests by ID and label (issue 17): the first free function in address order the policy allows.
+mkdir -p "$root/etc" "$root/run"
+printf '# the NICs\n[label nics]\nid = 8086:10fb\n' >"$root/etc/labels.conf"
+pl() { dp --data-dir "$data" --config-dir "$root/etc" --run-dir "$root/run" check "$@"; }
+report_devices() {
+	python3 -c 'import json, sys
+print(" ".join("%s=%s" % (d["request"], d["bdf"]) for d in json.load(sys.stdin)["devices"]))'
+}
+same "check --json says which function an ID request got" "8086:10fb=$nic" \
+	"$(pl --devices 8086:10fb $vm7 --json | report_devices)"
+same "... a label and an ID get the two NICs, in address order" "label:nics=$nic 8086:10fb=$sibling" \
+	"$(pl --devices label:nics,8086:10fb $vm7 --json | report_devices)"
+same "... and the report says so, allowed" \
+	"allowed device-chosen:$nic:info device-chosen:$sibling:info unlisted:$nic:warning unlisted:$sibling:warning" \
+	"$(pl --devices label:nics,8086:10fb $vm7 --json | report_summary)"
+check "the text names the chosen function and the other candidates" 0 \
+	"info     device-chosen           $nic: chosen for label:nics, the first free device in address order the policy allows; not chosen: $sibling (later); name an address instead to pin one" \
+	pl --devices label:nics,$sibling $vm7
+# Another VM's lease, held by another process: the request gets the other NIC.
+python3 -c 'import fcntl, os, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
+os.write(fd, b"vm=web01\npid=%d\n" % os.getpid())
+fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 0)
+open(sys.argv[2], "w").close()
+time.sleep(60)' "$root/run/lease-$nic" "$root/held" &
+holder=$!
+for _ in $(seq 100); do [ -e "$root/held" ] && break; sleep 0.1; done
+same "a function another VM leases is skipped" "8086:10fb=$sibling" \
+	"$(pl --devices 8086:10fb $vm7 --json | report_devices)"
+check "... and the report says why" 0 "not chosen: $nic (device-leased)" pl --devices 8086:10fb $vm7
+check "with no free function left, the second request is denied with each candidate's reason" 1 \
+	"8086:10fb: no free device the policy allows matches it: $nic (device-leased), $sibling (duplicate-device); free or mark one of them, or ask for another" \
+	pl --devices 8086:10fb,8086:10fb $vm7
+same "... its bdf is null in the JSON" "8086:10fb=$sibling 8086:10fb=None" \
+	"$(pl --devices 8086:10fb,8086:10fb $vm7 --json | report_devices)"
+kill "$holder"
+wait "$holder" 2>/dev/null
+rm -f "$root/run/lease-$nic" "$root/held" # what a holder that died leaves: no later test's business
+printf '[label nics]\nid = 8086:10fb\nid = 8086\n' >"$root/etc/labels.conf"
+check "a bad labels file fails the check with its line" 2 "labels.conf:3: id \"8086\" is not VVVV:DDDD" \
+	pl --devices label:nics $vm7
+printf '[label nics]\nid = 8086:10fb\n' >"$root/etc/labels.conf"
+check "an unknown label is denied" 1 "label:gpu: no label \"gpu\" in $root/etc/labels.conf" \
+	pl --devices label:gpu $vm7
 bind $sibling ixgbe # the host took the sibling back
 same "one NIC without its sibling: the group is not viable" \
 	"denied group-not-viable:$nic:error unlisted:$nic:warning" \

@@ -268,7 +268,9 @@ host_storage = warn
 host_boot_filesystem = deny
 host_default_route = deny
 host_console = warn
-release = host"
+release = host
+mmio_window = deny
+memlock = warn"
 empty=$tmp/config.empty
 mkdir "$empty"
 "$tool" --config-dir "$empty" --data-dir "$data" policy >"$tmp/defaults.conf" 2>"$tmp/err"
@@ -304,7 +306,9 @@ host_storage = warn
 host_boot_filesystem = deny
 host_default_route = deny
 host_console = warn
-release = host" "$(policy_rules <"$tmp/custom.out")"
+release = host
+mmio_window = deny
+memlock = warn" "$(policy_rules <"$tmp/custom.out")"
 check "policy --policy names the file it loaded" 0 "then $tmp/custom.conf." "$tool" policy --policy "$tmp/custom.conf"
 same "a changed policy round-trips through policy --policy" "$(policy_rules <"$tmp/custom.out")" \
 	"$("$tool" policy --policy "$tmp/custom.out" | policy_rules)"

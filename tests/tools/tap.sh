@@ -34,8 +34,15 @@ same() {
 
 # With DP_CLI_WRAPPER set (e.g. valgrind), prints a script in DIR that runs
 # the tool under it, else the tool itself: wrap_tool TOOL DIR
+# With DP_CLI_JSON_DIR set (tests/tools/schema.py), the script also keeps
+# every --json output there (tests/tools/json-save.sh).
 wrap_tool() {
-	if [ -n "${DP_CLI_WRAPPER:-}" ]; then
+	if [ -n "${DP_CLI_JSON_DIR:-}" ]; then
+		printf '#!/bin/sh\nDP_JSON_RUN='\''%s %s'\'' exec "%s/json-save.sh" "$@"\n' \
+			"${DP_CLI_WRAPPER:-}" "$1" "$(cd "$(dirname "$0")" && pwd)" >"$2/directpath"
+		chmod 755 "$2/directpath"
+		echo "$2/directpath"
+	elif [ -n "${DP_CLI_WRAPPER:-}" ]; then
 		printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$DP_CLI_WRAPPER" "$1" >"$2/directpath"
 		chmod 755 "$2/directpath"
 		echo "$2/directpath"

@@ -8,6 +8,9 @@
  * pages, transparent huge pages, and a hugetlbfs memfd of 2 MiB pages when
  * the kernel has them reserved (run-in-guest --append hugepages=512).
  * Prints times, ratios and the number of MAP_DMA calls; asserts no time.
+ * Writes the DMA-ready medians, in nanoseconds per GiB, as the dma-costs
+ * file that directpath check reads (directpath-report(5)): to the path given
+ * as its argument, or CONFIG_DIR/dma-costs of a default context.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +21,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <directpath/directpath.h>
@@ -376,6 +380,9 @@ static bool memory_short(char *why, size_t size)
 	return false;
 }
 
+/* The DMA-ready medians in µs per GiB (RAM is 1 GiB), by backing; 0: not measured. */
+static double ready_median[N_BACKINGS];
+
 static void measure_ready(void)
 {
 	double total[N_BACKINGS][RAM_REPS], touched[N_BACKINGS][RAM_REPS], mapped[N_BACKINGS][RAM_REPS];
@@ -426,6 +433,7 @@ static void measure_ready(void)
 			continue;
 		}
 		t = dp_bench_median(total[b], RAM_REPS);
+		ready_median[b] = t;
 		if (b == BACK_4K)
 			base = t;
 		printf("dma-ready %s: 1 GiB of %s, %llu MiB of it in huge pages, median of %d: "
@@ -436,9 +444,47 @@ static void measure_ready(void)
 	}
 }
 
-int main(void)
+/* The dma-costs file: "PAGE = NS" per measured backing, written whole or not at all. */
+static void write_costs(const char *path)
+{
+	char tmp[4096 + 8];
+	FILE *f;
+
+	snprintf(tmp, sizeof(tmp), "%.4096s.tmp", path);
+	/* The config directory may not exist yet: make it (one level, as the admin would). */
+	{
+		char dir[4096], *slash;
+
+		snprintf(dir, sizeof(dir), "%s", path);
+		slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			*slash = '\0';
+			if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+				printf("dma-costs: %s: %s\n", dir, strerror(errno));
+		}
+	}
+	f = fopen(tmp, "we");
+	if (!f) {
+		printf("dma-costs: not written: %s: %s\n", tmp, strerror(errno));
+		return;
+	}
+	fprintf(f, "# bench-dma: nanoseconds to make 1 GiB of guest RAM DMA-ready (allocate, touch, dp_dma_map)\n");
+	for (int b = 0; b < N_BACKINGS; b++)
+		if (ready_median[b] > 0)
+			fprintf(f, "%s = %llu\n", backing_name[b],
+				(unsigned long long)(ready_median[b] * 1000 + 0.5));
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		printf("dma-costs: not written: %s: %s\n", path, strerror(errno));
+		unlink(tmp);
+		return;
+	}
+	printf("dma-costs: written to %s\n", path);
+}
+
+int main(int argc, char **argv)
 {
 	struct dp_dma_range pieces[PIECES];
+	char costs[4096];
 	uint8_t *mem;
 
 	if (geteuid() != 0 || access("/dev/vfio/vfio", F_OK) != 0) {
@@ -458,6 +504,17 @@ int main(void)
 	measure("fragmented", pieces);
 	munmap(mem, GUEST);
 	measure_ready();
+	if (argc > 1) {
+		snprintf(costs, sizeof(costs), "%s", argv[1]);
+	} else {
+		struct dp_ctx *dflt = NULL;
+
+		if (dp_ctx_new(NULL, &dflt) < 0)
+			die("a default context for the dma-costs path", -ENOMEM);
+		snprintf(costs, sizeof(costs), "%s/dma-costs", dp_ctx_get_config_dir(dflt));
+		dp_ctx_unref(dflt);
+	}
+	write_costs(costs);
 	dp_vm_unref(ram_vm);
 	dp_vm_unref(vm);
 	dp_policy_unref(policy);

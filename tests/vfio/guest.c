@@ -2,7 +2,9 @@
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "guest.h"
@@ -12,6 +14,14 @@ void dp_guest_require_vfio(void)
 {
 	if (geteuid() != 0 || access("/dev/vfio/vfio", F_OK) != 0) {
 		printf("1..0 # SKIP needs VFIO with an IOMMU (run through tests/vm/run-in-guest)\n");
+		exit(0);
+	}
+}
+
+void dp_guest_require_kvm(void)
+{
+	if (access("/dev/kvm", R_OK | W_OK) != 0) {
+		printf("1..0 # SKIP no /dev/kvm in the guest\n");
 		exit(0);
 	}
 }
@@ -66,4 +76,51 @@ struct dp_policy *dp_guest_policy(struct dp_ctx *ctx)
 	ck_assert_int_eq(dp_policy_new(ctx, &p), 0);
 	ck_assert_int_eq(dp_policy_set(p, "unlisted_devices", "allow"), 0);
 	return p;
+}
+
+#define EDU_DMA_SRC 0x80
+#define EDU_DMA_DST 0x88
+#define EDU_DMA_COUNT 0x90
+#define EDU_DMA_CMD 0x98
+#define EDU_DMA_START 0x1
+#define PCI_COMMAND 0x04
+#define PCI_COMMAND_MASTER 0x4
+
+void dp_guest_edu_enable_master(struct dp_vdev *v)
+{
+	uint16_t cmd;
+
+	ck_assert_int_eq(dp_vdev_config_read(v, PCI_COMMAND, &cmd, 2), 0);
+	cmd |= PCI_COMMAND_MASTER;
+	ck_assert_int_eq(dp_vdev_config_write(v, PCI_COMMAND, &cmd, 2), 0);
+}
+
+void dp_guest_edu_dma(volatile uint8_t *bar, uint64_t src, uint64_t dst, uint32_t count,
+		      uint32_t cmd)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+	*(volatile uint64_t *)(bar + EDU_DMA_SRC) = src;
+	*(volatile uint64_t *)(bar + EDU_DMA_DST) = dst;
+	*(volatile uint64_t *)(bar + EDU_DMA_COUNT) = count;
+	*(volatile uint64_t *)(bar + EDU_DMA_CMD) = cmd | EDU_DMA_START;
+	for (int i = 0; i < 1000 && (*(volatile uint32_t *)(bar + EDU_DMA_CMD) & EDU_DMA_START); i++)
+		nanosleep(&ts, NULL);
+	ck_assert_msg(!(*(volatile uint32_t *)(bar + EDU_DMA_CMD) & EDU_DMA_START),
+		      "edu DMA did not finish");
+}
+
+void dp_guest_edu_round_trip(struct dp_vdev *v, uint64_t src, const uint8_t *src_hva,
+			     uint64_t dst, uint8_t *dst_hva, uint32_t len)
+{
+	void *map;
+
+	ck_assert_uint_lt(len, 4096); /* QEMU 7.2's edu aborts on exactly 4096 */
+	ck_assert_int_eq(dp_vdev_map_region(v, DP_REGION_BAR0, &map), 0);
+	dp_guest_edu_enable_master(v);
+	memset(dst_hva, 0, len);
+	dp_guest_edu_dma(map, src, DP_EDU_BUF, len, 0);
+	dp_guest_edu_dma(map, DP_EDU_BUF, dst, len, DP_EDU_DMA_TO_RAM);
+	ck_assert_msg(memcmp(src_hva, dst_hva, len) == 0, "%s: the DMA round trip changed the data",
+		      dp_vdev_get_bdf(v));
 }

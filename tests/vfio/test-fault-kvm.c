@@ -19,7 +19,6 @@
  * DP_FAULT_VERBOSE=1 prints each call, the outcome and what was logged.
  */
 #include <check.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
@@ -35,6 +34,7 @@
 #include <directpath/directpath.h>
 
 #include "fault.h"
+#include "faultstate.h"
 #include "guest.h"
 #include "kvm.h"
 #include "testlog.h"
@@ -66,72 +66,10 @@ static char edu[DP_GUEST_BDF_MAX];
 static int kvm_fd = -1, vm_fd = -1;
 static uint8_t *dma_mem, *hole_mem;
 
-/* What a run may leave: the process's and the VM's. */
-struct state {
-	int fds, eventfds, maps, vfio_maps;
-	unsigned slots, irqfds, routes;
-};
-
-static void state_get(struct state *s)
-{
-	DIR *d = opendir("/proc/self/fd");
-	FILE *f = fopen("/proc/self/maps", "re");
-	struct dirent *e;
-	char line[512];
-
-	memset(s, 0, sizeof(*s));
-	ck_assert_ptr_nonnull(d);
-	ck_assert_ptr_nonnull(f);
-	while ((e = readdir(d))) {
-		char path[300], link[256];
-		ssize_t n;
-
-		if (e->d_name[0] == '.')
-			continue;
-		s->fds++;
-		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
-		n = readlink(path, link, sizeof(link) - 1);
-		if (n > 0) {
-			link[n] = '\0';
-			s->eventfds += strcmp(link, "anon_inode:[eventfd]") == 0;
-		}
-	}
-	closedir(d);
-	while (fgets(line, sizeof(line), f)) {
-		/*
-		 * Not malloc's brk area: grown in check's forked child, its new part is a
-		 * VMA of its own, and a grown heap is no leak (valgrind and ASan see leaks).
-		 */
-		if (strstr(line, "[heap]"))
-			continue;
-		s->maps++;
-		s->vfio_maps += strstr(line, "vfio") != NULL;
-	}
-	fclose(f);
-	s->slots = dp_fault_kvm_slots(vm_fd, 0, UINT32_MAX);
-	s->irqfds = dp_fault_kvm_irqfds(vm_fd, NULL);
-	s->routes = dp_fault_kvm_msi_routes(vm_fd, 0, UINT32_MAX);
-}
-
-/* Fails the test unless b is a (host mappings aside, if maps_may_stay); what names the moment. */
-static void same_state_but(const struct state *b, const struct state *a, const char *what,
-			   bool maps_may_stay)
-{
-	ck_assert_msg(a->fds == b->fds, "%s: %d fds left (%d eventfds)", what, a->fds - b->fds,
-		      a->eventfds - b->eventfds);
-	ck_assert_msg(a->eventfds == b->eventfds, "%s: %d eventfds left", what,
-		      a->eventfds - b->eventfds);
-	ck_assert_msg(maps_may_stay || a->vfio_maps == b->vfio_maps, "%s: %d VFIO mappings left",
-		      what, a->vfio_maps - b->vfio_maps);
-	ck_assert_msg(maps_may_stay || a->maps == b->maps, "%s: %d mappings left", what,
-		      a->maps - b->maps);
-	ck_assert_msg(a->slots == b->slots, "%s: %d memory slots left", what,
-		      (int)a->slots - (int)b->slots);
-	ck_assert_msg(a->irqfds == b->irqfds, "%s: %d irqfds left", what,
-		      (int)a->irqfds - (int)b->irqfds);
-	ck_assert_msg(a->routes == b->routes, "%s: %d MSI routes left", what,
-		      (int)a->routes - (int)b->routes);
-}
+/* What a run may leave: the process's and the VM's (faultstate.c). */
+#define state dp_fault_state
+#define state_get(s) dp_fault_state_get(s, vm_fd)
+#define same_state_but dp_fault_state_same_but
 
 static void same_state(const struct state *b, const struct state *a, const char *what)
 {
@@ -528,10 +466,7 @@ int main(void)
 	TCase *tc = tcase_create("fault-kvm");
 
 	dp_guest_require_vfio();
-	if (access("/dev/kvm", R_OK | W_OK) != 0) {
-		printf("1..0 # SKIP no /dev/kvm in the guest\n");
-		return 0;
-	}
+	dp_guest_require_kvm();
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, every_kvm_and_guest_facing_call_failing_once_leaves_nothing_behind);

@@ -43,15 +43,9 @@
 #define EDU_IRQ_STATUS 0x24
 #define EDU_IRQ_RAISE 0x60
 #define EDU_IRQ_ACK 0x64
-#define EDU_DMA_SRC 0x80
-#define EDU_DMA_DST 0x88
-#define EDU_DMA_COUNT 0x90
-#define EDU_DMA_CMD 0x98
-#define EDU_DMA_START 0x1
 #define EDU_DMA_TO_RAM 0x2
 #define EDU_BUF 0x40000
 #define PCI_COMMAND 0x04
-#define PCI_COMMAND_MASTER 0x4
 
 static struct dp_ctx *ctx;
 static struct dp_policy *policy;
@@ -99,35 +93,9 @@ static void wr32(volatile uint8_t *bar, uint32_t off, uint32_t v)
 	*(volatile uint32_t *)(bar + off) = v;
 }
 
-static void wr64(volatile uint8_t *bar, uint32_t off, uint64_t v)
-{
-	*(volatile uint64_t *)(bar + off) = v;
-}
-
-/* Bus mastering is off after vfio-pci opens the device: DMA and MSI need it. */
-static void enable_master(struct dp_vdev *v)
-{
-	uint16_t cmd;
-
-	ck_assert_int_eq(dp_vdev_config_read(v, PCI_COMMAND, &cmd, 2), 0);
-	cmd |= PCI_COMMAND_MASTER;
-	ck_assert_int_eq(dp_vdev_config_write(v, PCI_COMMAND, &cmd, 2), 0);
-}
-
-/* Runs one edu DMA and waits for it (100 ms of virtual time each). */
-static void edu_dma(volatile uint8_t *bar, uint64_t src, uint64_t dst, uint32_t count,
-		    uint32_t cmd)
-{
-	struct timespec ts = { 0, 10 * 1000 * 1000 };
-
-	wr64(bar, EDU_DMA_SRC, src);
-	wr64(bar, EDU_DMA_DST, dst);
-	wr64(bar, EDU_DMA_COUNT, count);
-	wr64(bar, EDU_DMA_CMD, cmd | EDU_DMA_START);
-	for (int i = 0; i < 1000 && (rd32(bar, EDU_DMA_CMD) & EDU_DMA_START); i++)
-		nanosleep(&ts, NULL);
-	ck_assert_msg(!(rd32(bar, EDU_DMA_CMD) & EDU_DMA_START), "edu DMA did not finish");
-}
+/* guest.c's */
+#define enable_master dp_guest_edu_enable_master
+#define edu_dma dp_guest_edu_dma
 
 START_TEST(host_caps_see_the_iommu_and_interrupt_remapping)
 {

@@ -46,7 +46,7 @@ static int parse_features(const char *text, uint32_t *out)
 	return r;
 }
 
-/* Adds each BDF of a comma-separated list; malformed ones are usage errors. */
+/* Adds each request (BDF, ID, label:NAME) of a comma-separated list; malformed addresses are usage errors. */
 static int add_devices(struct cli *cli, struct dp_vm *vm, const char *text)
 {
 	char *copy = strdup(text), *save = NULL;
@@ -59,9 +59,10 @@ static int add_devices(struct cli *cli, struct dp_vm *vm, const char *text)
 		unsigned errors = cli->lib_errors;
 		int e;
 
-		if (dp_bdf_parse(w, NULL, NULL, NULL, NULL) < 0) {
-			r = usage_error("check", "--devices: \"%s\" is not a PCI address (DDDD:BB:DD.F or BB:DD.F)",
-					w);
+		char why[160];
+
+		if (dp_vm_request_check(w, why, sizeof(why)) < 0) { /* directpath-vm(5)'s grammar */
+			r = usage_error("check", "--devices: \"%s\" is %s", w, why);
 			break;
 		}
 		e = dp_vm_add_device(vm, w);
@@ -167,6 +168,52 @@ static int fmt_count(char *buf, size_t len, size_t n, const char *what)
 	return snprintf(buf, len, "%zu %s%s", n, what, n == 1 ? "" : "s");
 }
 
+/* Each name of the bits of mask, by name_of, comma-separated; "none" for 0. */
+static void print_bits(uint32_t mask, const char *(*name_of)(uint32_t))
+{
+	bool first = true;
+
+	for (uint32_t b = 1; b; b <<= 1) {
+		if (!(mask & b))
+			continue;
+		printf("%s%s", first ? "" : ", ", name_of(b) ? name_of(b) : "?");
+		first = false;
+	}
+	if (first)
+		printf("none");
+}
+
+/* A line per device the check asked about migration; nothing when it asked none. */
+static void print_migration(const struct dp_report *rep, const struct dp_vm *vm)
+{
+	bool header = false;
+
+	for (size_t i = 0; i < dp_vm_get_device_count(vm); i++) {
+		struct dp_migration_info mi = { .sz = sizeof(mi) };
+		const char *bdf = dp_report_get_device_bdf(rep, i);
+
+		if (!bdf || dp_report_get_device_migration(rep, bdf, &mi) < 0 ||
+		    mi.state == DP_MIGRATION_NOT_ASKED)
+			continue;
+		if (!header)
+			printf("Migration (VFIO migration v2, asked of the kernel):\n");
+		header = true;
+		printf("  %s  %s", bdf, or_dash(dp_migration_state_name(mi.state)));
+		if (mi.state == DP_MIGRATION_SUPPORTED) {
+			printf(" (");
+			print_bits(mi.flags, dp_migration_flag_name);
+			printf(")");
+		} else if (mi.error) {
+			printf(" (%s)", or_dash(strerrorname_np(mi.error)));
+		}
+		printf(": keeps ");
+		print_bits(mi.kept, dp_feature_name);
+		printf("; loses ");
+		print_bits(mi.lost, dp_feature_name);
+		printf("\n");
+	}
+}
+
 /* The verdict, the findings, then the lost features and their causes. */
 static int print_report(const struct dp_report *rep, const struct dp_vm *vm)
 {
@@ -215,6 +262,7 @@ static int print_report(const struct dp_report *rep, const struct dp_vm *vm)
 	}
 	free(f);
 
+	print_migration(rep, vm);
 	if (!lost) {
 		printf("Lost features: none\n");
 		return EXIT_OK;
@@ -288,6 +336,8 @@ int cmd_check(struct cli *cli, const char *arg)
 		r = EXIT_OK;
 	} else {
 		r = print_report(rep, vm);
+		if (r == EXIT_OK)
+			r = print_plan(rep);
 	}
 	if (r == EXIT_OK && !dp_report_is_allowed(rep))
 		r = EXIT_DENIED;

@@ -163,6 +163,8 @@ int cmd_unmark(struct cli *cli, const char *arg);
 /* release.c */
 int cmd_release(struct cli *cli, const char *arg);
 int cmd_check(struct cli *cli, const char *arg);
+/* check-plan.c: the "Plan:" part of check's text. */
+int print_plan(const struct dp_report *rep);
 int cmd_features(struct cli *cli, const char *arg);
 int cmd_policy(struct cli *cli, const char *arg);
 int load_policy(struct cli *cli, struct dp_policy **out);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "quote.h"
 
 #include "cli.h"
@@ -129,13 +130,66 @@ int jarray_add(struct json_object *arr, struct json_object *val)
 	return 0;
 }
 
-/* Prints and frees obj; 0, or EXIT_USAGE when it could not be serialized. */
+/*
+ * obj with "schema_version" (data/schema, directpath(8)) as its first key;
+ * frees obj, NULL when out of memory.
+ */
+static struct json_object *stamp_object(struct json_object *obj)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o || jadd_str(o, "schema_version", DP_JSON_SCHEMA_VERSION)) {
+		json_object_put(o);
+		json_object_put(obj);
+		return NULL;
+	}
+	json_object_object_foreach(obj, key, val) {
+		if (jadd(o, key, json_object_get(val), true)) {
+			json_object_put(o);
+			json_object_put(obj);
+			return NULL;
+		}
+	}
+	json_object_put(obj);
+	return o;
+}
+
+/*
+ * Every document carries the schema's version: an object as a key of its
+ * own, an array (list, features, policy --compat) in each of its objects,
+ * for a key added to an element keeps the document's shape.
+ */
+static struct json_object *stamp(struct json_object *obj)
+{
+	if (!json_object_is_type(obj, json_type_array))
+		return stamp_object(obj);
+	for (size_t i = 0; i < json_object_array_length(obj); i++) {
+		struct json_object *el = json_object_array_get_idx(obj, i), *s;
+
+		if (!json_object_is_type(el, json_type_object))
+			continue;
+		s = stamp_object(json_object_get(el));
+		if (!s || json_object_array_put_idx(obj, i, s) < 0) {
+			json_object_put(s);
+			json_object_put(obj);
+			return NULL;
+		}
+	}
+	return obj;
+}
+
+/* Prints and frees obj, stamped; 0, or EXIT_USAGE when it could not be serialized. */
 int json_print(struct json_object *obj)
 {
-	const char *s = json_object_to_json_string_ext(obj,
+	const char *s;
+	int r = EXIT_OK;
+
+	obj = stamp(obj);
+	if (!obj)
+		return oom();
+	s = json_object_to_json_string_ext(obj,
 		JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 		JSON_C_TO_STRING_NOSLASHESCAPE);
-	int r = EXIT_OK;
 
 	if (s)
 		puts(s);

@@ -13,8 +13,6 @@
 
 #include "guest.h"
 
-#define EDU_VENDOR 0x1234u
-#define EDU_DEVICE 0x11e8u
 #define EDU_ID 0x00u
 #define EDU_LIVENESS 0x04u
 #define EDU_DMA_SRC 0x80u
@@ -82,19 +80,6 @@ void *memcpy(void *d, const void *s, size_t n)
 	while (n--)
 		*dp++ = *sp++;
 	return d;
-}
-
-static inline void outb(uint16_t port, uint8_t v)
-{
-	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline uint8_t inb(uint16_t port)
-{
-	uint8_t v;
-
-	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
 }
 
 static inline void outl(uint16_t port, uint32_t v)
@@ -191,7 +176,7 @@ static uint32_t next_mmio = MINIVMM_MMIO_BASE;
 static uint32_t next_io = MINIVMM_IO_BASE;
 
 /* Sizes each BAR (all-ones, read back the mask) and places it in the window. */
-static uint32_t place_bars(uint32_t dev, uint32_t fn, uint32_t *bar0)
+uint32_t place_bars(uint32_t dev, uint32_t fn, uint32_t *bar0)
 {
 	uint32_t cmd = 0;
 
@@ -581,7 +566,7 @@ static int edu_intx(uint32_t dev, uint32_t bar)
 	return 1;
 }
 
-static int drive_edu(uint32_t dev, uint32_t bar)
+int drive_edu(uint32_t dev, uint32_t bar)
 {
 	uint32_t id, v;
 
@@ -602,7 +587,11 @@ static int drive_edu(uint32_t dev, uint32_t bar)
 	putc_serial('\n');
 	if (v != ~0x5a5aa5a5u)
 		return 0;
+	return edu_dma_round_trip(dev, bar) && edu_msi(dev, bar) && edu_intx(dev, bar);
+}
 
+int edu_dma_round_trip(uint32_t dev, uint32_t bar)
+{
 	for (uint32_t i = 0; i < DMA_LEN; i++) {
 		dma_out[i] = (uint8_t)(i * 7u + dev);
 		dma_in[i] = 0;
@@ -623,13 +612,14 @@ static int drive_edu(uint32_t dev, uint32_t bar)
 	puts_serial("edu: DMA of ");
 	putdec(DMA_LEN);
 	puts_serial(" bytes there and back verified\n");
-	return edu_msi(dev, bar) && edu_intx(dev, bar);
+	return 1;
 }
 
 void guest_start(void)
 {
 	unsigned found = 0;
 	int pass = 1, edus = 0;
+	uint32_t edu_dev = 0, edu_bar = 0; /* the first edu, for --hotplug */
 
 	puts_serial("minivmm guest: 32-bit protected mode, enumerating PCI bus 0\n");
 	interrupts_init();
@@ -663,7 +653,10 @@ void guest_start(void)
 			if ((id & 0xffffu) == EDU_VENDOR && (id >> 16) == EDU_DEVICE) {
 				/* Bus mastering first, or the device's DMA is dropped. */
 				cfg_write16(dev, fn, PCI_COMMAND, (uint16_t)(cmd | PCI_COMMAND_MASTER));
-				edus++;
+				if (!edus++) {
+					edu_dev = dev;
+					edu_bar = bar0;
+				}
 				if (!drive_edu(dev, bar0))
 					pass = 0;
 			} else if ((id & 0xffffu) == NVME_VENDOR && (id >> 16) == NVME_DEVICE) {
@@ -682,6 +675,8 @@ void guest_start(void)
 	puts_serial(" on bus 0\n");
 	if (!edus)
 		puts_serial("no edu device: nothing to drive\n");
+	if (inb(MINIVMM_HOTPLUG_PORT) == MINIVMM_HOTPLUG_HELD && !(edus && hotplug_test(edu_dev, edu_bar)))
+		pass = 0;
 	puts_serial("guest: ");
 	putdec(irq_total);
 	puts_serial(irq_total == 1 ? " interrupt\n" : " interrupts\n");

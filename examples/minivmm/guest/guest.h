@@ -27,6 +27,19 @@
 
 #define LAPIC_EOI (MINIVMM_LAPIC_BASE + 0xb0u)
 
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
 static inline uint32_t mmio_read32(uint32_t addr)
 {
 	return *(volatile uint32_t *)(uintptr_t)addr;
@@ -69,6 +82,16 @@ void deadline_start(uint32_t ms);
 int deadline_passed(void);
 void deadline_stop(void);
 void delay_ms(uint32_t ms);
+
+/* Sizes and places every BAR of the function in minivmm's windows; the command bits to enable. */
+uint32_t place_bars(uint32_t dev, uint32_t fn, uint32_t *bar0);
+/* edu (1234:11e8) with BAR0 at bar: everything, or its DMA round trip alone. 1 on success. */
+#define EDU_VENDOR 0x1234u
+#define EDU_DEVICE 0x11e8u
+int drive_edu(uint32_t dev, uint32_t bar);
+int edu_dma_round_trip(uint32_t dev, uint32_t bar);
+/* hotplug.c (minivmm --hotplug): the held device hot added, driven, removed; the first edu again. */
+int hotplug_test(uint32_t edu_dev, uint32_t edu_bar);
 
 /* nvme.c: drives QEMU's NVMe (1b36:0010) with BAR0 placed at bar0. 1 on success. */
 #define NVME_VENDOR 0x1b36u

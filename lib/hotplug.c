@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Hot add and hot remove: one device into a live attachment, or out of it,
+ * the other devices untouched. An add is checked by the policy with the
+ * VM's other devices, leased, its group put into the attachment's container
+ * and on the KVM-VFIO device, and opened; any failure undoes what it did, so
+ * the attachment (and the VM object, which grows by the device only on
+ * success) is as before. A remove unroutes the device's interrupts, deletes
+ * its memory slots, closes it (the kernel's reset, verified, quarantined as
+ * dp_detach does), takes its group out when no other device of the VM uses
+ * it, and gives the lease back. The guest-visible hotplug signal is the
+ * VMM's.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "attach.h"
+#include "policy.h"
+#include "policycheck.h"
+#include "report.h"
+#include "vm.h"
+
+/* The attachment's device at bdf (normalized), or -1. */
+static ssize_t find_vdev(const struct dp_attachment *att, const char *bdf)
+{
+	for (size_t i = 0; i < att->n_vdevs; i++)
+		if (strcmp(att->vdevs[i]->bdf, bdf) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+static struct dp_attach_group *find_group(struct dp_attachment *att, int num)
+{
+	for (size_t i = 0; i < att->n_groups; i++)
+		if (att->groups[i].num == num)
+			return &att->groups[i];
+	return NULL;
+}
+
+/* Is a finding one the attachment itself causes: its own devices' leases? */
+static bool own_lease(const struct dp_attachment *att, const struct dp_report_finding *f)
+{
+	return f->code == DP_FINDING_DEVICE_LEASED && f->subject && find_vdev(att, f->subject) >= 0;
+}
+
+/*
+ * The VM as it would be with bdf: the attached functions and bdf, with the
+ * VM's settings; what the rules read of them read again, then every rule.
+ * 0 allowed, -EPERM denied (logged), or -errno.
+ */
+static int recheck(struct dp_attachment *att, struct dp_policy *policy, const char *bdf)
+{
+	struct dp_ctx *ctx = att->ctx;
+	char (*bdfs)[DP_BDF_LEN] = calloc(att->n_vdevs + 1, sizeof(*bdfs));
+	struct dp_report *rep = NULL;
+	struct dp_vm *vm = NULL;
+	bool denied = false;
+	int r;
+
+	if (!bdfs)
+		return -ENOMEM;
+	for (size_t i = 0; i < att->n_vdevs; i++)
+		snprintf(bdfs[i], DP_BDF_LEN, "%s", att->vdevs[i]->bdf);
+	snprintf(bdfs[att->n_vdevs], DP_BDF_LEN, "%s", bdf);
+	r = dp_vm_new(ctx, att->vm->name, &vm);
+	if (r == 0) {
+		vm->hw_version = att->vm->hw_version;
+		vm->memory = att->vm->memory;
+		vm->reservation = att->vm->reservation;
+		vm->mmio_hole = att->vm->mmio_hole;
+		vm->features = att->vm->features;
+	}
+	for (size_t i = 0; r == 0 && i <= att->n_vdevs; i++)
+		r = dp_vm_add_device(vm, bdfs[i]);
+	if (r == 0)
+		r = dp_inventory_refresh(ctx, bdfs, att->n_vdevs + 1);
+	if (r == 0)
+		r = dp_reset_refresh_around(ctx, bdfs, att->n_vdevs + 1);
+	if (r == 0)
+		r = dp_policy_check_inventory(policy, vm, &rep);
+	for (size_t i = 0; r == 0 && i < rep->n_findings; i++)
+		if (rep->findings[i].severity == DP_SEVERITY_ERROR && !own_lease(att, &rep->findings[i])) {
+			if (!denied)
+				dp_err(ctx, "%s: the policy denies adding %s:", att->vm->name, bdf);
+			dp_err(ctx, "%s", rep->findings[i].message);
+			denied = true;
+		}
+	dp_report_unref(rep);
+	dp_vm_unref(vm);
+	free(bdfs);
+	return r < 0 ? r : denied ? -EPERM : 0;
+}
+
+void dp_attach_group_close(struct dp_attachment *att, struct dp_attach_group *g)
+{
+	if (g->in_kvm)
+		dp_kvm_vfio_group(&att->kvm, g->fd, g->num, false);
+	if (g->in_container)
+		dp_vfio_group_unset_container(att->ctx, g->fd, g->num);
+	if (g->fd >= 0)
+		close(g->fd);
+	g->in_kvm = g->in_container = false;
+	g->fd = -1;
+}
+
+/* The same, and the attachment forgets it. */
+static void drop_group(struct dp_attachment *att, struct dp_attach_group *g)
+{
+	dp_attach_group_close(att, g);
+	*g = att->groups[--att->n_groups];
+}
+
+/* A new group for v: opened, into the container, onto the KVM-VFIO device; all or nothing. */
+static int join_group(struct dp_attachment *att, struct dp_vdev *v)
+{
+	struct dp_attach_group *g = &att->groups[att->n_groups]; /* room made by the caller */
+	int r;
+
+	*g = (struct dp_attach_group){ .num = v->group, .fd = -1 };
+	att->n_groups++;
+	r = dp_vfio_group_open(att->ctx, g->num, v->bdf, &g->fd);
+	if (r == 0) {
+		/* EINVAL here: the group sits behind another IOMMU than the container's. */
+		r = dp_vfio_group_set_container(&att->container, g->fd, g->num, v->bdf);
+		g->in_container = r == 0;
+	}
+	if (r == 0 && att->have_kvm) {
+		r = dp_kvm_vfio_group(&att->kvm, g->fd, g->num, true);
+		g->in_kvm = r == 0;
+	}
+	if (r < 0)
+		drop_group(att, g);
+	return r;
+}
+
+int dp_attachment_add_device(struct dp_attachment *att, struct dp_policy *policy,
+			     const char *bdf, uint32_t flags, struct dp_vdev **out)
+{
+	struct dp_attach_group *g;
+	struct dp_vdev *v, **vdevs;
+	struct dp_device *dev;
+	char nb[DP_BDF_LEN], **devices, *copy;
+	bool new_group;
+	struct dp_ctx *ctx;
+	int r;
+
+	if (!att || !policy || dp_bug_on(att->ctx, !bdf))
+		return -EINVAL;
+	ctx = att->ctx;
+	if (flags) {
+		dp_err(ctx, "BUG: dp_attachment_add_device: unknown flags %#x", flags);
+		return -EINVAL;
+	}
+	if (policy->ctx != ctx) {
+		dp_err(ctx, "BUG: dp_attachment_add_device: the attachment and the policy belong to different contexts");
+		return -EINVAL;
+	}
+	if (dp_bdf_normalize(bdf, nb) < 0) {
+		dp_err(ctx, "%s: cannot add \"%.64s\": not a PCI address (DDDD:BB:DD.F)", att->vm->name, bdf);
+		return -EINVAL;
+	}
+	if (find_vdev(att, nb) >= 0) {
+		dp_err(ctx, "%s: %s is already attached", att->vm->name, nb);
+		return -EEXIST;
+	}
+	if (!att->have_container) {
+		dp_err(ctx, "%s: attached without devices, so there is no container to add %s to; attach the VM with it",
+		       att->vm->name, nb);
+		return -ENODEV;
+	}
+	if (att->vm->n_devices >= DP_VM_DEVICES_MAX) {
+		dp_err(ctx, "%s: more than %d passthrough devices", att->vm->name, DP_VM_DEVICES_MAX);
+		return -E2BIG;
+	}
+	r = recheck(att, policy, nb);
+	if (r < 0)
+		return r;
+	dev = dp_inventory_lookup(ctx, nb);
+	if (!dev) { /* the policy allowed it, so the refresh found it */
+		dp_err(ctx, "%s: no such PCI function on this host", nb);
+		return -ENODEV;
+	}
+
+	/* Room first: a larger array is harmless, and nothing can fail at the commit. */
+	vdevs = realloc(att->vdevs, (att->n_vdevs + 1) * sizeof(*vdevs));
+	if (!vdevs)
+		return -ENOMEM;
+	att->vdevs = vdevs;
+	g = realloc(att->groups, (att->n_groups + 1) * sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	att->groups = g;
+	devices = realloc(att->vm->devices, (att->vm->n_devices + 1) * sizeof(*devices));
+	if (!devices)
+		return -ENOMEM;
+	att->vm->devices = devices;
+	copy = strdup(nb);
+	v = calloc(1, sizeof(*v));
+	if (!copy || !v) {
+		free(copy);
+		free(v);
+		return -ENOMEM;
+	}
+	v->fd = v->intx_efd = v->intx_resample = -1;
+	v->att = att;
+	dp_vdev_set_device(v, dev);
+
+	r = dp_lease_acquire(ctx, v->bdf, att->vm->name, &v->lease);
+	if (r == 0) /* the policy's reset order, before vfio-pci's reset at open */
+		r = dp_reset_apply(policy, dev, v->reset_saved, &v->reset_written);
+	new_group = !find_group(att, v->group);
+	if (r == 0 && new_group)
+		r = join_group(att, v);
+	if (r == 0) {
+		g = find_group(att, v->group); /* found: joined or already there */
+		r = g ? dp_vdev_open(att, v, g->fd) : -EIO; /* closes it again on failure */
+		if (r < 0) {
+			dp_vdev_check_reset(att, v, "after a failed hot add", false);
+			if (g && new_group)
+				drop_group(att, g);
+		}
+	}
+	if (r < 0) {
+		dp_reset_restore(ctx, v->bdf, v->reset_saved, &v->reset_written);
+		dp_lease_release(v->lease);
+		free(v);
+		free(copy);
+		return r;
+	}
+	att->vdevs[att->n_vdevs++] = v;
+	att->vm->devices[att->vm->n_devices++] = copy;
+	dp_info(ctx, "%s: hot added %s (%zu device%s)", att->vm->name, v->bdf, att->n_vdevs,
+		att->n_vdevs == 1 ? "" : "s");
+	if (out)
+		*out = v;
+	return 0;
+}
+
+/*
+ * Forgets the VM's entry for the device at index idx: entry idx while the
+ * entries and the devices still pair up (dp_attach made device i from entry
+ * i, a hot add appends both), else the entry that names bdf, if one does.
+ */
+static void vm_forget(struct dp_attachment *att, size_t idx, const char *bdf)
+{
+	struct dp_vm *vm = att->vm;
+	char nb[DP_BDF_LEN];
+
+	for (size_t i = 0; i < vm->n_devices; i++) {
+		if (vm->n_devices == att->n_vdevs ? i != idx :
+		    dp_bdf_normalize(vm->devices[i], nb) < 0 || strcmp(nb, bdf) != 0)
+			continue;
+		free(vm->devices[i]);
+		memmove(&vm->devices[i], &vm->devices[i + 1],
+			(vm->n_devices - i - 1) * sizeof(vm->devices[0]));
+		vm->n_devices--;
+		return;
+	}
+}
+
+int dp_attachment_remove_device(struct dp_attachment *att, struct dp_vdev *vdev, uint32_t flags)
+{
+	struct dp_attach_group *g;
+	bool shared = false;
+	ssize_t idx;
+
+	if (!att || !vdev)
+		return -EINVAL;
+	if (flags) {
+		dp_err(att->ctx, "BUG: dp_attachment_remove_device: unknown flags %#x", flags);
+		return -EINVAL;
+	}
+	idx = vdev->att == att ? find_vdev(att, vdev->bdf) : -1;
+	if (idx < 0 || att->vdevs[idx] != vdev) {
+		dp_err(att->ctx, "BUG: dp_attachment_remove_device: %s is not a device of %s",
+		       vdev->bdf, att->vm->name);
+		return -EINVAL;
+	}
+	if (att->n_vdevs == 1) {
+		dp_err(att->ctx, "%s: %s is its last device, which keeps the container and its DMA mappings; dp_detach gives it back",
+		       att->vm->name, vdev->bdf);
+		return -EBUSY;
+	}
+	/* The only step that can fail (KVM's): then the device stays, a second call goes on. */
+	for (uint32_t b = 0; b < 6; b++) {
+		int r = vdev->n_bar_slots[b] ? dp_vdev_unmap_bar(vdev, b) : 0;
+
+		if (r < 0) {
+			dp_err(att->ctx, "%s: %s stays attached: its BAR%u could not leave guest memory; remove it again",
+			       att->vm->name, vdev->bdf, b);
+			return r;
+		}
+	}
+	dp_info(att->ctx, "%s: hot removing %s", att->vm->name, vdev->bdf);
+	dp_vdev_close(vdev); /* its dp_vpci orphaned, interrupts unrouted, the kernel's reset */
+	/* Its MSI routes out of KVM's table now, should that push have failed (logged). */
+	if (att->have_kvm)
+		dp_kvm_flush_routes(&att->kvm);
+	dp_vdev_check_reset(att, vdev, "at hot remove", true);
+	for (size_t i = 0; i < att->n_vdevs; i++)
+		shared |= att->vdevs[i] != vdev && att->vdevs[i]->group == vdev->group;
+	g = find_group(att, vdev->group);
+	if (g && !shared)
+		drop_group(att, g);
+	dp_reset_restore(att->ctx, vdev->bdf, vdev->reset_saved, &vdev->reset_written);
+	dp_lease_release(vdev->lease);
+	vm_forget(att, (size_t)idx, vdev->bdf);
+	memmove(&att->vdevs[idx], &att->vdevs[idx + 1],
+		(att->n_vdevs - (size_t)idx - 1) * sizeof(att->vdevs[0]));
+	att->n_vdevs--;
+	free(vdev);
+	return 0;
+}

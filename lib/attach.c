@@ -107,6 +107,7 @@ static void teardown(struct dp_attachment *att, bool detach)
 		dp_vfio_unmap_all(&att->container); /* the kernel's own count: nothing may be left */
 	for (size_t i = att->n_groups; i-- > 0;)
 		dp_attach_group_close(att, &att->groups[i]);
+	dp_attach_containers_close(att); /* the hot added groups' own, if any */
 	if (att->have_kvm)
 		dp_kvm_fini(&att->kvm);
 	if (att->have_container)
@@ -261,7 +262,7 @@ int dp_attach(struct dp_policy *policy, struct dp_vm *vm, const struct dp_attach
 		uint64_t pg = att->container.iova_pgsizes;
 		struct rlimit rl;
 
-		r = dp_dma_init(&att->dma, ctx, &dp_vfio_dma_ops, &att->container,
+		r = dp_dma_init(&att->dma, ctx, &dp_attach_dma_ops, att,
 				pg ? pg & -pg : 4096);
 		if (r < 0)
 			goto err;

@@ -75,7 +75,11 @@ struct dp_attach_group {
 	int fd;
 	bool in_container;
 	bool in_kvm;
+	struct dp_vfio_container *own; /* its container when not the attachment's first (containers.c) */
 };
+
+/* Containers a VM may have beyond its first, for groups the first cannot take. */
+#define DP_ATTACH_EXTRA_MAX 7
 
 struct dp_attachment {
 	struct dp_ctx *ctx;
@@ -90,7 +94,23 @@ struct dp_attachment {
 	struct dp_vdev **vdevs;
 	size_t n_vdevs;
 	int64_t release;              /* the policy's release rule (DP_RELEASE_*) at dp_attach */
+	struct dp_vfio_container **extra; /* beyond the first, each with every DMA mapping */
+	size_t n_extra;
 };
+
+/* DMA map and unmap on every container of the attachment (opaque: the attachment). */
+extern const struct dp_dma_ops dp_attach_dma_ops;
+/*
+ * A container of its own for a group the first one refused: opened, the
+ * group in it, every DMA mapping replayed (under the DMA lock); all or
+ * nothing. 0 and *out, or -errno (logged).
+ */
+int dp_attach_container_add(struct dp_attachment *att, int group_fd, int group, const char *bdf,
+			    struct dp_vfio_container **out);
+/* Closes one of them (its group out of it already). */
+void dp_attach_container_drop(struct dp_attachment *att, struct dp_vfio_container *c);
+/* Closes them all (teardown). */
+void dp_attach_containers_close(struct dp_attachment *att);
 
 /*
  * After teardown closed every device fd (the kernel's reset): verifies each

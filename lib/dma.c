@@ -18,6 +18,7 @@ int dp_dma_init(struct dp_dma *dma, struct dp_ctx *ctx, const struct dp_dma_ops 
 	dma->page_size = page_size;
 	dma->dma_avail = UINT64_MAX;
 	dma->memlock_limit = UINT64_MAX;
+	dma->spaces = 1;
 	dma->lock = malloc(sizeof(*dma->lock));
 	if (!dma->lock)
 		return -ENOMEM;
@@ -198,10 +199,11 @@ int dp_dma_map_segs(struct dp_dma *dma, const struct dp_dma_seg *segs, size_t n)
 		r = -ENOSPC;
 		goto out;
 	}
-	if (dma->memlock_limit != UINT64_MAX && total > dma->memlock_limit - dma->pinned) {
+	/* Each address space pins and charges it (pinned * spaces <= the limit holds). */
+	if (dma->memlock_limit != UINT64_MAX && total > dma->memlock_limit / dma->spaces - dma->pinned) {
 		dp_err(dma->ctx, "DMA map: pinning %llu KiB more would make %llu KiB, above RLIMIT_MEMLOCK (%llu KiB); raise the limit to at least that",
-		       (unsigned long long)(total >> 10),
-		       (unsigned long long)((dma->pinned + total) >> 10),
+		       (unsigned long long)(total * dma->spaces >> 10),
+		       (unsigned long long)((dma->pinned + total) * dma->spaces >> 10),
 		       (unsigned long long)(dma->memlock_limit >> 10));
 		r = -ENOMEM;
 		goto out;

@@ -105,10 +105,12 @@ void dp_attach_group_close(struct dp_attachment *att, struct dp_attach_group *g)
 	g->fd = -1;
 }
 
-/* The same, and the attachment forgets it. */
+/* The same, its own container closed, and the attachment forgets it. */
 static void drop_group(struct dp_attachment *att, struct dp_attach_group *g)
 {
 	dp_attach_group_close(att, g);
+	if (g->own)
+		dp_attach_container_drop(att, g->own);
 	*g = att->groups[--att->n_groups];
 }
 
@@ -122,8 +124,13 @@ static int join_group(struct dp_attachment *att, struct dp_vdev *v)
 	att->n_groups++;
 	r = dp_vfio_group_open(att->ctx, g->num, v->bdf, &g->fd);
 	if (r == 0) {
-		/* EINVAL here: the group sits behind another IOMMU than the container's. */
-		r = dp_vfio_group_set_container(&att->container, g->fd, g->num, v->bdf);
+		r = dp_vfio_group_join(&att->container, g->fd, g->num, v->bdf);
+		/* EINVAL: the group sits behind another IOMMU than the container's. */
+		if (r == -EINVAL) {
+			dp_info(att->ctx, "%s: the VM's container cannot take IOMMU group %d; giving it one of its own",
+				v->bdf, g->num);
+			r = dp_attach_container_add(att, g->fd, g->num, v->bdf, &g->own);
+		}
 		g->in_container = r == 0;
 	}
 	if (r == 0 && att->have_kvm) {

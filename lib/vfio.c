@@ -224,13 +224,16 @@ static int read_iommu_info(struct dp_vfio_container *c)
 	return r;
 }
 
-int dp_vfio_group_set_container(struct dp_vfio_container *c, int group_fd, int group,
-				const char *bdf)
+/* ... and with other_iommu_ok, EINVAL (another IOMMU than the container's) is the caller's to say. */
+static int set_container(struct dp_vfio_container *c, int group_fd, int group, const char *bdf,
+			 bool other_iommu_ok)
 {
 	int r;
 
 	if (ioctl(group_fd, VFIO_GROUP_SET_CONTAINER, &c->fd) < 0) {
 		r = -errno;
+		if (other_iommu_ok && r == -EINVAL && c->iommu_set)
+			return r;
 		dp_err(c->ctx, "%s: IOMMU group %d: VFIO_GROUP_SET_CONTAINER: %s%s", bdf, group,
 		       strerror(errno), errno == EPERM ? " (the group is not viable)" : "");
 		return r;
@@ -253,6 +256,17 @@ int dp_vfio_group_set_container(struct dp_vfio_container *c, int group_fd, int g
 		c->iommu_set = false;
 	}
 	return r;
+}
+
+int dp_vfio_group_set_container(struct dp_vfio_container *c, int group_fd, int group,
+				const char *bdf)
+{
+	return set_container(c, group_fd, group, bdf, false);
+}
+
+int dp_vfio_group_join(struct dp_vfio_container *c, int group_fd, int group, const char *bdf)
+{
+	return set_container(c, group_fd, group, bdf, true);
 }
 
 int dp_vfio_group_unset_container(struct dp_ctx *ctx, int group_fd, int group)

@@ -32,6 +32,8 @@ int dp_vfio_group_open(struct dp_ctx *ctx, int group, const char *bdf, int *fd_o
 /* Puts the group in the container; the first one also sets the IOMMU and reads its info. */
 int dp_vfio_group_set_container(struct dp_vfio_container *c, int group_fd, int group,
 				const char *bdf);
+/* The same for a group hot added; -EINVAL, not logged: behind another IOMMU than c's. */
+int dp_vfio_group_join(struct dp_vfio_container *c, int group_fd, int group, const char *bdf);
 int dp_vfio_group_unset_container(struct dp_ctx *ctx, int group_fd, int group);
 /* The device fd for bdf from its group. */
 int dp_vfio_device_open(struct dp_ctx *ctx, int group_fd, const char *bdf, int *fd_out);

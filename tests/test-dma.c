@@ -161,6 +161,21 @@ START_TEST(dma_avail_and_memlock_are_checked_first)
 }
 END_TEST
 
+/* Each IOMMU address space (a hot added group's own container) pins and charges it again. */
+START_TEST(memlock_counts_every_address_space)
+{
+	dma.memlock_limit = 4 * PG;
+	dma.spaces = 2;
+	ck_assert_int_eq(map1(0, 0x10000, PG), 0);
+	ck_assert_int_eq(map1(2 * PG, 0x20000, PG), 0);
+	/* A third page would be 6 pages in two spaces: refused, saying so. */
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(map1(4 * PG, 0x30000, PG), "would make 24 KiB"), -ENOMEM);
+	ck_assert_uint_eq(k.n, 2);
+	dma.spaces = 1;
+	ck_assert_int_eq(map1(4 * PG, 0x30000, PG), 0);
+}
+END_TEST
+
 START_TEST(a_failing_kernel_call_rolls_the_whole_map_back)
 {
 	struct dp_dma_seg segs[] = { { 0, 0x10000, PG }, { 4 * PG, 0x90000, PG }, { 8 * PG, 0xa0000, PG } };
@@ -244,6 +259,7 @@ int main(void)
 	tcase_add_test(tc, host_discontiguity_breaks_a_run);
 	tcase_add_test(tc, bad_segments_are_refused_and_nothing_mapped);
 	tcase_add_test(tc, dma_avail_and_memlock_are_checked_first);
+	tcase_add_test(tc, memlock_counts_every_address_space);
 	tcase_add_test(tc, a_failing_kernel_call_rolls_the_whole_map_back);
 	tcase_add_test(tc, partial_unmap_splits_a_mapping);
 	tcase_add_test(tc, a_failing_split_leaves_the_mapping_as_it_was);

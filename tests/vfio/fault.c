@@ -36,9 +36,19 @@ void dp_fault_arm(long nth, int err)
 	armed = true;
 }
 
+static unsigned long fail_request; /* dp_fault_arm_ioctl's, until it has failed once */
+static int fail_request_errno;
+
+void dp_fault_arm_ioctl(unsigned long req, int err)
+{
+	fail_request = req;
+	fail_request_errno = err;
+}
+
 long dp_fault_disarm(void)
 {
 	armed = false;
+	fail_request = 0;
 	return calls;
 }
 
@@ -158,6 +168,11 @@ static int describe_ioctl(unsigned long req, const void *arg, char *buf, size_t 
 
 static bool hit(const char *kind, unsigned long req, const void *arg, int err)
 {
+	if (fail_request && req == fail_request && strcmp(kind, "ioctl") == 0) {
+		fail_request = 0; /* once, apart from the count */
+		errno = fail_request_errno;
+		return true;
+	}
 	if (!armed)
 		return false;
 	if (++calls != fail_at)

@@ -21,6 +21,11 @@
 
 /* The nth call from now fails with err (n >= 1); 0 counts without failing. */
 void dp_fault_arm(long nth, int err);
+/*
+ * The next ioctl req fails with err, once, beside dp_fault_arm's count (it is
+ * not counted, nor reported by dp_fault_failed_*); dp_fault_disarm drops it.
+ */
+void dp_fault_arm_ioctl(unsigned long req, int err);
 /* Stops; returns how many calls were made while armed. */
 long dp_fault_disarm(void);
 /* The kind of call that was made to fail ("ioctl", "open", "openat", "mmap", "eventfd"), or NULL. */

@@ -13,11 +13,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kvm.h>
+#include <linux/vfio.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <directpath/directpath.h>
@@ -163,6 +165,83 @@ START_TEST(hot_add_dma_through_both_and_hot_remove)
 }
 END_TEST
 
+/*
+ * A group the VM's container refuses, as VFIO_GROUP_SET_CONTAINER refuses
+ * one behind another IOMMU (EINVAL; the guest has one IOMMU, so the refusal
+ * is injected, and the rest is the real kernel): the group gets a container
+ * of its own with every mapping replayed, a mapping made afterwards reaches
+ * both devices, and the remove closes that container and leaves nothing.
+ */
+START_TEST(a_group_the_container_refuses_gets_its_own)
+{
+	struct dp_fault_state before;
+	struct dp_vdev *v = NULL;
+	uint8_t *late = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	const uint64_t late_iova = 0x300000;
+
+	ck_assert(late != MAP_FAILED);
+	for (int i = 0; i < 4096; i++)
+		late[i] = (uint8_t)(i * 7 + 3);
+	dp_fault_state_get(&before, vm_fd);
+	dp_test_log_reset();
+	dp_fault_arm_ioctl(VFIO_GROUP_SET_CONTAINER, EINVAL);
+	ck_assert_int_eq(dp_attachment_add_device(att, policy, edu[1], 0, &v), 0);
+	dp_fault_disarm();
+	ck_assert(dp_test_logged(LOG_INFO, "an IOMMU address space of its own", "2 DMA mappings replayed"));
+	ck_assert(!dp_test_warned());
+	/* The replayed mappings, and one made after the add, serve both devices. */
+	dp_guest_edu_round_trip(v, SRC, src, DST, dst, LEN);
+	ck_assert_int_eq(dp_dma_map(att, late_iova, late, 4096), 0);
+	dp_guest_edu_round_trip(v, late_iova, late, DST, dst, LEN);
+	dp_guest_edu_round_trip(dp_attachment_get_vdev(att, 0), late_iova, late, DST, dst, LEN);
+	ck_assert_int_eq(dp_dma_unmap(att, late_iova, 4096), 0);
+	munmap(late, 4096);
+	ck_assert_int_eq(dp_attachment_remove_device(att, v, 0), 0);
+	as_before(&before, "after removing the device with a container of its own");
+	dp_guest_edu_round_trip(dp_attachment_get_vdev(att, 0), SRC, src, DST, dst, LEN);
+}
+END_TEST
+
+/* The same add with each of its calls failing in turn: nothing left, the next add goes through. */
+START_TEST(every_call_of_an_add_into_its_own_container_failing_leaves_nothing)
+{
+	struct dp_fault_state before;
+	struct dp_vdev *v = NULL;
+	long total, own = 0;
+	char where[256];
+
+	dp_fault_state_get(&before, vm_fd);
+	dp_fault_arm_ioctl(VFIO_GROUP_SET_CONTAINER, EINVAL);
+	dp_fault_arm(0, 0);
+	ck_assert_int_eq(dp_attachment_add_device(att, policy, edu[1], 0, &v), 0);
+	total = dp_fault_disarm();
+	ck_assert_int_eq(dp_attachment_remove_device(att, v, 0), 0);
+	as_before(&before, "the counting run");
+	for (long n = 1; n <= total; n++) {
+		int r;
+
+		dp_test_log_reset();
+		dp_test_log_expect_err();
+		dp_fault_arm_ioctl(VFIO_GROUP_SET_CONTAINER, EINVAL);
+		dp_fault_arm(n, DP_FAULT_PLAUSIBLE);
+		r = dp_attachment_add_device(att, policy, edu[1], 0, &v);
+		own += r == 0 && dp_test_logged(LOG_INFO, "of its own", NULL);
+		dp_fault_disarm();
+		if (r == 0)
+			ck_assert_int_eq(dp_attachment_remove_device(att, v, 0), 0);
+		dp_test_log_expect_end();
+		snprintf(where, sizeof(where), "call %ld of %ld (%s, %s) failing: the add %s", n, total,
+			 dp_fault_failed_name(), strerror(dp_fault_failed_errno()),
+			 r < 0 ? "failed" : "succeeded, the remove followed");
+		ck_assert_msg(dp_fault_failed_name()[0], "%s: fewer calls than the counting run", where);
+		as_before(&before, where);
+		dp_guest_edu_round_trip(dp_attachment_get_vdev(att, 0), SRC, src, DST, dst, LEN);
+	}
+	fprintf(stderr, "# %ld calls of the add into a container of its own; it went through with %ld failing\n",
+		total, own);
+}
+END_TEST
+
 START_TEST(denied_and_wrong_adds_leave_nothing)
 {
 	DP_OPTS(dp_attach_opts, none, .flags = 0);
@@ -293,6 +372,8 @@ int main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, hot_add_dma_through_both_and_hot_remove);
+	tcase_add_test(tc, a_group_the_container_refuses_gets_its_own);
+	tcase_add_test(tc, every_call_of_an_add_into_its_own_container_failing_leaves_nothing);
 	tcase_add_test(tc, denied_and_wrong_adds_leave_nothing);
 	tcase_add_test(tc, every_call_of_add_and_remove_failing_once_leaves_nothing);
 	suite_add_tcase(s, tc);

@@ -34,6 +34,7 @@
 
 static char bdf[DP_GUEST_BDF_MAX];
 static const char *tool; /* the build tree's directpath, argv[1] */
+static const char *schema_py, *schema_json; /* tests/tools/schema.py and the schema, argv[2..3] */
 
 /* Runs directpath with the guest context's directories; its exit status, its stdout into out. */
 static int run_tool(char *out, size_t size, const char *format, ...) DP_PRINTF(3, 4);
@@ -63,6 +64,25 @@ static int run_tool(char *out, size_t size, const char *format, ...)
 	st = pclose(p);
 	ck_assert(WIFEXITED(st));
 	return WEXITSTATUS(st);
+}
+
+/*
+ * release --json against the JSON schema (python3-jsonschema, through the
+ * host's root the guest sees): the one document only the guest can make.
+ */
+static void validate_release_json(const char *json)
+{
+	char cmd[PATH_MAX * 2 + 64];
+	FILE *f = fopen("/tmp/release.json", "w");
+	int st;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_ge(fputs(json, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	snprintf(cmd, sizeof(cmd), "%s files %s /tmp/release.json >&2", schema_py, schema_json); /* not into the TAP */
+	st = system(cmd);
+	ck_assert(WIFEXITED(st));
+	ck_assert_msg(WEXITSTATUS(st) == 0, "%s: exit %d", cmd, WEXITSTATUS(st));
 }
 
 static struct dp_vm *edu_vm(struct dp_ctx *ctx)
@@ -230,6 +250,7 @@ START_TEST(release_quarantine_holds_every_device_until_released)
 		ck_assert_int_eq(run_tool(out, sizeof(out), "release --json %s", bdf), 0);
 		ck_assert_msg(strstr(out, "\"released\": true") && strstr(out, "\"marked\": false") &&
 			      strstr(out, "\"driver\": null"), "%s", out);
+		validate_release_json(out);
 	}
 	ck_assert_int_eq(quarantine_of(ctx, NULL), 0);
 	binding(driver, sizeof(driver), override, sizeof(override));
@@ -382,11 +403,13 @@ int main(int argc, char **argv)
 	TCase *tc = tcase_create("quarantine");
 
 	dp_guest_require_vfio();
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s PATH_TO_DIRECTPATH\n", argv[0]);
+	if (argc != 4) {
+		fprintf(stderr, "usage: %s PATH_TO_DIRECTPATH SCHEMA_PY SCHEMA_JSON\n", argv[0]);
 		return 2;
 	}
 	tool = argv[1];
+	schema_py = argv[2];
+	schema_json = argv[3];
 	tcase_set_timeout(tc, 240);
 	tcase_add_test(tc, release_quarantine_holds_every_device_until_released);
 	tcase_add_test(tc, a_device_that_did_not_come_back_is_quarantined_and_not_released);

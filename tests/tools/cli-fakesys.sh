@@ -328,6 +328,10 @@ same "... a label and an ID get the two NICs, in address order" "label:nics=$nic
 same "... and the report says so, allowed" \
 	"allowed device-chosen:$nic:info device-chosen:$sibling:info unlisted:$nic:warning unlisted:$sibling:warning" \
 	"$(pl --devices label:nics,8086:10fb $vm7 --json | report_summary)"
+printf '[vm]\nname = req\nhw_version = 7\nmemory = 1G\n[passthrough]\ndevice = label:nics\ndevice = 8086:10fb\n' \
+	>"$root/etc/req.vm"
+same "a VM file asks the same way: a label and an ID, the two NICs" "label:nics=$nic 8086:10fb=$sibling" \
+	"$(pl --vm "$root/etc/req.vm" --json | report_devices)"
 check "the text names the chosen function and the other candidates" 0 \
 	"info     device-chosen           $nic: chosen for label:nics, the first free device in address order the policy allows; not chosen: $sibling (later); name an address instead to pin one" \
 	pl --devices label:nics,$sibling $vm7

@@ -12,50 +12,10 @@
 #include <unistd.h>
 
 #include "attach.h"
+#include "gate.h"
+#include "handoff.h"
 #include "policy.h"
-#include "policycheck.h"
-#include "report.h"
-#include "select.h"
 #include "vm.h"
-
-/*
- * What the policy reads of the host, read again now: the VM's functions,
- * the members of their IOMMU groups, the bridges above them and what a
- * reset of those buses reaches, and the host's capabilities; not the
- * rest of the host, and never pci.ids. Malformed addresses are left to the
- * policy, which reports them.
- */
-static int refresh(struct dp_ctx *ctx, const struct dp_vm *vm)
-{
-	char (*bdfs)[DP_BDF_LEN];
-	size_t n = 0;
-	int r;
-
-	if (vm->n_devices == 0)
-		return 0;
-	/* An ID or label request may get any function: look at them all, now. */
-	if (dp_vm_has_requests(vm) && (r = dp_inventory_scan(ctx, 0)) < 0)
-		return r;
-	bdfs = calloc(vm->n_devices, sizeof(*bdfs));
-	if (!bdfs)
-		return -ENOMEM;
-	for (size_t i = 0; i < vm->n_devices; i++)
-		if (dp_bdf_normalize(vm->devices[i], bdfs[n]) == 0)
-			n++;
-	r = dp_inventory_refresh(ctx, bdfs, n);
-	if (r == 0) /* and what a bus reset of theirs would reach (shared_reset) */
-		r = dp_reset_refresh_around(ctx, bdfs, n);
-	free(bdfs);
-	return r;
-}
-
-/* Logs the report's errors: why the VM may not be attached. */
-static void log_denial(struct dp_ctx *ctx, const struct dp_report *rep)
-{
-	for (size_t i = 0; i < rep->n_findings; i++)
-		if (rep->findings[i].severity == DP_SEVERITY_ERROR)
-			dp_err(ctx, "%s", rep->findings[i].message);
-}
 
 static int add_group(struct dp_attachment *att, int num)
 {
@@ -89,6 +49,51 @@ static int group_fd(const struct dp_attachment *att, int num)
 	return -1;
 }
 
+/* The backend per opts.backend and the host (backend.c); logs why an explicit one cannot be had. */
+static int choose_backend(struct dp_attachment *att, const char (*bdfs)[DP_BDF_LEN], size_t n)
+{
+	int r = dp_backend_choose(att->ctx, att->opts.backend, bdfs, n, &att->backend, att->backend_why,
+				  sizeof(att->backend_why));
+
+	if (r < 0)
+		dp_err(att->ctx, "%s: %s", att->vm->name, att->backend_why);
+	else
+		dp_dbg(att->ctx, "%s: %s", att->vm->name, att->backend_why);
+	return r;
+}
+
+/* type1: the container (unless its fd is set), each group opened (unless set) and put in it. */
+static int open_type1(struct dp_attachment *att)
+{
+	int r = att->have_container ? 0 : dp_vfio_container_open(att->ctx, &att->container);
+
+	if (r < 0)
+		return r;
+	att->have_container = true;
+	for (size_t i = 0; i < att->n_groups; i++) {
+		struct dp_attach_group *g = &att->groups[i];
+
+		if (g->fd < 0 && (r = dp_vfio_group_open(att->ctx, g->num, group_bdf(att, g->num),
+							 &g->fd)) < 0)
+			return r;
+		r = dp_vfio_group_set_container(&att->container, g->fd, g->num,
+						group_bdf(att, g->num));
+		if (r < 0)
+			return r;
+		g->in_container = true;
+	}
+	return 0;
+}
+
+/* iommufd: /dev/iommu (unless its fd is set) and the VM's IOAS; the devices join it at open. */
+static int open_iommufd(struct dp_attachment *att)
+{
+	int r = dp_iommufd_open(&att->iommufd);
+
+	att->have_iommufd = r == 0;
+	return r;
+}
+
 /* Everything dp_attach did, undone in reverse; also dp_detach's body (detach). */
 static void teardown(struct dp_attachment *att, bool detach)
 {
@@ -105,6 +110,10 @@ static void teardown(struct dp_attachment *att, bool detach)
 	att->have_dma = false;
 	if (att->have_container && att->container.iommu_set)
 		dp_vfio_unmap_all(&att->container); /* the kernel's own count: nothing may be left */
+	if (att->have_iommufd)
+		dp_iommufd_unmap_all(&att->iommufd);
+	dp_iommufd_close(&att->iommufd); /* after every device left its IOAS (dp_vdev_close) */
+	att->have_iommufd = false;
 	for (size_t i = att->n_groups; i-- > 0;)
 		dp_attach_group_close(att, &att->groups[i]);
 	dp_attach_containers_close(att); /* the hot added groups' own, if any */
@@ -130,9 +139,7 @@ int dp_attach(struct dp_policy *policy, struct dp_vm *vm, const struct dp_attach
 	      struct dp_attachment **out)
 {
 	struct dp_attachment *att;
-	struct dp_report *rep = NULL;
-	/* The requests' devices, each leased as it is chosen (the lease decides between VMs). */
-	struct dp_selection sel = { .take = dp_lease_try, .release = dp_lease_release };
+	struct dp_gate gate = { 0 };
 	struct dp_ctx *ctx;
 	int r;
 
@@ -143,6 +150,7 @@ int dp_attach(struct dp_policy *policy, struct dp_vm *vm, const struct dp_attach
 	if (!att)
 		return -ENOMEM;
 	att->opts.sz = sizeof(att->opts);
+	dp_iommufd_init(&att->iommufd, ctx);
 	if (opts) {
 		r = DP_OPTS_CHECK(opts, dp_attach_opts, memslot_count);
 		if (r == -E2BIG)
@@ -155,8 +163,15 @@ int dp_attach(struct dp_policy *policy, struct dp_vm *vm, const struct dp_attach
 			return r;
 		}
 		dp_opts_copy(&att->opts, sizeof(att->opts), opts);
-		if (att->opts.flags & ~DP_ATTACH_KVM) {
-			dp_err(ctx, "BUG: dp_attach: unknown flags %#x", att->opts.flags & ~DP_ATTACH_KVM);
+		if (att->opts.flags & ~DP_ATTACH_KVM || att->opts.reserved0) {
+			dp_err(ctx, "BUG: dp_attach: unknown flags %#x, or reserved0 not 0",
+			       att->opts.flags & ~DP_ATTACH_KVM);
+			free(att);
+			return -EINVAL;
+		}
+		if (!dp_backend_name(att->opts.backend)) {
+			dp_err(ctx, "BUG: dp_attach: backend %u is none of auto, type1 or iommufd",
+			       att->opts.backend);
 			free(att);
 			return -EINVAL;
 		}
@@ -170,20 +185,22 @@ int dp_attach(struct dp_policy *policy, struct dp_vm *vm, const struct dp_attach
 	att->vm = dp_vm_ref(vm);
 	att->release = policy->rules[DP_RULE_RELEASE]; /* what its detach does, decided now */
 
-	/* The gate: a fresh look at what the rules read of the host, then every rule. */
-	r = refresh(ctx, vm);
-	if (r < 0)
-		goto err;
-	r = dp_policy_check_select(policy, vm, &sel, &rep);
-	if (r < 0)
-		goto err;
-	if (!dp_report_is_allowed(rep)) {
-		dp_err(ctx, "%s: the policy denies passthrough:", vm->name);
-		log_denial(ctx, rep);
-		r = -EPERM;
-		goto err;
+	/*
+	 * The gate: a fresh look at what the rules read of the host, every rule,
+	 * the leases; or, from a manager's handoff, the manager's (handoff-attach.c).
+	 */
+	if (att->opts.handoff) {
+		r = dp_handoff_gate(att->opts.handoff, vm, att->opts.backend, &gate);
+		att->backend = dp_handoff_get_backend(att->opts.handoff);
+		snprintf(att->backend_why, sizeof(att->backend_why),
+			 "%s as the manager's handoff opened it", dp_backend_name(att->backend));
+	} else {
+		r = dp_gate_pass(policy, vm, &gate);
+		if (r == 0)
+			r = choose_backend(att, (const char (*)[DP_BDF_LEN])gate.bdf, gate.n);
 	}
-	rep = dp_report_unref(rep);
+	if (r < 0)
+		goto err;
 	if (vm->n_devices == 0)
 		goto done;
 
@@ -205,40 +222,23 @@ int dp_attach(struct dp_policy *policy, struct dp_vm *vm, const struct dp_attach
 		v->intx_resample = -1;
 		v->att = att;
 		att->vdevs[att->n_vdevs++] = v;
-		dev = dp_inventory_lookup(ctx, sel.bdf[i]); /* vdev i is the VM's entry i */
-		if (!dev) { /* the policy allowed it, so the refresh found it */
-			dp_err(ctx, "%s: no such PCI function on this host", vm->devices[i]);
-			r = -ENODEV;
-			goto err;
-		}
+		dev = gate.dev[i]; /* vdev i is the VM's entry i */
 		dp_vdev_set_device(v, dev);
-		v->lease = sel.lease[i]; /* a request's, taken when it was chosen */
-		sel.lease[i] = NULL;
-		r = v->lease ? 0 : dp_lease_acquire(ctx, v->bdf, vm->name, &v->lease);
-		if (r == 0) /* the policy's reset order, before vfio-pci's reset at open */
-			r = dp_reset_apply(policy, dev, v->reset_saved, &v->reset_written);
-		if (r == 0)
+		v->lease = gate.lease[i];
+		gate.lease[i] = NULL;
+		/* The policy's reset order, before vfio-pci's reset at open: a handoff's manager wrote it. */
+		r = att->opts.handoff ? 0 : dp_reset_apply(policy, dev, v->reset_saved, &v->reset_written);
+		if (r == 0 && att->backend == DP_BACKEND_TYPE1)
 			r = add_group(att, v->group);
 		if (r < 0)
 			goto err;
 	}
 
-	r = dp_vfio_container_open(ctx, &att->container);
+	r = att->opts.handoff ? dp_handoff_attach_fds(att) : 0;
+	if (r == 0)
+		r = att->backend == DP_BACKEND_IOMMUFD ? open_iommufd(att) : open_type1(att);
 	if (r < 0)
 		goto err;
-	att->have_container = true;
-	for (size_t i = 0; i < att->n_groups; i++) {
-		struct dp_attach_group *g = &att->groups[i];
-
-		r = dp_vfio_group_open(ctx, g->num, group_bdf(att, g->num), &g->fd);
-		if (r < 0)
-			goto err;
-		r = dp_vfio_group_set_container(&att->container, g->fd, g->num,
-						group_bdf(att, g->num));
-		if (r < 0)
-			goto err;
-		g->in_container = true;
-	}
 
 	if (att->opts.flags & DP_ATTACH_KVM) {
 		r = dp_kvm_init(&att->kvm, ctx, att->opts.kvm_vm_fd, att->opts.memslot_base,
@@ -259,37 +259,48 @@ int dp_attach(struct dp_policy *policy, struct dp_vm *vm, const struct dp_attach
 	}
 
 	{
-		uint64_t pg = att->container.iova_pgsizes;
+		uint64_t pg = att->backend == DP_BACKEND_IOMMUFD ? att->iommufd.iova_alignment
+								 : att->container.iova_pgsizes;
 		struct rlimit rl;
 
-		r = dp_dma_init(&att->dma, ctx, &dp_attach_dma_ops, att,
-				pg ? pg & -pg : 4096);
+		if (att->backend == DP_BACKEND_IOMMUFD)
+			r = dp_dma_init(&att->dma, ctx, &dp_iommufd_dma_ops, &att->iommufd, pg);
+		else
+			r = dp_dma_init(&att->dma, ctx, &dp_attach_dma_ops, att, pg ? pg & -pg : 4096);
 		if (r < 0)
 			goto err;
 		att->have_dma = true;
-		r = dp_dma_set_usable(&att->dma, att->container.ranges, att->container.n_ranges);
-		if (r < 0)
-			goto err;
-		att->dma.dma_avail = att->container.dma_avail;
+		if (att->backend == DP_BACKEND_TYPE1) { /* iommufd's: read once its devices joined */
+			r = dp_dma_set_usable(&att->dma, att->container.ranges,
+					      att->container.n_ranges);
+			if (r < 0)
+				goto err;
+			att->dma.dma_avail = att->container.dma_avail; /* iommufd has no such limit */
+		}
+		att->dma.memlock_mode = dp_attach_memlock_mode(att);
 		if (!dp_caps_ipc_lock() && getrlimit(RLIMIT_MEMLOCK, &rl) == 0 &&
 		    rl.rlim_cur != RLIM_INFINITY)
 			att->dma.memlock_limit = rl.rlim_cur;
 	}
 
 	for (size_t i = 0; i < att->n_vdevs; i++) {
-		r = dp_vdev_open(att, att->vdevs[i], group_fd(att, att->vdevs[i]->group));
+		r = dp_handoff_attach_device(att, att->vdevs[i]);
+		if (r == 0)
+			r = dp_vdev_open(att, att->vdevs[i], group_fd(att, att->vdevs[i]->group));
 		if (r < 0)
 			goto err;
 	}
+	/* Under iommufd the IOAS's usable ranges are what its devices leave of it. */
+	if (att->backend == DP_BACKEND_IOMMUFD && (r = dp_attach_iommufd_ranges(att)) < 0)
+		goto err;
 done:
-	dp_selection_fini(&sel);
-	dp_info(ctx, "%s: attached %zu device%s", vm->name, att->n_vdevs,
-		att->n_vdevs == 1 ? "" : "s");
+	dp_gate_fini(&gate);
+	dp_info(ctx, "%s: attached %zu device%s through %s", vm->name, att->n_vdevs,
+		att->n_vdevs == 1 ? "" : "s", dp_backend_name(att->backend));
 	*out = att;
 	return 0;
 err:
-	dp_report_unref(rep);
-	dp_selection_fini(&sel); /* the leases no vdev took yet */
+	dp_gate_fini(&gate); /* the leases no vdev took yet */
 	teardown(att, false);
 	return r;
 }
@@ -326,8 +337,12 @@ int dp_attachment_get_iommu_info(const struct dp_attachment *att, struct dp_iomm
 	if (!att || !info)
 		return -EINVAL;
 	i.iova_pgsizes = att->container.iova_pgsizes;
-	i.dma_avail = att->have_dma ? dma_counter(att, offsetof(struct dp_dma, dma_avail)) : UINT64_MAX;
 	i.n_iova_ranges = att->container.n_ranges;
+	if (att->backend == DP_BACKEND_IOMMUFD) { /* every power of two from the IOAS's alignment */
+		i.iova_pgsizes = att->have_iommufd ? ~(att->iommufd.iova_alignment - 1) : 0;
+		i.n_iova_ranges = att->iommufd.n_ranges;
+	}
+	i.dma_avail = att->have_dma ? dma_counter(att, offsetof(struct dp_dma, dma_avail)) : UINT64_MAX;
 	i.flags = att->container.migration ? DP_IOMMU_INFO_MIGRATION : 0;
 	return dp_info_copy_out(info, offsetof(struct dp_iommu_info, flags) + sizeof(uint32_t),
 				&i, sizeof(i));
@@ -336,15 +351,27 @@ int dp_attachment_get_iommu_info(const struct dp_attachment *att, struct dp_iomm
 int dp_attachment_get_iova_range(const struct dp_attachment *att, uint32_t index,
 				 uint64_t *start, uint64_t *end)
 {
+	const struct dp_iova_range *ranges;
+	uint32_t n;
+
 	if (!att)
 		return -EINVAL;
-	if (index >= att->container.n_ranges)
+	ranges = att->backend == DP_BACKEND_IOMMUFD ? att->iommufd.ranges : att->container.ranges;
+	n = att->backend == DP_BACKEND_IOMMUFD ? att->iommufd.n_ranges : att->container.n_ranges;
+	if (index >= n)
 		return -ERANGE;
 	if (start)
-		*start = att->container.ranges[index].start;
+		*start = ranges[index].start;
 	if (end)
-		*end = att->container.ranges[index].end;
+		*end = ranges[index].end;
 	return 0;
+}
+
+uint32_t dp_attachment_get_backend(const struct dp_attachment *att, const char **why)
+{
+	if (why)
+		*why = att ? att->backend_why : NULL;
+	return att ? att->backend : DP_BACKEND_AUTO;
 }
 
 size_t dp_attachment_get_vdev_count(const struct dp_attachment *att)

@@ -4,8 +4,10 @@
 
 #include <linux/vfio.h>
 
+#include "backend.h"
 #include "dma.h"
 #include "inventory.h"
+#include "iommufd.h"
 #include "kvm.h"
 #include "lease.h"
 #include "migration.h"
@@ -68,6 +70,9 @@ struct dp_vdev {
 	/* reset_method as it was before the policy's order was written (resetpolicy.c). */
 	char reset_saved[DP_RESET_LIST_MAX];
 	bool reset_written;
+	/* The iommufd backend's (vdev-cdev.c): bound to the iommufd, attached to its IOAS, on KVM-VFIO. */
+	uint32_t devid;
+	bool pt_attached, in_kvm;
 };
 
 struct dp_attach_group {
@@ -96,6 +101,11 @@ struct dp_attachment {
 	int64_t release;              /* the policy's release rule (DP_RELEASE_*) at dp_attach */
 	struct dp_vfio_container **extra; /* beyond the first, each with every DMA mapping */
 	size_t n_extra;
+	/* DP_BACKEND_TYPE1 (container, groups) or DP_BACKEND_IOMMUFD (iommufd, no groups). */
+	uint32_t backend;
+	char backend_why[DP_BACKEND_WHY_MAX];
+	struct dp_iommufd iommufd;    /* fd -1 until opened (or set) */
+	bool have_iommufd;
 };
 
 /* DMA map and unmap on every container of the attachment (opaque: the attachment). */
@@ -130,8 +140,21 @@ void dp_vdev_check_reset(struct dp_attachment *att, struct dp_vdev *v, const cha
 void dp_attach_group_close(struct dp_attachment *att, struct dp_attach_group *g);
 /* A new vdev's fields from the inventory's dev: its address, group and MSI-X layout. */
 void dp_vdev_set_device(struct dp_vdev *vdev, const struct dp_device *dev);
-/* Opens the device and reads its regions and interrupts. */
+/* Opens the device and reads its regions and interrupts; group_fd -1 under iommufd. */
 int dp_vdev_open(struct dp_attachment *att, struct dp_vdev *vdev, int group_fd);
+/*
+ * Under iommufd (vdev-cdev.c): the device's VFIO node opened (unless
+ * vdev->fd is set), on the KVM-VFIO device when the attachment has KVM,
+ * bound to the iommufd (vfio-pci's reset at open, checked) and attached to
+ * the IOAS; and that undone short of closing the fd. 0 or -errno (logged);
+ * the caller closes on failure.
+ */
+int dp_vdev_cdev_open(struct dp_attachment *att, struct dp_vdev *vdev);
+void dp_vdev_cdev_release(struct dp_vdev *vdev);
+/* Reads the IOAS's usable ranges again into the DMA manager (after a device joined it). */
+int dp_attach_iommufd_ranges(struct dp_attachment *att);
+/* Whose RLIMIT_MEMLOCK the backend charges pinned pages to, for dp_dma's message. */
+const char *dp_attach_memlock_mode(const struct dp_attachment *att);
 /* Unmaps, disables interrupts, resets and closes. */
 void dp_vdev_close(struct dp_vdev *vdev);
 /* VFIO unmasks INTx when fd is signalled (a resample eventfd); -1 stops that. */

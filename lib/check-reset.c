@@ -54,14 +54,15 @@ static int check_no_reset(const struct dp_policy *p, const struct dp_device *dev
 }
 
 /* How a peer stands: "" when the host uses it (its driver named apart), else why it is fine. */
-static const char *peer_state(const struct dp_device *d, char (*bdfs)[DP_BDF_LEN], size_t n)
+static const char *peer_state(const struct dp_policy *p, const struct dp_device *d,
+			      char (*bdfs)[DP_BDF_LEN], size_t n)
 {
 	if (dp_bdf_in(bdfs, n, d->bdf))
 		return "in this VM";
 	if (!d->driver)
 		return "unbound";
-	if (strcmp(d->driver, DP_VFIO_PCI_DRIVER) == 0)
-		return DP_VFIO_PCI_DRIVER;
+	if (dp_vfio_driver_ready(p, d))
+		return d->driver; /* vfio-pci, or another VFIO driver vfio_drivers lists */
 	return "";
 }
 
@@ -95,7 +96,7 @@ static int check_shared(const struct dp_policy *p, const struct dp_ctx *ctx,
 		const char *drv = peers[i]->driver;
 
 		size += strlen(peers[i]->bdf) + (drv ? strlen(drv) : 0) + 16;
-		used += peer_state(peers[i], bdfs, n)[0] == '\0';
+		used += peer_state(p, peers[i], bdfs, n)[0] == '\0';
 	}
 	host = malloc(size);
 	all = malloc(size);
@@ -105,7 +106,7 @@ static int check_shared(const struct dp_policy *p, const struct dp_ctx *ctx,
 	}
 	host[0] = all[0] = '\0';
 	for (size_t i = 0; i < np; i++) {
-		const char *state = peer_state(peers[i], bdfs, n);
+		const char *state = peer_state(p, peers[i], bdfs, n);
 
 		if (!state[0])
 			hlen += (size_t)snprintf(host + hlen, size - hlen, "%s%s (%s)", hlen ? ", " : "",

@@ -20,6 +20,7 @@
 #include "romcheck.h"
 #include "select.h"
 #include "sysfs.h"
+#include "vfiodriver.h"
 #include "vm.h"
 
 static int check_vm(const struct dp_policy *p, const struct dp_vm *vm,
@@ -64,6 +65,22 @@ static int check_vm(const struct dp_policy *p, const struct dp_vm *vm,
 	return r;
 }
 
+/* A function the VM names is not on a driver vfio_drivers lists (an ID or label request may get any). */
+static bool needs_vfio_pci(const struct dp_policy *p, const struct dp_vm *vm)
+{
+	for (size_t i = 0; i < vm->n_devices; i++) {
+		const struct dp_device *dev;
+		char bdf[DP_BDF_LEN];
+
+		if (dp_bdf_normalize(vm->devices[i], bdf) < 0)
+			return true;
+		dev = dp_inventory_lookup(p->ctx, bdf);
+		if (!dev || !dp_vfio_driver_ready(p, dev))
+			return true;
+	}
+	return false;
+}
+
 static int check_host(const struct dp_policy *p, const struct dp_vm *vm,
 		      const struct dp_host_caps *caps, struct dp_report *rep)
 {
@@ -91,14 +108,14 @@ static int check_host(const struct dp_policy *p, const struct dp_vm *vm,
 							  caps->flags & DP_HOST_UNSAFE_INTERRUPTS ? ""
 							  : " (vfio_iommu_type1 also needs allow_unsafe_interrupts=1)"));
 	}
-	if (!(caps->flags & (DP_HOST_VFIO_PCI | DP_HOST_VFIO_PCI_MODULE)))
+	if (!(caps->flags & (DP_HOST_VFIO_PCI | DP_HOST_VFIO_PCI_MODULE)) && needs_vfio_pci(p, vm))
 		r = dp_first_err(r, dp_report_add(rep, DP_FINDING_NO_VFIO_PCI, DP_SEVERITY_ERROR, vm->name, NULL,
 						  "%s: the host's kernel has no %s driver; install a kernel built with CONFIG_VFIO_PCI",
 						  vm->name, DP_VFIO_PCI_DRIVER));
 	return r;
 }
 
-/* Every other member of the group must be unbound, on vfio-pci or pci-stub, a bridge, or in this VM. */
+/* Every other member of the group must be unbound, on a ready VFIO driver or pci-stub, a bridge, or in this VM. */
 static int check_group(const struct dp_policy *p, const struct dp_ctx *ctx,
 		       const struct dp_device *dev, char (*bdfs)[DP_BDF_LEN], size_t n,
 		       struct dp_report *rep)
@@ -115,7 +132,7 @@ static int check_group(const struct dp_policy *p, const struct dp_ctx *ctx,
 			continue;
 		md = dp_inventory_lookup(ctx, m);
 		if (md && ((md->info.flags & DP_DEVICE_BRIDGE) || !md->driver ||
-			   strcmp(md->driver, DP_VFIO_PCI_DRIVER) == 0 || strcmp(md->driver, DP_PCI_STUB_DRIVER) == 0))
+			   dp_vfio_driver_ready(p, md) || strcmp(md->driver, DP_PCI_STUB_DRIVER) == 0))
 			continue;
 		r = dp_first_err(r, dp_report_add(rep, DP_FINDING_GROUP_NOT_VIABLE, severity, dev->bdf,
 						  "require_viable_group",
@@ -150,8 +167,8 @@ static int check_device(const struct dp_policy *p, const struct dp_ctx *ctx,
 		r = dp_first_err(r, dp_report_add(rep, DP_FINDING_CONFIG_UNREADABLE, DP_SEVERITY_ERROR, b, NULL,
 						  "%s: its config space could not be read (%u bytes), so whether it is a bridge and how it resets are unknown; make sure it is present and powered (lspci -vv -s %s as root), then check again",
 						  b, dev->info.config_size, b));
-	if ((dev->info.flags & DP_DEVICE_MARKED) &&
-	    (!dev->driver || strcmp(dev->driver, DP_VFIO_PCI_DRIVER) != 0))
+	/* On a VFIO driver the policy does not list: vfio-driver-not-listed says so. */
+	if ((dev->info.flags & DP_DEVICE_MARKED) && dp_vfio_driver_kind(dev) < DP_VFIO_DRIVER_VFIO_PCI)
 		r = dp_first_err(r, dp_report_add(rep, DP_FINDING_NOT_BOUND, DP_SEVERITY_ERROR, b, NULL,
 						  "%s: marked for passthrough but bound to %s, not %s (the mark was not applied, or the host rebound it), so VFIO cannot open it; bind it with: directpath mark --now %s",
 						  b, dev->driver ? dev->driver : "no driver", DP_VFIO_PCI_DRIVER, b));
@@ -165,6 +182,7 @@ static int check_device(const struct dp_policy *p, const struct dp_ctx *ctx,
 	} else {
 		r = dp_first_err(r, check_group(p, ctx, dev, bdfs, n, rep));
 	}
+	r = dp_first_err(r, dp_check_vfio_driver(p, dev, rep));
 	/* The reset methods, the policy's per-device order, a bus reset's blast radius (check-reset.c). */
 	r = dp_first_err(r, dp_check_reset(p, ctx, dev, bdfs, n, rep));
 	level = dp_compat_lookup(p, dev->info.vendor_id, dev->info.device_id,

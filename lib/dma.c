@@ -201,10 +201,11 @@ int dp_dma_map_segs(struct dp_dma *dma, const struct dp_dma_seg *segs, size_t n)
 	}
 	/* Each address space pins and charges it (pinned * spaces <= the limit holds). */
 	if (dma->memlock_limit != UINT64_MAX && total > dma->memlock_limit / dma->spaces - dma->pinned) {
-		dp_err(dma->ctx, "DMA map: pinning %llu KiB more would make %llu KiB, above RLIMIT_MEMLOCK (%llu KiB); raise the limit to at least that",
+		dp_err(dma->ctx, "DMA map: pinning %llu KiB more would make %llu KiB, above RLIMIT_MEMLOCK (%llu KiB)%s%s; raise the limit to at least that",
 		       (unsigned long long)(total * dma->spaces >> 10),
 		       (unsigned long long)((dma->pinned + total) * dma->spaces >> 10),
-		       (unsigned long long)(dma->memlock_limit >> 10));
+		       (unsigned long long)(dma->memlock_limit >> 10),
+		       dma->memlock_mode ? ", " : "", dma->memlock_mode ? dma->memlock_mode : "");
 		r = -ENOMEM;
 		goto out;
 	}

@@ -41,6 +41,7 @@ struct dp_dma {
 	uint64_t dma_avail;        /* mappings the kernel still allows; UINT64_MAX: unknown */
 	uint64_t pinned;           /* bytes mapped */
 	uint64_t memlock_limit;    /* UINT64_MAX: not enforced */
+	const char *memlock_mode;  /* whose limit it is, after a comma ("which type1 charges ..."); NULL: unsaid */
 	uint32_t spaces;           /* IOMMU address spaces each mapping is pinned in (type1: containers) */
 	uint64_t map_calls;        /* kernel map requests issued (for benchmarks) */
 };

@@ -172,8 +172,8 @@ int dp_attachment_add_device(struct dp_attachment *att, struct dp_policy *policy
 		dp_err(ctx, "%s: %s is already attached", att->vm->name, nb);
 		return -EEXIST;
 	}
-	if (!att->have_container) {
-		dp_err(ctx, "%s: attached without devices, so there is no container to add %s to; attach the VM with it",
+	if (!att->have_container && !att->have_iommufd) {
+		dp_err(ctx, "%s: attached without devices, so there is no container or IOAS to add %s to; attach the VM with it",
 		       att->vm->name, nb);
 		return -ENODEV;
 	}
@@ -217,12 +217,20 @@ int dp_attachment_add_device(struct dp_attachment *att, struct dp_policy *policy
 	r = dp_lease_acquire(ctx, v->bdf, att->vm->name, &v->lease);
 	if (r == 0) /* the policy's reset order, before vfio-pci's reset at open */
 		r = dp_reset_apply(policy, dev, v->reset_saved, &v->reset_written);
-	new_group = !find_group(att, v->group);
+	/* Under iommufd no group: the device binds to the iommufd and joins the IOAS itself. */
+	new_group = att->backend == DP_BACKEND_TYPE1 && !find_group(att, v->group);
 	if (r == 0 && new_group)
 		r = join_group(att, v);
 	if (r == 0) {
 		g = find_group(att, v->group); /* found: joined or already there */
-		r = g ? dp_vdev_open(att, v, g->fd) : -EIO; /* closes it again on failure */
+		if (att->backend == DP_BACKEND_IOMMUFD)
+			r = dp_vdev_open(att, v, -1);
+		else
+			r = g ? dp_vdev_open(att, v, g->fd) : -EIO; /* closes it again on failure */
+		/* What the IOAS's usable ranges are with it (the kernel kept existing mappings clear). */
+		if (r == 0 && att->backend == DP_BACKEND_IOMMUFD &&
+		    (r = dp_attach_iommufd_ranges(att)) < 0)
+			dp_vdev_close(v);
 		if (r < 0) {
 			dp_vdev_check_reset(att, v, "after a failed hot add", false);
 			if (g && new_group)
@@ -311,6 +319,8 @@ int dp_attachment_remove_device(struct dp_attachment *att, struct dp_vdev *vdev,
 	g = find_group(att, vdev->group);
 	if (g && !shared)
 		drop_group(att, g);
+	if (att->backend == DP_BACKEND_IOMMUFD) /* what it reserved is usable again; kept if unread */
+		dp_attach_iommufd_ranges(att);
 	dp_reset_restore(att->ctx, vdev->bdf, vdev->reset_saved, &vdev->reset_written);
 	dp_lease_release(vdev->lease);
 	vm_forget(att, (size_t)idx, vdev->bdf);

@@ -52,6 +52,9 @@ struct dp_device *dp_device_new(struct dp_ctx *ctx, uint32_t domain, uint8_t bus
 /* The lazy facts in what, read through the open directory dfd (-1: by path). */
 int dp_device_load_at(struct dp_device *dev, int dfd, unsigned what);
 
+/* vfiodev.c: the vfio-dev node of a bound function, through its directory dfd; 0 or -ENOMEM. */
+int dp_read_vfio_dev(struct dp_ctx *ctx, int dfd, struct dp_device *dev);
+
 /* inventory-read.c */
 
 /* Warns that a sysfs attribute of bdf is garbage or unreadable (r), so unknown. */

@@ -334,6 +334,9 @@ static int sysfs_facts(struct dp_ctx *ctx, int dfd, struct dp_device *dev,
 	r = dp_sysfs_readlink_base(dfd, "driver", buf, sizeof(buf));
 	if (r >= 0 && !(dev->driver = strdup(buf)))
 		return -ENOMEM;
+	r = dp_read_vfio_dev(ctx, dfd, dev);
+	if (r < 0)
+		return r;
 
 	r = dp_sysfs_readlink_base(dfd, "iommu_group", buf, sizeof(buf));
 	if (r >= 0) {

@@ -80,7 +80,9 @@ static int note_group(struct refresh *rf, const struct dp_device *dev)
 static bool same_facts(const struct dp_device *a, const struct dp_device *b)
 {
 	if (memcmp(&a->info, &b->info, sizeof(a->info)) != 0 || !str_eq(a->driver, b->driver) ||
-	    !str_eq(a->physfn, b->physfn) || a->group_size != b->group_size)
+	    !str_eq(a->physfn, b->physfn) || a->group_size != b->group_size ||
+	    strcmp(a->vfio_dev, b->vfio_dev) != 0 || a->vfio_cdev != b->vfio_cdev ||
+	    a->vfio_major != b->vfio_major || a->vfio_minor != b->vfio_minor)
 		return false;
 	for (size_t i = 0; i < a->group_size; i++)
 		if (strcmp(a->group[i], b->group[i]) != 0)
@@ -217,7 +219,7 @@ static int refresh_one(struct dp_ctx *ctx, struct refresh *rf, const char *bdf, 
 		dp_device_free(dev);
 		return r;
 	}
-	if (rf->marks_fd >= 0 && dp_mark_read(ctx, rf->marks_fd, bdf, NULL, 0) == 1)
+	if (rf->marks_fd >= 0 && dp_mark_read_dev(ctx, rf->marks_fd, dev) == 1)
 		dev->info.flags |= DP_DEVICE_MARKED;
 	if (old && same_facts(old, dev)) {
 		/* Nothing changed: handles to it stay current, and it is this entry's now. */

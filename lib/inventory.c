@@ -405,7 +405,7 @@ int dp_inventory_scan(struct dp_ctx *ctx, unsigned flags)
 		if (r < 0)
 			goto err;
 		if (marks_fd >= 0 && has_mark_file(&marks, dev->bdf) &&
-		    dp_mark_read(ctx, marks_fd, dev->bdf, NULL, 0) == 1)
+		    dp_mark_read_dev(ctx, marks_fd, dev) == 1)
 			dev->info.flags |= DP_DEVICE_MARKED;
 	}
 	closedir(d);

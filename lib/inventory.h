@@ -49,6 +49,10 @@ struct dp_device {
 	uint8_t secondary_bus;   /* a PCI-to-PCI bridge's buses, from config space; 0: none */
 	uint8_t subordinate_bus;
 	char *physfn;
+	/* vfio-dev/vfioN: the driver registered it with VFIO ("" none), and its cdev (vfiodev.c). */
+	char vfio_dev[16];
+	bool vfio_cdev;
+	uint32_t vfio_major, vfio_minor;
 	char (*group)[DP_BDF_LEN]; /* members, BDF order */
 	size_t group_size;
 	/* Which sysfs entry the config space and BARs were read from, for freshness. */
@@ -104,12 +108,26 @@ struct dp_device *dp_inventory_lookup(const struct dp_ctx *ctx, const char *bdf)
 #define DP_DRIVERCTL_PREFIX "pci-"
 
 /*
- * Reads driverctl_dir/pci-BDF: 1 when it holds "vfio-pci", 0 when absent,
- * another driver's name, or not trustworthy (logged), never an error.
- * If other is not NULL, it receives the other driver's name (or "").
+ * Reads driverctl_dir/pci-BDF: 1 when it holds "vfio-pci" or a vfio-pci
+ * variant's name (NAME_vfio_pci), 0 when absent, another driver's name, or
+ * not trustworthy (logged), never an error. If other is not NULL, it
+ * receives the other driver's name (or "").
  */
 int dp_mark_read(struct dp_ctx *ctx, int dirfd, const char *bdf, char *other,
 		 size_t other_size);
+
+/*
+ * The same for dev: a file naming the very driver dev is on
+ * is a mark too when that driver registered dev with VFIO (its vfio-dev
+ * node), as a vendor's vGPU driver does. 1 or 0.
+ */
+int dp_mark_read_dev(struct dp_ctx *ctx, int dirfd, const struct dp_device *dev);
+
+/*
+ * dp_device_set_passthrough with the mark's driver vfio (enable); unmarking
+ * undoes whichever VFIO driver the mark names (mark.c).
+ */
+int dp_mark_set(struct dp_device *dev, int enable, uint32_t flags, const char *vfio);
 
 /*
  * Writes name in dirfd atomically, mode 0644: a temporary file (O_EXCL,

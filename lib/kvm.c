@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "iommufd-uapi.h"
 #include "kvm.h"
 
 #define PAGE 4096ULL
@@ -163,6 +164,25 @@ int dp_kvm_vfio_group(struct dp_kvm *k, int group_fd, int group, bool add)
 
 		dp_err(k->ctx, "KVM: %s IOMMU group %d %s the KVM-VFIO device: %s",
 		       add ? "adding" : "deleting", group, add ? "to" : "from", strerror(errno));
+		return r;
+	}
+	return 0;
+}
+
+int dp_kvm_vfio_device(struct dp_kvm *k, int dev_fd, const char *bdf, bool add)
+{
+	int32_t fd = dev_fd;
+	struct kvm_device_attr a = {
+		.group = KVM_DEV_VFIO_FILE,
+		.attr = add ? KVM_DEV_VFIO_FILE_ADD : KVM_DEV_VFIO_FILE_DEL,
+		.addr = (uint64_t)(uintptr_t)&fd,
+	};
+
+	if (ioctl(k->vfio_dev_fd, KVM_SET_DEVICE_ATTR, &a) < 0) {
+		int r = -errno;
+
+		dp_err(k->ctx, "KVM: %s %s's VFIO device fd %s the KVM-VFIO device: %s",
+		       add ? "adding" : "deleting", bdf, add ? "to" : "from", strerror(errno));
 		return r;
 	}
 	return 0;

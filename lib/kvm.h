@@ -83,5 +83,7 @@ int dp_kvm_unroute_intx(struct dp_kvm *k, uint32_t gsi, int efd);
 /* The KVM-VFIO device, and a group added to it or deleted from it. */
 int dp_kvm_vfio_create(struct dp_kvm *k);
 int dp_kvm_vfio_group(struct dp_kvm *k, int group_fd, int group, bool add);
+/* A device's VFIO fd (its cdev, the iommufd backend) added to it or deleted from it. */
+int dp_kvm_vfio_device(struct dp_kvm *k, int dev_fd, const char *bdf, bool add);
 
 #endif

@@ -44,6 +44,7 @@
 struct dp_lease {
 	struct dp_ctx *ctx;
 	int fd;
+	bool adopted;            /* passed by a manager (dp_lease_adopt) */
 	char path[PATH_MAX];
 };
 
@@ -267,10 +268,84 @@ void dp_lease_release(struct dp_lease *l)
 {
 	if (!l)
 		return;
-	/* Remove, then unlock: a lease file at the path always has a live writer or a dead one. */
-	if (unlink(l->path) < 0)
+	/*
+	 * Remove, then unlock: a lease file at the path always has a live writer or a dead one.
+	 * An adopted lease (another uid, no capability) may not remove it: closed, it is stale.
+	 */
+	if (unlink(l->path) < 0 && !(l->adopted && (errno == EACCES || errno == EPERM ||
+						    errno == EROFS)))
 		dp_warn(l->ctx, "%s: %s", l->path, strerror(errno));
 	close(l->fd);
 	dp_ctx_unref(l->ctx);
 	free(l);
+}
+
+int dp_lease_get_fd(const struct dp_lease *l)
+{
+	return l->fd;
+}
+
+void dp_lease_disown(struct dp_lease *l)
+{
+	if (!l)
+		return;
+	close(l->fd); /* the other process's copy of the open file keeps the lock and the file */
+	dp_ctx_unref(l->ctx);
+	free(l);
+}
+
+int dp_lease_adopt(struct dp_ctx *ctx, const char *bdf, const char *vm_name, int fd,
+		   struct dp_lease **out)
+{
+	char owner[DP_LEASE_OWNER_MAX];
+	struct dp_lease *l;
+	struct stat st;
+	int other, r;
+
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	r = dp_lease_path(ctx, bdf, l->path, sizeof(l->path));
+	if (r < 0) {
+		dp_err(ctx, "%s: no lease path in %s: %s", bdf, ctx->run_dir, strerror(-r));
+		free(l);
+		return r;
+	}
+	other = dp_lease_open(ctx, bdf, l->path, O_RDONLY);
+	if (other == -ENOENT)
+		dp_err(ctx, "%s: there is no lease %s to adopt", bdf, l->path);
+	if (other < 0) {
+		free(l);
+		return other == -ENOENT ? -ESTALE : other;
+	}
+	/* That file, held by someone, and the holder is fd's open file (a lock it may set again). */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !same_file(fd, l->path)) {
+		dp_err(ctx, "%s: the lease's fd is not the file %s", bdf, l->path);
+		r = -EBADF;
+	} else if ((r = dp_lease_held(other)) <= 0) {
+		dp_err(ctx, "%s: the lease %s is not held: its holder is gone", bdf, l->path);
+		r = r < 0 ? r : -ESTALE;
+	} else if ((r = lock_byte(fd, OWNER_BYTE)) < 0) {
+		dp_err(ctx, "%s: the lease %s is held by another open file than the one passed", bdf,
+		       l->path);
+		r = -EBUSY;
+	} else {
+		dp_lease_parse_owner(fd, owner, sizeof(owner), NULL);
+		if (strcmp(owner, vm_name) != 0) {
+			dp_err(ctx, "%s: the lease %s is VM \"%s\"'s, not \"%s\"'s", bdf, l->path,
+			       owner, vm_name);
+			r = -EPERM;
+		}
+	}
+	close(other);
+	if (r < 0) {
+		free(l);
+		return r;
+	}
+	l->fd = fd;
+	l->adopted = true;
+	l->ctx = dp_ctx_ref(ctx);
+	dp_dbg(ctx, "%s: lease of %s adopted", bdf, vm_name);
+	*out = l;
+	return 0;
 }

@@ -24,6 +24,24 @@ int dp_lease_try(struct dp_ctx *ctx, const char *bdf, const char *vm_name,
 		 struct dp_lease **out);
 /* Releases it (the file goes too); NULL is a no-op. */
 void dp_lease_release(struct dp_lease *lease);
+/* The open file holding the lease (to pass to another process: dp_handoff_send). */
+int dp_lease_get_fd(const struct dp_lease *lease);
+/*
+ * Forgets a lease passed to another process: closes this copy of its open
+ * file, leaving the file and its lock to the other copy; NULL is a no-op.
+ */
+void dp_lease_disown(struct dp_lease *lease);
+#define DP_LEASE_OWNER_MAX 256
+/*
+ * Takes over the lease of bdf from fd, an open file a manager passed:
+ * it must be RUN_DIR/lease-BDF, its ownership lock held by fd's open file,
+ * its record naming vm_name. 0 and *out (fd is then the lease's), or
+ * -errno, logged (fd left to the caller): -ESTALE no such lease or not
+ * held, -EBUSY held by another open file, -EPERM another VM's, -EBADF
+ * another file. Its release closes fd, removing the file where allowed.
+ */
+int dp_lease_adopt(struct dp_ctx *ctx, const char *bdf, const char *vm_name, int fd,
+		   struct dp_lease **out);
 /* Creates the run directory (mode 0755) unless it exists; 0 or -errno, logged. */
 int dp_run_dir_make(struct dp_ctx *ctx);
 

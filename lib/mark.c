@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Marking devices available for passthrough: the admin's choice persists as
- * a driverctl file (pci-BDF holding "vfio-pci"), and may be applied at once
+ * a driverctl file (pci-BDF holding "vfio-pci", or the VFIO driver the admin
+ * named: a vfio-pci variant, or a vendor driver, mark-driver.c), and may be applied at once
  * through driver_override, unbind and drivers_probe, as driverctl and
  * libvirt's managed mode do.
  */
@@ -13,11 +14,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "inventory.h"
+#include "inventory-internal.h"
 #include "quote.h"
 #include "sysfs.h"
+#include "vfiodriver.h"
 
-#define MARK_CONTENT DP_VFIO_PCI_DRIVER "\n"
 #define MARK_FILE_MAX 4096
 
 /* Reads a driverctl file into buf; 1 found, 0 absent, <0 untrustworthy (logged). */
@@ -82,8 +83,9 @@ static int read_mark_file(struct dp_ctx *ctx, int dirfd, const char *name,
 	return 1;
 }
 
-int dp_mark_read(struct dp_ctx *ctx, int dirfd, const char *bdf, char *other,
-		 size_t other_size)
+/* dp_mark_read; with dev, a file naming dev's driver, which registered it with VFIO, marks it too. */
+static int mark_read(struct dp_ctx *ctx, int dirfd, const char *bdf, const struct dp_device *dev,
+		     char *other, size_t other_size)
 {
 	char name[DP_BDF_LEN + sizeof(DP_DRIVERCTL_PREFIX)];
 	char buf[MARK_FILE_MAX + 2], q[DP_QUOTE_SIZE(64)];
@@ -104,8 +106,10 @@ int dp_mark_read(struct dp_ctx *ctx, int dirfd, const char *bdf, char *other,
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == ' ' ||
 			   buf[len - 1] == '\t' || buf[len - 1] == '\r'))
 		buf[--len] = '\0';
-	if (strcmp(buf, DP_VFIO_PCI_DRIVER) == 0)
-		return 1;
+	if (dp_vfio_pci_family(buf) && dp_driver_name_valid(buf))
+		return 1; /* vfio-pci, or a variant: NAME_vfio_pci */
+	if (dev && dev->driver && dev->vfio_dev[0] && strcmp(buf, dev->driver) == 0)
+		return 1; /* a vendor driver's own VFIO device, as nvidia's vGPU VFs */
 	if (len == 0)
 		dp_warn(ctx, "%s/%s: empty (truncated?); not a passthrough mark",
 			ctx->driverctl_dir, name);
@@ -115,6 +119,17 @@ int dp_mark_read(struct dp_ctx *ctx, int dirfd, const char *bdf, char *other,
 	if (other && other_size)
 		snprintf(other, other_size, "%s", buf);
 	return 0;
+}
+
+int dp_mark_read(struct dp_ctx *ctx, int dirfd, const char *bdf, char *other,
+		 size_t other_size)
+{
+	return mark_read(ctx, dirfd, bdf, NULL, other, other_size);
+}
+
+int dp_mark_read_dev(struct dp_ctx *ctx, int dirfd, const struct dp_device *dev)
+{
+	return mark_read(ctx, dirfd, dev->bdf, dev, NULL, 0);
 }
 
 /* mkdir -p for the driverctl directory; 0 or -errno. */
@@ -227,23 +242,27 @@ static void restore_binding(struct dp_ctx *ctx, struct dp_device *dev, int devfd
 		       strerror(-r));
 }
 
-/* Binds to vfio-pci now (enable) or gives the device back to the host (disable). */
+/*
+ * Binds to vfio (the mark's driver) now (enable) or gives the device back to
+ * the host (disable). A vendor driver that registered the device with VFIO
+ * is the host's driver too: unmarking leaves the device on it.
+ */
 static int apply_binding(struct dp_ctx *ctx, struct dp_device *dev, int devfd,
-			 bool enable, const struct mark_state *old)
+			 bool enable, const struct mark_state *old, const char *vfio)
 {
 	char driver[256], override[256];
 	int r;
 
 	if (enable) {
-		r = dp_sysfs_write(devfd, "driver_override", DP_VFIO_PCI_DRIVER);
+		r = dp_sysfs_write(devfd, "driver_override", vfio);
 		if (r < 0) {
 			dp_err(ctx, "%s: cannot write driver_override: %s", dev->bdf, strerror(-r));
 			return r;
 		}
-		if (strcmp(old->driver, DP_VFIO_PCI_DRIVER) == 0)
+		if (strcmp(old->driver, vfio) == 0)
 			return 0;
 	} else {
-		if (strcmp(old->override, DP_VFIO_PCI_DRIVER) == 0) {
+		if (strcmp(old->override, vfio) == 0) {
 			r = dp_sysfs_write(devfd, "driver_override", "\n");
 			if (r < 0) {
 				dp_err(ctx, "%s: cannot clear driver_override: %s", dev->bdf,
@@ -251,7 +270,7 @@ static int apply_binding(struct dp_ctx *ctx, struct dp_device *dev, int devfd,
 				return r;
 			}
 		}
-		if (strcmp(old->driver, DP_VFIO_PCI_DRIVER) != 0)
+		if (strcmp(old->driver, vfio) != 0 || !dp_vfio_pci_family(vfio))
 			return 0;
 	}
 	if (old->driver[0]) {
@@ -267,11 +286,10 @@ static int apply_binding(struct dp_ctx *ctx, struct dp_device *dev, int devfd,
 	if (r < 0)
 		dp_dbg(ctx, "%s: drivers_probe: %s", dev->bdf, strerror(-r));
 	read_binding(devfd, driver, sizeof(driver), override, sizeof(override));
-	if (enable ? strcmp(driver, DP_VFIO_PCI_DRIVER) != 0
-		   : strcmp(driver, DP_VFIO_PCI_DRIVER) == 0) {
+	if (enable ? strcmp(driver, vfio) != 0 : strcmp(driver, vfio) == 0) {
 		dp_err(ctx, "%s: %s%s after the probe, not %s; the previous binding (%s) was restored",
 		       dev->bdf, driver[0] ? "bound to " : "unbound", driver,
-		       enable ? DP_VFIO_PCI_DRIVER : "a host driver",
+		       enable ? vfio : "a host driver",
 		       old->driver[0] ? old->driver : "unbound");
 		restore_binding(ctx, dev, devfd, old);
 		return -EIO;
@@ -348,13 +366,30 @@ static int refuse_quarantined(const struct dp_device *dev)
 
 int dp_device_set_passthrough(struct dp_device *dev, int enable, uint32_t flags)
 {
+	return dp_mark_set(dev, enable, flags, DP_VFIO_PCI_DRIVER);
+}
+
+/* The driver a mark file's text names, trailing white space removed, into buf ("" none). */
+static void mark_driver(const char *file, size_t len, char *buf, size_t size)
+{
+	while (len > 0 && (file[len - 1] == '\n' || file[len - 1] == '\t' ||
+			   file[len - 1] == '\r' || file[len - 1] == ' '))
+		len--;
+	snprintf(buf, size, "%.*s", (int)len, file);
+	if (memchr(file, '\0', len) || !dp_driver_name_valid(buf))
+		buf[0] = '\0';
+}
+
+int dp_mark_set(struct dp_device *dev, int enable, uint32_t flags, const char *vfio)
+{
 	struct dp_ctx *ctx = dev ? dev->ctx : NULL;
 	char name[DP_BDF_LEN + sizeof(DP_DRIVERCTL_PREFIX)];
-	char devpath[PATH_MAX];
+	char devpath[PATH_MAX], content[DP_VFIO_DRIVER_PATTERN_MAX + 2], marked[256];
+	char drvdir[sizeof(DP_SYS_PCI_DRIVERS) + DP_VFIO_DRIVER_PATTERN_MAX + 2];
 	struct mark_state *old = NULL;
 	char *new_driver = NULL, *new_override = NULL;
 	int dirfd = -1, devfd = -1, r;
-	bool file_changed = false;
+	bool file_changed = false, is_mark = false;
 
 	if (!dev)
 		return -EINVAL;
@@ -393,9 +428,9 @@ int dp_device_set_passthrough(struct dp_device *dev, int enable, uint32_t flags)
 		}
 		read_binding(devfd, old->driver, sizeof(old->driver), old->override,
 			     sizeof(old->override));
-		if (enable && access(DP_SYS_PCI_DRIVERS "/" DP_VFIO_PCI_DRIVER, F_OK) < 0) {
-			dp_err(ctx, "%s: the vfio-pci driver is not loaded (modprobe vfio-pci)",
-			       dev->bdf);
+		snprintf(drvdir, sizeof(drvdir), DP_SYS_PCI_DRIVERS "/%s", vfio);
+		if (enable && access(drvdir, F_OK) < 0) {
+			dp_err(ctx, "%s: the %s driver is not loaded (modprobe %s)", dev->bdf, vfio, vfio);
 			r = -ENODEV;
 			goto out;
 		}
@@ -412,22 +447,29 @@ int dp_device_set_passthrough(struct dp_device *dev, int enable, uint32_t flags)
 	}
 	r = read_mark_file(ctx, dirfd, name, old->file, sizeof(old->file), &old->file_len);
 	old->had_file = r == 1;
+	/* Unmarking undoes the mark's own driver: vfio-pci, a variant or the vendor's. */
+	mark_driver(old->had_file ? old->file : "", old->had_file ? old->file_len : 0, marked,
+		    sizeof(marked));
+	is_mark = !enable && old->had_file && dp_mark_read_dev(ctx, dirfd, dev) == 1;
+	if (!enable)
+		vfio = is_mark ? marked : DP_VFIO_PCI_DRIVER;
 
 	if (enable) {
-		r = dp_write_atomic(dirfd, name, MARK_CONTENT, strlen(MARK_CONTENT));
+		snprintf(content, sizeof(content), "%s\n", vfio);
+		r = dp_write_atomic(dirfd, name, content, strlen(content));
 		file_changed = true;
 	} else {
-		char other[256], q[DP_QUOTE_SIZE(64)];
+		char q[DP_QUOTE_SIZE(64)];
 
-		if (dp_mark_read(ctx, dirfd, dev->bdf, other, sizeof(other)) == 1) {
+		if (is_mark) {
 			r = remove_file(dirfd, name);
 			file_changed = true;
 		} else {
 			r = 0;
-			if (other[0])
+			if (marked[0])
 				dp_warn(ctx, "%s: %s/%s belongs to driverctl's override to %s; left alone",
 					dev->bdf, ctx->driverctl_dir, name,
-					dp_quote(q, sizeof(q), other));
+					dp_quote(q, sizeof(q), marked));
 		}
 	}
 	if (r < 0) {
@@ -437,7 +479,7 @@ int dp_device_set_passthrough(struct dp_device *dev, int enable, uint32_t flags)
 	}
 
 	if (flags & DP_MARK_APPLY) {
-		r = apply_binding(ctx, dev, devfd, enable, old);
+		r = apply_binding(ctx, dev, devfd, enable, old, vfio);
 		if (r < 0)
 			goto out;
 	}
@@ -455,6 +497,8 @@ int dp_device_set_passthrough(struct dp_device *dev, int enable, uint32_t flags)
 		dev->driver = new_driver[0] ? new_driver : NULL;
 		dev->driver_override = new_override[0] ? new_override : NULL;
 		dev->loaded |= DP_DEVICE_LOADED_OVERRIDE;
+		/* The new driver's vfio-dev node, or none: out of memory reads as none. */
+		dp_read_vfio_dev(ctx, devfd, dev);
 		if (dev->driver)
 			new_driver = NULL;
 		if (dev->driver_override)

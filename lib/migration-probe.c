@@ -19,6 +19,7 @@
 #include "sysfs.h"
 #include "vfio-migration-uapi.h"
 #include "vfio.h"
+#include "vfiodriver.h"
 
 void dp_migration_ask_fd(struct dp_ctx *ctx, const char *bdf, int device_fd, bool iommu_dirty,
 			 struct dp_migration *out)
@@ -80,8 +81,8 @@ int dp_migration_probe(struct dp_ctx *ctx, const struct dp_device *dev, struct d
 
 	memset(out, 0, sizeof(*out));
 	out->state = DP_MIGRATION_NOT_ASKED;
-	if (!(ctx->caps.flags & DP_HOST_VFIO) || !dev->driver ||
-	    strcmp(dev->driver, DP_VFIO_PCI_DRIVER) != 0 || group < 0)
+	if (!(ctx->caps.flags & DP_HOST_VFIO) ||
+	    dp_vfio_driver_kind(dev) < DP_VFIO_DRIVER_VFIO_PCI || group < 0)
 		return 0; /* nothing to ask: the losses stay a plain device's */
 	r = dp_lease_query(ctx, dev->bdf, owner, sizeof(owner), &pid);
 	if (r == -ENOMEM)

@@ -181,6 +181,28 @@ static const struct dp_name migration_states[] = {
 	{ DP_MIGRATION_UNKNOWN, "unknown" },
 };
 
+static const struct dp_name backends[] = {
+	{ DP_BACKEND_AUTO, "auto" },
+	{ DP_BACKEND_TYPE1, "type1" },
+	{ DP_BACKEND_IOMMUFD, "iommufd" },
+};
+
+static const struct dp_name handoff_fd_roles[] = {
+	{ DP_HANDOFF_FD_CONTAINER, "container" },
+	{ DP_HANDOFF_FD_GROUP, "group" },
+	{ DP_HANDOFF_FD_IOMMUFD, "iommufd" },
+	{ DP_HANDOFF_FD_DEVICE, "device" },
+	{ DP_HANDOFF_FD_LEASE, "lease" },
+};
+
+static const struct dp_name vfio_driver_kinds[] = {
+	{ DP_VFIO_DRIVER_NONE, "none" },
+	{ DP_VFIO_DRIVER_HOST, "host" },
+	{ DP_VFIO_DRIVER_VFIO_PCI, "vfio-pci" },
+	{ DP_VFIO_DRIVER_VARIANT, "variant" },
+	{ DP_VFIO_DRIVER_VENDOR, "vendor" },
+};
+
 static const struct dp_name migration_flags[] = {
 	{ DP_MIGRATION_STOP_COPY, "stop-copy" },
 	{ DP_MIGRATION_P2P, "p2p" },
@@ -223,3 +245,6 @@ DP_NAMES_PUBLIC(dp_migration_flag, uint32_t, migration_flags)
 DP_NAMES_PUBLIC(dp_rom_state, uint32_t, rom_states)
 DP_NAMES_PUBLIC(dp_plan_page, uint32_t, plan_pages)
 DP_NAMES_PUBLIC(dp_plan_flag, uint32_t, plan_flags)
+DP_NAMES_PUBLIC(dp_vfio_driver_kind, uint32_t, vfio_driver_kinds)
+DP_NAMES_PUBLIC(dp_backend, uint32_t, backends)
+DP_NAMES_PUBLIC(dp_handoff_fd_role, uint32_t, handoff_fd_roles)

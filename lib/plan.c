@@ -22,7 +22,9 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "backend.h"
 #include "dmacosts.h"
+#include "iommufd.h"
 #include "inventory.h"
 #include "plan.h"
 #include "policy.h"
@@ -130,9 +132,12 @@ static const char *human_size(char *buf, size_t len, uint64_t v)
 	return exact_size(buf, len, v, false);
 }
 
-/* The BARs of the VM's devices found on the host, each once; how many devices. */
+/*
+ * The BARs of the VM's devices found on the host, each once; how many
+ * devices, their addresses into *bdfs (freed by the caller).
+ */
 static size_t collect(const struct dp_vm *vm, uint64_t **low, size_t *n_low, uint64_t **high,
-		      size_t *n_high)
+		      size_t *n_high, char (**bdfs)[DP_BDF_LEN])
 {
 	char (*seen)[DP_BDF_LEN];
 	size_t n_seen = 0;
@@ -157,7 +162,7 @@ static size_t collect(const struct dp_vm *vm, uint64_t **low, size_t *n_low, uin
 		n_seen++;
 		dp_plan_device_bars(&dev->info, *low, n_low, *high, n_high);
 	}
-	free(seen);
+	*bdfs = seen;
 	return n_seen;
 }
 
@@ -200,13 +205,16 @@ static int check_mmio(const struct dp_policy *p, const struct dp_vm *vm, const s
  * type1 pins each page a container maps once per container (its vfio_dma
  * list is per container) and charges it to locked_vm of the mm that mapped
  * it, checked against that task's RLIMIT_MEMLOCK unless it has
- * CAP_IPC_LOCK; mlock(2) charges the same counter. dp_attach puts every
+ * CAP_IPC_LOCK; mlock(2) charges the same counter. iommufd charges the
+ * user's locked_vm by default (IOMMU_OPTION_RLIMIT_MODE 0: every process
+ * of the user together against the mapping task's limit), the mm's in
+ * mode 1; the finding names which the VM's backend would do. dp_attach puts every
  * group of a VM in one container, so guest memory counts once; the library
  * locks nothing else (dp_dma_map pins what the VMM maps, and checks the
  * limit before pinning: directpath(7)).
  */
 static int check_memlock(const struct dp_policy *p, const struct dp_vm *vm,
-			 const struct dp_plan *plan, struct dp_report *rep)
+			 const struct dp_plan *plan, const char *mode, struct dp_report *rep)
 {
 	int64_t action = p->rules[DP_RULE_MEMLOCK];
 	unsigned long long kib = (plan->memlock_needed + 1023) >> 10;
@@ -216,9 +224,9 @@ static int check_memlock(const struct dp_policy *p, const struct dp_vm *vm,
 	    plan->memlock_current >= plan->memlock_needed)
 		return 0;
 	return dp_report_add(rep, DP_FINDING_MEMLOCK_TOO_LOW, dp_action_severity(action), vm->name, "memlock",
-			     "%s: pinning its %s of guest memory for DMA needs an RLIMIT_MEMLOCK of %llu KiB, but this process has %llu KiB and no CAP_IPC_LOCK, so dp_dma_map would refuse with ENOMEM (memlock); raise the VMM's limit: ulimit -l %llu, LimitMEMLOCK=%llu in its systemd unit, or \"USER - memlock %llu\" in /etc/security/limits.conf",
+			     "%s: pinning its %s of guest memory for DMA needs an RLIMIT_MEMLOCK of %llu KiB, but this process has %llu KiB and no CAP_IPC_LOCK, so dp_dma_map would refuse with ENOMEM (memlock, %s); raise the VMM's limit: ulimit -l %llu, LimitMEMLOCK=%llu in its systemd unit, or \"USER - memlock %llu\" in /etc/security/limits.conf",
 			     vm->name, human_size(a, sizeof(a), plan->memlock_needed), kib,
-			     (unsigned long long)(plan->memlock_current >> 10), kib,
+			     (unsigned long long)(plan->memlock_current >> 10), mode, kib,
 			     (unsigned long long)plan->memlock_needed, kib);
 }
 
@@ -241,13 +249,15 @@ int dp_plan_check(const struct dp_policy *p, const struct dp_vm *vm, struct dp_r
 	struct dp_plan *plan = &rep->plan;
 	struct dp_dma_costs costs;
 	uint64_t *low = NULL, *high = NULL;
+	char (*bdfs)[DP_BDF_LEN] = NULL, why[DP_BACKEND_WHY_MAX];
 	size_t n_low, n_high, n_dev;
+	uint32_t backend = DP_BACKEND_TYPE1;
 	struct rlimit rl;
 	int r;
 
 	memset(plan, 0, sizeof(*plan));
 	plan->sz = sizeof(*plan);
-	n_dev = collect(vm, &low, &n_low, &high, &n_high);
+	n_dev = collect(vm, &low, &n_low, &high, &n_high, &bdfs);
 	if (n_dev == SIZE_MAX) {
 		r = -ENOMEM;
 		goto out;
@@ -279,8 +289,13 @@ int dp_plan_check(const struct dp_policy *p, const struct dp_vm *vm, struct dp_r
 		plan->dma_ready_ns[pg] = n_dev ? scale(vm->memory, costs.ns_per_gib[pg]) : 0;
 	}
 	r = n_dev ? check_mmio(p, vm, plan, rep) : 0;
-	r = dp_first_err(r, check_memlock(p, vm, plan, rep));
+	/* The backend dp_attach would choose (auto), whose accounting the memlock rule names. */
+	dp_backend_choose(vm->ctx, DP_BACKEND_AUTO, (const char (*)[DP_BDF_LEN])bdfs, n_dev, &backend,
+			  why, sizeof(why));
+	r = dp_first_err(r, check_memlock(p, vm, plan,
+					  dp_backend_memlock_mode(backend, DP_IOMMUFD_RLIMIT_USER), rep));
 out:
+	free(bdfs);
 	free(low);
 	free(high);
 	return r;

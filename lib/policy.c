@@ -125,6 +125,7 @@ int dp_policy_new(struct dp_ctx *ctx, struct dp_policy **out)
 	p->ctx = dp_ctx_ref(ctx);
 	for (int i = 1; i < DP_RULE_COUNT; i++)
 		p->rules[i] = rule_defs[i].dflt;
+	dp_vfio_drivers_default(&p->vfio_drivers);
 	snprintf(dir, sizeof(dir), "%s/compat.d", ctx->data_dir);
 	r = dp_compat_load_dir(p, dir);
 	if (r < 0) {
@@ -256,12 +257,19 @@ static int rule_by_name(const char *key)
 
 int dp_policy_set(struct dp_policy *policy, const char *key, const char *value)
 {
-	char msg[160], q[68];
+	char msg[256], q[68];
 	int64_t v;
 	int rule;
 
 	if (!policy || dp_bug_on(policy->ctx, !key) || dp_bug_on(policy->ctx, !value))
 		return -EINVAL;
+	if (strcmp(key, DP_VFIO_DRIVERS_KEY) == 0) {
+		if (dp_vfio_drivers_parse(value, &policy->vfio_drivers, msg, sizeof(msg)) < 0) {
+			dp_err(policy->ctx, "policy: %s", msg);
+			return -EINVAL;
+		}
+		return 0;
+	}
 	rule = rule_by_name(key);
 	if (rule < 0) {
 		dp_err(policy->ctx, "policy: unknown rule \"%s\"", dp_quote(q, sizeof(q), key));
@@ -281,13 +289,15 @@ struct policy_file {
 	bool set[DP_RULE_COUNT];
 	struct dp_reset_rule *resets; /* [device VVVV:DDDD] sections (resetpolicy.c) */
 	size_t n_resets;
+	struct dp_vfio_drivers vfio_drivers; /* when vfio_set */
+	bool vfio_set;
 };
 
 static int policy_key(struct dp_inifile *f, const char *section, const char *key,
 		      const char *value, void *userdata)
 {
 	struct policy_file *pf = userdata;
-	char msg[160], q[DP_QUOTE_SIZE(64)];
+	char msg[256], q[DP_QUOTE_SIZE(64)];
 	int rule, r;
 
 	if (strncmp(section, "device ", 7) == 0)
@@ -299,13 +309,19 @@ static int policy_key(struct dp_inifile *f, const char *section, const char *key
 		return dp_inifile_error(f, "unknown section [%s] (policy)",
 					dp_quote(q, sizeof(q), section));
 	rule = rule_by_name(key);
-	if (rule < 0)
+	if (rule < 0 && strcmp(key, DP_VFIO_DRIVERS_KEY) != 0)
 		return dp_inifile_error(f, "unknown key \"%s\"", dp_quote(q, sizeof(q), key));
 	r = dp_inifile_seen(f, section, key);
 	if (r < 0)
 		return r;
 	if (r > 0)
 		return dp_inifile_error(f, "duplicate key \"%s\"", dp_quote(q, sizeof(q), key));
+	if (rule < 0) {
+		if (dp_vfio_drivers_parse(value, &pf->vfio_drivers, msg, sizeof(msg)) < 0)
+			return dp_inifile_error(f, "%s", msg);
+		pf->vfio_set = true;
+		return 0;
+	}
 	if (parse_value(rule, value, &pf->rules[rule], msg, sizeof(msg)) < 0)
 		return dp_inifile_error(f, "%s", msg);
 	pf->set[rule] = true;
@@ -347,6 +363,8 @@ int dp_policy_load_file(struct dp_policy *policy, const char *path)
 	for (int i = 1; i < DP_RULE_COUNT; i++)
 		if (pf.set[i])
 			policy->rules[i] = pf.rules[i];
+	if (pf.vfio_set)
+		policy->vfio_drivers = pf.vfio_drivers;
 	free(policy->source);
 	policy->source = source;
 	dp_dbg(policy->ctx, "policy: loaded %s", path);

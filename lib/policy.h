@@ -3,6 +3,7 @@
 #define DP_POLICY_H
 
 #include "internal.h"
+#include "vfiodriver.h"
 
 #define DP_RULE_COUNT 26 /* highest rule number + 1 */
 
@@ -25,6 +26,7 @@ struct dp_policy {
 	char *source;        /* the policy file the rules came from, or NULL */
 	struct dp_reset_rule *reset_rules; /* per vendor:device reset methods (resetpolicy.c) */
 	size_t n_reset_rules;
+	struct dp_vfio_drivers vfio_drivers; /* vfio_drivers: ready for passthrough (vfiodriver.c) */
 };
 
 /* The severity of a finding under an allow/warn/deny rule that did not allow it. */

@@ -35,4 +35,12 @@ int dp_check_device_rules(struct dp_policy *policy, const struct dp_vm *vm,
 			  const struct dp_device *dev, char (*bdfs)[DP_BDF_LEN], size_t n,
 			  bool lease, struct dp_report *rep);
 
+/*
+ * dev's driver under vfio_drivers: recorded for the report's JSON, finding
+ * 42 on a listed VFIO driver other than vfio-pci, 43 on an unlisted one
+ * (check-vfiodriver.c).
+ */
+int dp_check_vfio_driver(const struct dp_policy *p, const struct dp_device *dev,
+			 struct dp_report *rep);
+
 #endif

@@ -26,6 +26,7 @@
 #include "inventory.h"
 #include "quarantine.h"
 #include "sysfs.h"
+#include "vfiodriver.h"
 
 #define RELEASE_OWNER "directpath release" /* the lease's VM name while releasing */
 
@@ -117,8 +118,12 @@ static bool marked_now(struct dp_ctx *ctx, const char *bdf)
 	return m;
 }
 
-/* The live driver of bdf into buf ("" when unbound); 0 or -ENODEV when the function is gone. */
-static int live_driver(struct dp_ctx *ctx, const char *bdf, char *buf, size_t size)
+/*
+ * The live driver of bdf into buf ("" when unbound), and whether it is a VFIO
+ * driver: vfio-pci, a variant, or one that registered bdf with VFIO (its
+ * vfio-dev node). 0 or -ENODEV when the function is gone.
+ */
+static int live_driver(struct dp_ctx *ctx, const char *bdf, char *buf, size_t size, bool *vfio)
 {
 	char path[PATH_MAX];
 	int fd, r;
@@ -132,6 +137,7 @@ static int live_driver(struct dp_ctx *ctx, const char *bdf, char *buf, size_t si
 	r = dp_sysfs_readlink_base(fd, "driver", buf, size);
 	if (r < 0)
 		buf[0] = '\0';
+	*vfio = buf[0] && (dp_vfio_pci_family(buf) || faccessat(fd, "vfio-dev", F_OK, 0) == 0);
 	close(fd);
 	return 0;
 }
@@ -144,6 +150,7 @@ int dp_device_release(struct dp_device *dev, uint32_t flags)
 	struct dp_lease *lease = NULL;
 	struct dp_ctx *ctx;
 	const char *bdf;
+	bool vfio = false;
 	int q, r;
 
 	if (!dev)
@@ -166,9 +173,9 @@ int dp_device_release(struct dp_device *dev, uint32_t flags)
 	r = dp_lease_acquire(ctx, bdf, RELEASE_OWNER, &lease);
 	if (r < 0)
 		return r; /* -EBUSY: a running VM has it (logged) */
-	r = live_driver(ctx, bdf, driver, sizeof(driver));
-	if (r == 0 && strcmp(driver, DP_VFIO_PCI_DRIVER) != 0) {
-		dp_err(ctx, "%s: %s%s, not %s, so the library cannot reset it; bind it with directpath mark --now %s, then release it",
+	r = live_driver(ctx, bdf, driver, sizeof(driver), &vfio);
+	if (r == 0 && !vfio) {
+		dp_err(ctx, "%s: %s%s, not %s or another VFIO driver, so the library cannot reset it; bind it with directpath mark --now %s, then release it",
 		       bdf, driver[0] ? "bound to " : "unbound", driver, DP_VFIO_PCI_DRIVER, bdf);
 		r = -ENODEV;
 	}
@@ -197,7 +204,7 @@ int dp_device_release(struct dp_device *dev, uint32_t flags)
 		goto out;
 	if (marked_now(ctx, bdf)) {
 		dp_notice(ctx, "%s: released; it stays on %s because it is marked for passthrough (directpath unmark --now %s gives it to the host)",
-			  bdf, DP_VFIO_PCI_DRIVER, bdf);
+			  bdf, driver, bdf);
 		goto out;
 	}
 	dp_info(ctx, "%s: released; giving it back to the host", bdf);

@@ -51,6 +51,8 @@ static const char *const code_names[] = {
 	[DP_FINDING_MIGRATION_UNKNOWN] = "migration-unknown",
 	[DP_FINDING_DEVICE_CHOSEN] = "device-chosen",
 	[DP_FINDING_NO_FREE_DEVICE] = "no-free-device",
+	[DP_FINDING_VFIO_DRIVER] = "vfio-driver",
+	[DP_FINDING_VFIO_DRIVER_NOT_LISTED] = "vfio-driver-not-listed",
 };
 
 
@@ -116,6 +118,7 @@ struct dp_report *dp_report_unref(struct dp_report *report)
 	free(report->requests);
 	free(report->devices);
 	free(report->migration);
+	free(report->vfio);
 	free(report->vm_name);
 	dp_ctx_unref(report->ctx);
 	free(report);
@@ -327,6 +330,8 @@ static int put_devices(struct json_object *root, const struct dp_report *report)
 		}
 		r = dp_first_err(r, put(o, "request", json_object_new_string(report->requests[i])));
 		r = dp_first_err(r, put_str_or_null(o, "bdf", report->devices[i]));
+		if (report->devices[i])
+			r = dp_first_err(r, dp_report_vfio_json(report, report->devices[i], o));
 		r = dp_first_err(r, append(devs, o));
 	}
 	if (r < 0) {

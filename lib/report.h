@@ -37,6 +37,17 @@ struct dp_report {
 	/* The VM's device entries as given, and the function checked for each (NULL: none). */
 	char **requests, **devices;
 	size_t n_devices;
+	/* Each checked device's driver as vfio_drivers judged it (check-vfiodriver.c). */
+	struct dp_report_vfio {
+		char bdf[DP_BDF_LEN];
+		char driver[64];        /* "" when unbound */
+		uint32_t kind;          /* DP_VFIO_DRIVER_* */
+		bool ready;
+		char vfio_dev[16];      /* "" when none */
+		bool cdev;
+		int32_t group;          /* -1: none */
+	} *vfio;
+	size_t n_vfio;
 };
 
 int dp_report_new(struct dp_ctx *ctx, const char *vm_name, uint32_t vm_features,
@@ -57,5 +68,7 @@ int dp_report_add_loss(struct dp_report *r, uint32_t mask, const char *bdf);
  */
 int dp_report_json_put(void *obj, const char *key, void *val);
 int dp_report_json_append(void *arr, void *val);
+/* Adds "vfio_driver" to obj, a "devices" entry, when bdf was checked (check-vfiodriver.c). */
+int dp_report_vfio_json(const struct dp_report *report, const char *bdf, void *obj);
 
 #endif

@@ -27,10 +27,17 @@ int dp_vdev_msix_open(struct dp_vdev *v)
 	struct dp_pciconf pc;
 	const struct dp_vdev_region *reg = &v->regions[VFIO_PCI_CONFIG_REGION_INDEX];
 
-	if (!v->has_msix || reg->size < sizeof(cfg) ||
+	if (reg->size < sizeof(cfg) ||
 	    pread(v->fd, cfg, sizeof(cfg), (off_t)reg->offset) != (ssize_t)sizeof(cfg) ||
 	    dp_pciconf_parse(cfg, sizeof(cfg), &pc) < 0 || !pc.msix_cap)
 		return 0;
+	/* The layout as VFIO shows it: an unprivileged VMM's inventory read 64 bytes of sysfs's. */
+	v->has_msix = true;
+	v->msix_table_bir = pc.msix_table_bir;
+	v->msix_table_offset = pc.msix_table_offset;
+	v->msix_table_size = pc.msix_table_size;
+	v->msix_pba_bir = pc.msix_pba_bir;
+	v->msix_pba_offset = pc.msix_pba_offset;
 	v->msix_cap = pc.msix_cap;
 	if (v->att->have_kvm && v->att->kvm.gsi_count) {
 		v->msix.route = msix_route;

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "hotreset.h"
 #include "vdev.h"
 #include "vpci.h"
 
@@ -81,15 +82,20 @@ int dp_vdev_open(struct dp_attachment *att, struct dp_vdev *v, int group_fd)
 	struct vfio_device_info info = { .argsz = sizeof(info) };
 	int r;
 
-	/* vfio-pci resets the function at open: the header before, to check it after. */
-	if (dp_reset_snapshot_take(att->ctx, v->bdf, &v->reset_before) < 0)
-		v->reset_before.valid = false; /* logged; after open, the IDs alone are checked */
-	r = dp_vfio_device_open(att->ctx, group_fd, v->bdf, &v->fd);
-	if (r < 0)
-		return r;
-	r = dp_reset_came_back(att->ctx, v->bdf, &v->reset_before, "at open");
-	if (r < 0)
-		goto err;
+	if (att->backend == DP_BACKEND_IOMMUFD) {
+		r = dp_vdev_cdev_open(att, v);
+		if (r < 0)
+			goto err;
+	} else {
+		/* vfio-pci resets the function at open: the header before, to check it after. */
+		if (dp_reset_snapshot_take(att->ctx, v->bdf, &v->reset_before) < 0)
+			v->reset_before.valid = false; /* logged; after open, the IDs alone are checked */
+		if (v->fd < 0 && (r = dp_vfio_device_open(att->ctx, group_fd, v->bdf, &v->fd)) < 0)
+			return r;
+		r = dp_reset_came_back(att->ctx, v->bdf, &v->reset_before, "at open");
+		if (r < 0)
+			goto err;
+	}
 	if (ioctl(v->fd, VFIO_DEVICE_GET_INFO, &info) < 0) {
 		r = -errno;
 		dp_err(att->ctx, "%s: VFIO_DEVICE_GET_INFO: %s", v->bdf, strerror(errno));
@@ -178,6 +184,7 @@ void dp_vdev_close(struct dp_vdev *v)
 	if (v->fd >= 0 && (v->flags & VFIO_DEVICE_FLAGS_RESET) &&
 	    ioctl(v->fd, VFIO_DEVICE_RESET) < 0)
 		dp_warn(v->att->ctx, "%s: reset on release: %s", v->bdf, strerror(errno));
+	dp_vdev_cdev_release(v); /* under iommufd: out of the IOAS and off KVM-VFIO first */
 	if (v->fd >= 0)
 		close(v->fd);
 	v->fd = -1;
@@ -203,7 +210,7 @@ int dp_vdev_can_reset(const struct dp_vdev *vdev)
 	return vdev && (vdev->flags & VFIO_DEVICE_FLAGS_RESET) ? 1 : 0;
 }
 
-static int need_region(const struct dp_vdev *v, uint32_t index)
+int dp_vdev_need_region(const struct dp_vdev *v, uint32_t index)
 {
 	if (!v)
 		return -EINVAL;
@@ -256,7 +263,7 @@ static int region_io(struct dp_vdev *v, uint32_t index, uint64_t offset, void *b
 {
 	const struct dp_vdev_region *reg;
 	size_t done = 0;
-	int r = need_region(v, index);
+	int r = dp_vdev_need_region(v, index);
 
 	if (r < 0)
 		return r;
@@ -352,7 +359,7 @@ static void *reserve_aligned(uint64_t size, uint64_t align)
 int dp_vdev_map_region_aligned(struct dp_vdev *vdev, uint32_t index, uint64_t align, void **addr)
 {
 	struct dp_vdev_region *reg;
-	int prot, r = need_region(vdev, index);
+	int prot, r = dp_vdev_need_region(vdev, index);
 	void *base;
 
 	if (r < 0)
@@ -432,10 +439,8 @@ int dp_vdev_reset(struct dp_vdev *vdev)
 
 	if (!vdev)
 		return -EINVAL;
-	if (!(vdev->flags & VFIO_DEVICE_FLAGS_RESET)) {
-		dp_err(vdev->att->ctx, "%s: VFIO offers no reset for it", vdev->bdf);
-		return -ENOTSUP;
-	}
+	if (!(vdev->flags & VFIO_DEVICE_FLAGS_RESET))
+		return dp_vdev_hot_reset(vdev); /* its slot or bus, with what else that reaches */
 	/* The header now (the guest may have turned decoding off), else the one before open. */
 	if (dp_reset_snapshot_take(vdev->att->ctx, vdev->bdf, &now) < 0)
 		now = vdev->reset_before;
@@ -446,107 +451,4 @@ int dp_vdev_reset(struct dp_vdev *vdev)
 		return r;
 	}
 	return dp_reset_came_back(vdev->att->ctx, vdev->bdf, &now, "of VFIO_DEVICE_RESET");
-}
-
-int dp_vdev_map_bar(struct dp_vdev *vdev, uint32_t bar, uint64_t gpa)
-{
-	struct dp_kvm_hole holes[2];
-	struct dp_vdev_region *reg;
-	size_t nh = 0, n = 0;
-	void *host;
-	int r;
-
-	if (!vdev)
-		return -EINVAL;
-	if (bar >= 6)
-		return -ERANGE;
-	if (!vdev->att->have_kvm) {
-		dp_err(vdev->att->ctx, "%s: BAR %u: no KVM VM given to dp_attach (DP_ATTACH_KVM)",
-		       vdev->bdf, bar);
-		return -ENOTCONN;
-	}
-	if (vdev->n_bar_slots[bar]) {
-		dp_err(vdev->att->ctx, "%s: BAR %u is mapped already; unmap it to move it",
-		       vdev->bdf, bar);
-		return -EBUSY;
-	}
-	r = need_region(vdev, bar);
-	if (r < 0)
-		return r;
-	reg = &vdev->regions[bar];
-	if (reg->size < 4096 || (gpa & 4095)) {
-		dp_err(vdev->att->ctx, "%s: BAR %u of %#llx bytes at %#llx cannot be a memory slot (under a page, or unaligned); it stays trapped",
-		       vdev->bdf, bar, (unsigned long long)reg->size, (unsigned long long)gpa);
-		return -ENOTSUP;
-	}
-	r = dp_vdev_map_region(vdev, bar, &host);
-	if (r < 0)
-		return r;
-	if (reg->has_sparse) {
-		/* Only the areas VFIO lets us mmap: the MSI-X table is not among them. */
-		for (uint32_t i = 0; i < reg->n_sparse && r == 0; i++) {
-			const struct dp_dma_seg *a = &reg->sparse[i];
-
-			if (a->size < 4096)
-				continue;
-			if (n == DP_VDEV_BAR_SLOTS) {
-				r = -E2BIG;
-				break;
-			}
-			r = dp_kvm_slot_map(&vdev->att->kvm, gpa + a->vaddr, (char *)host + a->vaddr,
-					    a->size & ~4095ULL, &vdev->bar_slots[bar][n]);
-			n += r == 0;
-		}
-		if (r < 0)
-			while (n-- > 0)
-				dp_kvm_slot_unmap(&vdev->att->kvm, vdev->bar_slots[bar][n]);
-	} else {
-		/* The MSI-X table and PBA pages stay trapped for the VMM to emulate. */
-		if (vdev->has_msix && vdev->msix_table_bir == bar)
-			holes[nh++] = (struct dp_kvm_hole){ vdev->msix_table_offset,
-							    vdev->msix_table_offset +
-							    dp_msix_table_bytes(vdev->msix_table_size) };
-		if (vdev->has_msix && vdev->msix_pba_bir == bar)
-			holes[nh++] = (struct dp_kvm_hole){ vdev->msix_pba_offset,
-							    vdev->msix_pba_offset +
-							    dp_msix_pba_bytes(vdev->msix_table_size) };
-		if (nh == 2 && holes[1].start < holes[0].start) {
-			struct dp_kvm_hole t = holes[0];
-
-			holes[0] = holes[1];
-			holes[1] = t;
-		}
-		r = dp_kvm_map_with_holes(&vdev->att->kvm, gpa, host, reg->size, holes, nh,
-					  vdev->bar_slots[bar], &n);
-	}
-	if (r < 0) {
-		dp_err(vdev->att->ctx, "%s: BAR %u: placing it in guest memory failed: %s",
-		       vdev->bdf, bar, strerror(-r));
-		return r;
-	}
-	vdev->n_bar_slots[bar] = n;
-	dp_dbg(vdev->att->ctx, "%s: BAR %u at guest %#llx in %zu memory slot%s", vdev->bdf, bar,
-	       (unsigned long long)gpa, n, n == 1 ? "" : "s");
-	return 0;
-}
-
-int dp_vdev_unmap_bar(struct dp_vdev *vdev, uint32_t bar)
-{
-	int first = 0;
-
-	if (!vdev)
-		return -EINVAL;
-	if (bar >= 6)
-		return -ERANGE;
-	while (vdev->n_bar_slots[bar]) {
-		int r = dp_kvm_slot_unmap(&vdev->att->kvm,
-					  vdev->bar_slots[bar][vdev->n_bar_slots[bar] - 1]);
-
-		if (r < 0) { /* kept, with the rest: a second call deletes them */
-			first = r;
-			break;
-		}
-		vdev->n_bar_slots[bar]--;
-	}
-	return first;
 }

@@ -16,18 +16,27 @@
 
 int dp_vfio_container_open(struct dp_ctx *ctx, struct dp_vfio_container *c)
 {
+	int fd = open(DP_DEV_VFIO_CONTAINER, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		int r = -errno;
+
+		memset(c, 0, sizeof(*c));
+		c->fd = -1;
+		dp_err(ctx, "%s: %s (is vfio loaded?)", DP_DEV_VFIO_CONTAINER, strerror(errno));
+		return r;
+	}
+	return dp_vfio_container_adopt(ctx, c, fd);
+}
+
+int dp_vfio_container_adopt(struct dp_ctx *ctx, struct dp_vfio_container *c, int fd)
+{
 	int v;
 
 	memset(c, 0, sizeof(*c));
 	c->ctx = ctx;
 	c->dma_avail = UINT64_MAX;
-	c->fd = open(DP_DEV_VFIO_CONTAINER, O_RDWR | O_CLOEXEC);
-	if (c->fd < 0) {
-		int r = -errno;
-
-		dp_err(ctx, "%s: %s (is vfio loaded?)", DP_DEV_VFIO_CONTAINER, strerror(errno));
-		return r;
-	}
+	c->fd = fd;
 	v = ioctl(c->fd, VFIO_GET_API_VERSION);
 	if (v != VFIO_API_VERSION) {
 		dp_err(ctx, "%s: VFIO API version %d, not %d", DP_DEV_VFIO_CONTAINER, v,

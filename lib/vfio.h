@@ -22,6 +22,8 @@ struct dp_vfio_container {
 
 /* Opens /dev/vfio/vfio and checks the API version and type1v2. */
 int dp_vfio_container_open(struct dp_ctx *ctx, struct dp_vfio_container *c);
+/* The same checks on fd, a container opened elsewhere (a manager's handoff); fd is c's, or closed. */
+int dp_vfio_container_adopt(struct dp_ctx *ctx, struct dp_vfio_container *c, int fd);
 void dp_vfio_container_close(struct dp_vfio_container *c);
 
 /*

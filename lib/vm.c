@@ -39,6 +39,13 @@ uint32_t dp_feature_from_name(const char *name)
 }
 
 /* A VM name: printable, no quotes or control characters, bounded. */
+static bool valid_name(const char *name);
+
+bool dp_vm_name_valid(const char *name)
+{
+	return valid_name(name);
+}
+
 static bool valid_name(const char *name)
 {
 	size_t len = name ? strnlen(name, DP_VM_NAME_MAX + 1) : 0;

@@ -21,6 +21,9 @@ struct dp_vm {
 	size_t n_devices;
 };
 
+/* A name dp_vm_new takes: 1 to DP_VM_NAME_MAX printable characters, no '"' or '\\'. */
+bool dp_vm_name_valid(const char *name);
+
 #define DP_VM_4G (UINT64_C(1) << 32)
 #define DP_VM_MMIO_HOLE_DEFAULT (UINT64_C(3) << 30) /* QEMU's pc machine's */
 #define DP_VM_MMIO_HOLE_ALIGN (UINT64_C(1) << 20)

@@ -176,6 +176,44 @@ static const char *attach_refused(struct dp_vm *vm, int r)
 	return dp_test_log_expect_end();
 }
 
+/* The same with opts asking for a backend. */
+static const char *attach_refused_as(struct dp_vm *vm, uint32_t backend, int r)
+{
+	DP_OPTS(dp_attach_opts, opts, .backend = backend);
+	struct dp_attachment *att = (struct dp_attachment *)0x1;
+	int fds = dp_test_count_fds();
+
+	dp_test_log_expect_err();
+	ck_assert_int_eq(dp_attach(policy, vm, &opts, &att), r);
+	ck_assert_ptr_eq(att, (struct dp_attachment *)0x1);
+	ck_assert_int_eq(dp_test_count_fds(), fds);
+	return dp_test_log_expect_end();
+}
+
+START_TEST(a_backend_the_host_cannot_give_is_refused_and_nothing_left)
+{
+	struct dp_vm *vm = vm_with(NIC);
+	bool iommu = access("/dev/iommu", F_OK) == 0;
+	const char *errs;
+
+	/* No /dev/iommu here, or (a host with it) no vfio-dev node in the synthetic tree. */
+	errs = attach_refused_as(vm, DP_BACKEND_IOMMUFD, iommu ? -ENODEV : -EOPNOTSUPP);
+	ck_assert_msg(strstr(errs, iommu ? "iommufd cannot be used: " NIC " has no VFIO device node"
+					 : "iommufd cannot be used: /dev/iommu is absent"), "%s", errs);
+	ck_assert_msg(lines(errs) == 1, "%s", errs);
+	ck_assert_int_eq(run_dir_entries(), 0); /* the lease given back */
+	errs = attach_refused_as(vm, DP_BACKEND_IOMMUFD + 5, -EINVAL); /* before anything */
+	ck_assert_msg(strstr(errs, "BUG: dp_attach: backend 7 is none of auto, type1 or iommufd"),
+		      "%s", errs);
+	ck_assert_int_eq(run_dir_entries(), 0);
+	/* type1, asked for, is what auto gives here: it gets as far as /dev/vfio/vfio. */
+	errs = attach_refused_as(vm, DP_BACKEND_TYPE1, -ENOENT);
+	ck_assert_msg(strstr(errs, "/dev/vfio/vfio"), "%s", errs);
+	ck_assert_int_eq(run_dir_entries(), 0);
+	dp_vm_unref(vm);
+}
+END_TEST
+
 START_TEST(a_vm_without_devices_attaches_without_vfio)
 {
 	struct dp_vm *vm = vm_with(NULL);
@@ -295,7 +333,7 @@ START_TEST(a_hot_add_without_a_container_or_with_bad_arguments_changes_nothing)
 	fds = dp_test_count_fds();
 	dp_test_log_expect_err();
 	ck_assert_int_eq(dp_attachment_add_device(att, policy, NIC, 0, &v), -ENODEV);
-	ck_assert_ptr_nonnull(strstr(dp_test_log_expect_end(), "no container to add " NIC " to"));
+	ck_assert_ptr_nonnull(strstr(dp_test_log_expect_end(), "no container or IOAS to add " NIC " to"));
 	dp_test_log_expect_err();
 	ck_assert_int_eq(dp_attachment_add_device(att, policy, "03:00", 0, &v), -EINVAL);
 	ck_assert_int_eq(dp_attachment_add_device(att, policy, NIC, 2, &v), -EINVAL);
@@ -409,6 +447,7 @@ int main(void)
 	tcase_add_test(ready, a_vm_without_devices_attaches_without_vfio);
 	tcase_add_test(ready, a_hot_add_without_a_container_or_with_bad_arguments_changes_nothing);
 	tcase_add_test(ready, an_allowed_vm_without_dev_vfio_fails_after_the_gate_and_releases_its_lease);
+	tcase_add_test(ready, a_backend_the_host_cannot_give_is_refused_and_nothing_left);
 	suite_add_tcase(s, ready);
 	return dp_test_run(s);
 }

@@ -217,18 +217,63 @@ START_TEST(plan_names)
 }
 END_TEST
 
+START_TEST(vfio_driver_kinds)
+{
+	static const uint32_t kinds[] = { DP_VFIO_DRIVER_NONE, DP_VFIO_DRIVER_HOST,
+					  DP_VFIO_DRIVER_VFIO_PCI, DP_VFIO_DRIVER_VARIANT,
+					  DP_VFIO_DRIVER_VENDOR };
+
+	ROUND_TRIP(vfio_driver_kind, uint32_t, kinds);
+	ck_assert_str_eq(dp_vfio_driver_kind_name(DP_VFIO_DRIVER_VARIANT), "variant");
+	ck_assert_ptr_null(dp_vfio_driver_kind_name(DP_VFIO_DRIVER_VENDOR + 1));
+}
+END_TEST
+
+START_TEST(backend_names)
+{
+	static const uint32_t backends[] = { DP_BACKEND_AUTO, DP_BACKEND_TYPE1, DP_BACKEND_IOMMUFD };
+	uint32_t v = 7;
+
+	ROUND_TRIP(backend, uint32_t, backends);
+	ck_assert_str_eq(dp_backend_name(DP_BACKEND_AUTO), "auto");
+	ck_assert_str_eq(dp_backend_name(DP_BACKEND_IOMMUFD), "iommufd");
+	ck_assert_ptr_null(dp_backend_name(DP_BACKEND_IOMMUFD + 1));
+	ck_assert_int_eq(dp_backend_from_name("vfio", &v), -EINVAL);
+	ck_assert_int_eq(dp_backend_from_name(NULL, &v), -EINVAL);
+	ck_assert_int_eq(dp_backend_from_name("type1", NULL), -EINVAL);
+	ck_assert_uint_eq(v, 7);
+}
+END_TEST
+
+START_TEST(handoff_fd_roles)
+{
+	static const uint32_t roles[] = { DP_HANDOFF_FD_CONTAINER, DP_HANDOFF_FD_GROUP,
+					  DP_HANDOFF_FD_IOMMUFD, DP_HANDOFF_FD_DEVICE,
+					  DP_HANDOFF_FD_LEASE };
+	uint32_t v = 7;
+
+	ROUND_TRIP(handoff_fd_role, uint32_t, roles);
+	ck_assert_str_eq(dp_handoff_fd_role_name(DP_HANDOFF_FD_GROUP), "group");
+	ck_assert_str_eq(dp_handoff_fd_role_name(DP_HANDOFF_FD_LEASE), "lease");
+	ck_assert_ptr_null(dp_handoff_fd_role_name(0));
+	ck_assert_ptr_null(dp_handoff_fd_role_name(DP_HANDOFF_FD_LEASE + 1));
+	ck_assert_int_eq(dp_handoff_fd_role_from_name("socket", &v), -EINVAL);
+	ck_assert_uint_eq(v, 7);
+}
+END_TEST
+
 START_TEST(finding_codes)
 {
-	uint32_t codes[DP_FINDING_NO_FREE_DEVICE];
+	uint32_t codes[DP_FINDING_VFIO_DRIVER_NOT_LISTED];
 
-	/* Every code up to the last of 0.12, none missing. */
-	for (uint32_t c = 1; c <= DP_FINDING_NO_FREE_DEVICE; c++)
+	/* Every code up to the last of 0.13, none missing. */
+	for (uint32_t c = 1; c <= DP_FINDING_VFIO_DRIVER_NOT_LISTED; c++)
 		codes[c - 1] = c;
 	ROUND_TRIP(finding_code, uint32_t, codes);
 	ck_assert_str_eq(dp_finding_code_name(DP_FINDING_NO_IOMMU), "no-iommu");
 	ck_assert_str_eq(dp_finding_code_name(DP_FINDING_MIGRATION_UNKNOWN), "migration-unknown");
 	ck_assert_ptr_null(dp_finding_code_name(0));
-	ck_assert_ptr_null(dp_finding_code_name(DP_FINDING_NO_FREE_DEVICE + 1));
+	ck_assert_ptr_null(dp_finding_code_name(DP_FINDING_VFIO_DRIVER_NOT_LISTED + 1));
 }
 END_TEST
 
@@ -288,6 +333,9 @@ static Suite *names_suite(void)
 	tcase_add_test(tc, rom_states);
 	tcase_add_test(tc, plan_names);
 	tcase_add_test(tc, migration_names);
+	tcase_add_test(tc, vfio_driver_kinds);
+	tcase_add_test(tc, backend_names);
+	tcase_add_test(tc, handoff_fd_roles);
 	tcase_add_test(tc, finding_codes);
 	tcase_add_test(tc, support_levels);
 	tcase_add_test(tc, features_rules_and_priorities);

@@ -7,6 +7,7 @@
  *
  *   minivmm [--device BDF]... [--hw-version N] [--memory SIZE]
  *           [--policy FILE] [--json] [--timeout SECONDS] [--own-bus] [--hotplug]
+ *           [--backend auto|type1|iommufd] [--handoff SOCKET]
  *           [--kernel BZIMAGE [--initrd FILE] [--append TEXT]]
  *
  * The flow (main() below):
@@ -17,14 +18,20 @@
  *     configuration directory's policy.conf when there is one), dp_ctx_scan
  *     when there are devices, dp_policy_check. Print the report and the
  *     features the VM loses; when it is denied, say why and stop (exit 1)
- *     before touching KVM.
+ *     before touching KVM. With --handoff SOCKET (handoff.c) a manager that
+ *     may open /dev/vfio checked the VM and opened its devices instead:
+ *     minivmm receives their fds (dp_handoff_recv), takes the VM's name
+ *     and devices from the handoff, and needs no access to /dev/vfio.
  *  3. Build the machine (machine.c): KVM_CREATE_VM, KVM_CREATE_IRQCHIP,
  *     guest RAM in memory slot 0, one vCPU. Slots 1..32 are left to the
  *     library (memslot_base/memslot_count in dp_attach_opts) for BARs, and
  *     GSIs 32..95 (gsi_base/gsi_count) for MSI routes.
- *  4. dp_attach with DP_ATTACH_KVM and the VM fd: leases, VFIO container,
- *     groups, devices, the KVM-VFIO device. Then dp_dma_map of all guest RAM
- *     with GPA = IOVA, so the device's DMA lands where the guest points it.
+ *  4. dp_attach with DP_ATTACH_KVM and the VM fd: leases, the VFIO backend
+ *     (--backend: type1's container and groups, or an iommufd IOAS with the
+ *     devices' own nodes; auto by default, iommufd where the host has it),
+ *     devices, the KVM-VFIO device; minivmm prints the backend and why. Then
+ *     dp_dma_map of all guest RAM with GPA = IOVA, so the device's DMA lands
+ *     where the guest points it.
  *  5. Present each device to the guest as a dp_vpci, the guest-facing
  *     function (config space, BARs, MSI, MSI-X, INTx, FLR), on a PCI bus:
  *     - by default the library's (pci.c): a dp_vbus answers CF8/CFC and
@@ -119,6 +126,7 @@ static void usage(FILE *f)
 		"Usage: minivmm [--device BDF]... [--hw-version N] [--memory SIZE]\n"
 		"               [--policy FILE] [--json] [--timeout SECONDS] [--own-bus] [--hotplug]\n"
 		"               [--kernel BZIMAGE [--initrd FILE] [--append TEXT]]\n"
+		"               [--backend auto|type1|iommufd] [--handoff SOCKET]\n"
 		"Runs minivmm's guest, or a Linux kernel, in a KVM VM with the given host\n"
 		"PCI devices passed through, if the passthrough policy allows it.\n"
 		"  -d, --device BDF      pass this host function through (repeatable)\n"
@@ -138,6 +146,12 @@ static void usage(FILE *f)
 		"                        (give it 256M or more; console=ttyS0 shows its output)\n"
 		"  -i, --initrd FILE     its initramfs\n"
 		"  -a, --append TEXT     its command line\n"
+		"  -b, --backend NAME    the VFIO backend: type1 (container and groups),\n"
+		"                        iommufd (/dev/iommu and the devices' own nodes) or\n"
+		"                        auto, iommufd where the host has it (the default)\n"
+		"      --handoff SOCKET  receive the devices from a manager on this Unix socket\n"
+		"                        (directpath handoff VMFILE --socket SOCKET) instead\n"
+		"                        of --device: no access to /dev/vfio needed\n"
 		"  -h, --help            this text\n",
 		DEFAULT_HW_VERSION);
 }
@@ -171,71 +185,6 @@ static int parse_number(const char *s, unsigned long max, unsigned long *out)
 	return 0;
 }
 
-static const char *severity_name(uint32_t s)
-{
-	return s == DP_SEVERITY_ERROR ? "error" : s == DP_SEVERITY_WARNING ? "warning" : "info";
-}
-
-/* The report as text: verdict, findings, lost features with their causes. */
-static int print_report(const struct dp_report *rep, const struct dp_vm *vm)
-{
-	size_t n = dp_report_get_finding_count(rep);
-	uint32_t lost = dp_report_get_lost_features(rep);
-
-	printf("minivmm: policy check of \"%s\" (%zu device%s): %s\n", dp_vm_get_name(vm),
-	       dp_vm_get_device_count(vm), dp_vm_get_device_count(vm) == 1 ? "" : "s",
-	       dp_report_is_allowed(rep) ? "allowed" : "denied");
-	for (size_t i = 0; i < n; i++) {
-		DP_OPTS_NONE(dp_finding, f);
-		const char *code;
-		int r = dp_report_get_finding(rep, i, &f);
-
-		if (r < 0) {
-			fprintf(stderr, "minivmm: finding %zu: %s\n", i, strerror(-r));
-			return r;
-		}
-		code = dp_finding_code_name(f.code);
-		printf("  %-7s  %-22s  %s\n", severity_name(f.severity), code ? code : "?",
-		       f.message);
-	}
-	if (!lost) {
-		printf("minivmm: lost features: none\n");
-		return 0;
-	}
-	printf("minivmm: lost features:\n");
-	for (unsigned bit = 0; bit < 32; bit++) {
-		uint32_t feature = 1u << bit;
-		size_t nc = dp_report_get_feature_cause_count(rep, feature);
-		const char *name = dp_feature_name(feature);
-
-		if (!(lost & feature))
-			continue;
-		printf("  %-18s  caused by ", name ? name : "?");
-		for (size_t i = 0; i < nc; i++) {
-			const char *c = dp_report_get_feature_cause(rep, feature, i);
-
-			printf("%s%s", i ? ", " : "", c ? c : "?");
-		}
-		printf("%s\n", nc ? "" : "-");
-	}
-	return 0;
-}
-
-/* Why the VM may not start: every error finding, on stderr. */
-static void print_refusal(const struct dp_report *rep)
-{
-	for (size_t i = 0; i < dp_report_get_finding_count(rep); i++) {
-		DP_OPTS_NONE(dp_finding, f);
-		const char *code;
-
-		if (dp_report_get_finding(rep, i, &f) < 0 || f.severity != DP_SEVERITY_ERROR)
-			continue;
-		code = dp_finding_code_name(f.code);
-		fprintf(stderr, "minivmm: refused (%s): %s\n", code ? code : "?", f.message);
-	}
-	fprintf(stderr, "minivmm: the policy denies passthrough for this VM; not starting\n");
-}
-
 struct options {
 	const char *policy;
 	const char **devices;
@@ -247,12 +196,14 @@ struct options {
 	bool hold;
 	bool own_bus;
 	bool hotplug;
+	uint32_t backend; /* DP_BACKEND_*, for dp_attach_opts */
+	const char *handoff; /* --handoff: the socket a manager sends the devices to */
 	const char *kernel, *initrd, *append;
 };
 
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_HW = 1000, OPT_JSON, OPT_HOLD, OPT_OWN_BUS, OPT_HOTPLUG };
+	enum { OPT_HW = 1000, OPT_JSON, OPT_HOLD, OPT_OWN_BUS, OPT_HOTPLUG, OPT_HANDOFF };
 	uint32_t domain;
 	uint8_t busno, slot, fn;
 	static const struct option longopts[] = {
@@ -267,6 +218,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
 		{ "append", required_argument, NULL, 'a' },
+		{ "backend", required_argument, NULL, 'b' },
+		{ "handoff", required_argument, NULL, OPT_HANDOFF },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -276,7 +229,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->hw_version = DEFAULT_HW_VERSION;
 	o->memory = DEFAULT_MEMORY;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":d:m:p:t:k:i:a:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":d:m:p:t:k:i:a:b:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (dp_bdf_parse(optarg, &domain, &busno, &slot, &fn) < 0)
@@ -314,6 +267,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case OPT_HOTPLUG:
 			o->hotplug = true;
 			break;
+		case OPT_HANDOFF:
+			o->handoff = optarg;
+			break;
 		case 'k':
 			o->kernel = optarg;
 			break;
@@ -322,6 +278,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'a':
 			o->append = optarg;
+			break;
+		case 'b':
+			if (dp_backend_from_name(optarg, &o->backend) < 0)
+				return bad_usage("--backend: \"%s\" is not a backend (auto, type1 or iommufd)",
+						 optarg);
 			break;
 		case 't':
 			if (parse_number(optarg, 86400, &o->timeout) < 0)
@@ -345,6 +306,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return bad_usage("--initrd and --append go with --kernel");
 	if (o->kernel && o->hold)
 		return bad_usage("--hold is for minivmm's guest, not with --kernel");
+	if (o->handoff && (o->n_devices || o->hotplug || o->policy))
+		return bad_usage("--handoff takes the devices and the verdict from the manager: no --device, --hotplug or --policy");
 	if (o->hotplug && (o->n_devices < 2 || o->own_bus || o->kernel))
 		return bad_usage("--hotplug needs two --device or more, minivmm's guest and the library's bus");
 	return 0;
@@ -429,6 +392,7 @@ int main(int argc, char **argv)
 	struct dp_vm *vm = NULL;
 	struct dp_policy *policy = NULL;
 	struct dp_attachment *att = NULL;
+	struct dp_handoff *handoff = NULL;
 	struct machine m = { .kvm = -1, .vm = -1, .vcpu = -1 };
 	size_t n_devices;
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -463,7 +427,11 @@ int main(int argc, char **argv)
 		}
 	}
 
-	ret = check_policy(ctx, &o, &vm, &policy);
+	if (o.handoff)
+		ret = handoff_receive(ctx, o.handoff, (uint32_t)o.hw_version, o.memory, &handoff, &vm,
+				      &policy) < 0 ? EXIT_REFUSED : EXIT_PASS;
+	else
+		ret = check_policy(ctx, &o, &vm, &policy);
 	if (ret != EXIT_PASS)
 		goto out;
 
@@ -480,9 +448,11 @@ int main(int argc, char **argv)
 		 */
 		DP_OPTS(dp_attach_opts, aopts, .flags = DP_ATTACH_KVM, .kvm_vm_fd = m.vm,
 			.memslot_base = MEMSLOT_BASE, .memslot_count = MEMSLOT_COUNT,
-			.gsi_base = o.own_bus ? 0 : GSI_BASE, .gsi_count = o.own_bus ? 0 : GSI_COUNT);
+			.gsi_base = o.own_bus ? 0 : GSI_BASE, .gsi_count = o.own_bus ? 0 : GSI_COUNT,
+			.backend = o.backend, .handoff = handoff);
 
 		r = dp_attach(policy, vm, &aopts, &att);
+		handoff = dp_handoff_free(handoff); /* what dp_attach did not take */
 		if (r < 0) {
 			fprintf(stderr, "minivmm: cannot attach the devices: %s\n", strerror(-r));
 			goto out;
@@ -490,6 +460,7 @@ int main(int argc, char **argv)
 	}
 	n_devices = dp_attachment_get_vdev_count(att);
 	if (n_devices) {
+		print_backend(att);
 		/* GPA = IOVA: the guest gives devices its physical addresses. */
 		r = dp_dma_map(att, 0, m.ram, m.ram_size);
 		if (r < 0) {
@@ -550,6 +521,7 @@ out:
 	dp_detach(att);
 	if (have_machine)
 		machine_destroy(&m);
+	dp_handoff_free(handoff);
 	dp_policy_unref(policy);
 	dp_vm_unref(vm);
 	dp_ctx_unref(ctx);

@@ -46,6 +46,24 @@ int hotplug_create(struct dp_attachment *att, struct dp_policy *policy, const ch
 		   struct dp_vbus *bus, struct hotplug **out);
 void hotplug_destroy(struct hotplug *hp);
 
+/*
+ * handoff.c (--handoff SOCKET): listens on SOCKET, takes one connection,
+ * receives the manager's fds (dp_handoff_recv) and describes the VM as the
+ * handoff names it, with hw_version and memory; a policy with no rule
+ * loaded, since the manager checked. 0, or -1 with the reason on stderr.
+ */
+int handoff_receive(struct dp_ctx *ctx, const char *path, uint32_t hw_version, uint64_t memory,
+		    struct dp_handoff **h, struct dp_vm **vm, struct dp_policy **policy);
+
+/*
+ * report.c: the policy report as text (verdict, findings, lost features;
+ * 0 or -errno), every error finding as the refusal on stderr, and the VFIO
+ * backend the attachment uses and why ("minivmm: VFIO backend NAME: WHY").
+ */
+int print_report(const struct dp_report *rep, const struct dp_vm *vm);
+void print_refusal(const struct dp_report *rep);
+void print_backend(const struct dp_attachment *att);
+
 /* The machine: one VM, one vCPU, one RAM slot, the ports minivmm emulates. */
 struct machine {
 	int kvm, vm, vcpu;

@@ -42,7 +42,7 @@ extern "C" {
  * compiled with; dp_version() gives the version of the library it runs with.
  */
 #define DP_VERSION_MAJOR 0
-#define DP_VERSION_MINOR 12
+#define DP_VERSION_MINOR 13
 #define DP_VERSION_MICRO 0
 
 /* True when the header is version major.minor.micro or newer. */
@@ -226,6 +226,27 @@ DP_EXPORT const char *dp_device_get_device_name(const struct dp_device *dev);
 DP_EXPORT const char *dp_device_get_driver(const struct dp_device *dev);
 /* driver_override, or NULL when unset. */
 DP_EXPORT const char *dp_device_get_driver_override(const struct dp_device *dev);
+/*
+ * The kernel's VFIO device node of the function, "vfio0" for
+ * /sys/bus/pci/devices/BDF/vfio-dev/vfio0: the bound driver registered it
+ * with VFIO. NULL when it has none (DIRECTPATH_1.13).
+ */
+DP_EXPORT const char *dp_device_get_vfio_dev(const struct dp_device *dev);
+/* That node's character device (/dev/vfio/devices/vfioN); 0, or -ENOENT without one (DIRECTPATH_1.13). */
+DP_EXPORT int dp_device_get_vfio_devnum(const struct dp_device *dev, uint32_t *major,
+					uint32_t *minor);
+/* What the bound driver is to VFIO: a fact, whatever the policy says (dp_device_get_vfio_dev(3)). */
+#define DP_VFIO_DRIVER_NONE 0     /* unbound */
+#define DP_VFIO_DRIVER_HOST 1     /* a host driver: VFIO cannot open the function */
+#define DP_VFIO_DRIVER_VFIO_PCI 2 /* vfio-pci */
+#define DP_VFIO_DRIVER_VARIANT 3  /* a vfio-pci variant driver, NAME_vfio_pci */
+#define DP_VFIO_DRIVER_VENDOR 4   /* another driver that registered it with VFIO */
+/* DP_VFIO_DRIVER_* (DIRECTPATH_1.13). */
+DP_EXPORT uint32_t dp_device_get_vfio_driver_kind(const struct dp_device *dev);
+/* "none", "host", "vfio-pci", "variant", "vendor"; NULL otherwise (DIRECTPATH_1.13). */
+DP_EXPORT const char *dp_vfio_driver_kind_name(uint32_t kind);
+/* The kind of a name; 0, or -EINVAL (DIRECTPATH_1.13). */
+DP_EXPORT int dp_vfio_driver_kind_from_name(const char *name, uint32_t *value);
 /* The kernel's reset_method list ("flr bus"), "" if none, NULL if the kernel lacks it. */
 DP_EXPORT const char *dp_device_get_reset_methods(const struct dp_device *dev);
 /* Where dp_device_get_reset_list's words come from. */
@@ -440,6 +461,16 @@ DP_EXPORT int dp_ctx_get_host_caps(struct dp_ctx *ctx, struct dp_host_caps *caps
 /* Marks (enable != 0) or unmarks the device; see dp_device_set_passthrough(3). */
 DP_EXPORT int dp_device_set_passthrough(struct dp_device *dev, int enable,
 					uint32_t flags);
+/*
+ * Marks the device for passthrough on driver, which the policy's
+ * vfio_drivers must count as ready (a vfio-pci variant driver, or a vendor
+ * driver that registered the device with VFIO); -EPERM with why logged when
+ * it does not. NULL: vfio-pci, as dp_device_set_passthrough (DIRECTPATH_1.13).
+ */
+struct dp_policy;
+DP_EXPORT int dp_device_set_passthrough_driver(struct dp_device *dev,
+					       const struct dp_policy *policy,
+					       const char *driver, uint32_t flags);
 
 /*
  * Quarantine: a device held on vfio-pci after a detach, because it did not
@@ -576,6 +607,16 @@ DP_EXPORT size_t dp_policy_line_max(void);
 DP_EXPORT const char *dp_rule_name(enum dp_rule rule);
 
 /*
+ * The drivers that count as ready for passthrough (vfio_drivers in
+ * directpath-policy(5)): "vfio-pci *_vfio_pci *:vfio-dev" by default, as
+ * the policy file would spell it; set with dp_policy_set (DIRECTPATH_1.13).
+ */
+DP_EXPORT const char *dp_policy_get_vfio_drivers(const struct dp_policy *policy);
+/* 1 when dev's driver is ready for passthrough under the policy, 0 when not; -EINVAL (DIRECTPATH_1.13). */
+DP_EXPORT int dp_policy_vfio_driver_ready(const struct dp_policy *policy,
+					  const struct dp_device *dev);
+
+/*
  * Reset methods per vendor:device ([device VVVV:DDDD] reset_method in
  * directpath-policy(5)): the kernel's method names in the order to use
  * them, or "none" for no reset at all. dp_attach writes the order into the
@@ -692,6 +733,8 @@ enum dp_finding_code {
 	DP_FINDING_MIGRATION_UNKNOWN = 39,    /* whether it migrates could not be asked (0.12) */
 	DP_FINDING_DEVICE_CHOSEN = 40,        /* an ID or label request got this device (0.12) */
 	DP_FINDING_NO_FREE_DEVICE = 41,       /* no free device the policy allows matches it */
+	DP_FINDING_VFIO_DRIVER = 42,          /* on a VFIO driver other than vfio-pci: what it offers (0.13) */
+	DP_FINDING_VFIO_DRIVER_NOT_LISTED = 43, /* on a VFIO driver vfio_drivers does not list (0.13) */
 	_DP_FINDING_PAD = INT_MAX
 };
 #define DP_SEVERITY_INFO 0
@@ -843,7 +886,27 @@ struct dp_attach_opts {
 	/* Appended in 0.6 (DIRECTPATH_1.5): */
 	uint32_t gsi_base;       /* first GSI for the library's MSI routes (>= 24) */
 	uint32_t gsi_count;      /* how many; 0: no MSI through irqfd */
+	/* Appended in 0.13 (DIRECTPATH_1.13): */
+	uint32_t backend;        /* DP_BACKEND_*; 0: auto */
+	uint32_t reserved0;      /* 0 (keeps handoff aligned with no padding) */
+	struct dp_handoff *handoff; /* the fds a manager passed (dp_handoff_recv(3)); NULL: open them */
 };
+
+/*
+ * VFIO backends (0.13): the type1 container and groups (/dev/vfio/vfio,
+ * /dev/vfio/N), or iommufd (/dev/iommu) with the devices' own nodes
+ * (/dev/vfio/devices/vfioN). Auto picks iommufd where /dev/iommu exists and
+ * every device has a VFIO device node, type1 otherwise.
+ */
+enum dp_backend {
+	DP_BACKEND_AUTO = 0,
+	DP_BACKEND_TYPE1 = 1,
+	DP_BACKEND_IOMMUFD = 2,
+	_DP_BACKEND_PAD = INT_MAX
+};
+/* "auto", "type1", "iommufd"; NULL otherwise (DIRECTPATH_1.13). */
+DP_EXPORT const char *dp_backend_name(uint32_t backend);
+DP_EXPORT int dp_backend_from_name(const char *name, uint32_t *value);
 
 /* Checks vm against policy and, if allowed, attaches its devices. */
 DP_EXPORT int dp_attach(struct dp_policy *policy, struct dp_vm *vm,
@@ -881,6 +944,62 @@ DP_EXPORT int dp_attachment_get_iova_range(const struct dp_attachment *att, uint
 DP_EXPORT size_t dp_attachment_get_vdev_count(const struct dp_attachment *att);
 /* The index-th device, in the VM's order, or NULL (borrowed, lives with att). */
 DP_EXPORT struct dp_vdev *dp_attachment_get_vdev(const struct dp_attachment *att, size_t index);
+/*
+ * The backend the attachment uses: DP_BACKEND_TYPE1 or DP_BACKEND_IOMMUFD
+ * (never auto); *why, when not NULL, gets one sentence saying why, which
+ * lives with att (DIRECTPATH_1.13).
+ */
+DP_EXPORT uint32_t dp_attachment_get_backend(const struct dp_attachment *att, const char **why);
+
+/*
+ * File descriptors from a manager (0.13, DIRECTPATH_1.13; dp_handoff_open(3)).
+ * The manager, which may open /dev/vfio and /dev/iommu, passes the gate
+ * dp_attach passes (every rule, the leases) and opens the nodes the VM
+ * needs; dp_handoff_send passes them, the leases and a description over a
+ * Unix socket. The VMM, which needs no access to those nodes,
+ * dp_handoff_recv's them (each fd verified against the description) and
+ * gives the handoff to dp_attach (dp_attach_opts.handoff).
+ */
+struct dp_handoff;
+struct dp_handoff_opts {
+	size_t sz;               /* sizeof(struct dp_handoff_opts) */
+	uint32_t backend;        /* DP_BACKEND_*; 0: auto, as dp_attach's */
+	uint32_t flags;          /* none defined yet: 0 */
+};
+/* What an fd of a handoff is (dp_handoff_get_fd_role). */
+#define DP_HANDOFF_FD_CONTAINER 1 /* /dev/vfio/vfio (type1) */
+#define DP_HANDOFF_FD_GROUP 2     /* /dev/vfio/N (type1) */
+#define DP_HANDOFF_FD_IOMMUFD 3   /* /dev/iommu (iommufd) */
+#define DP_HANDOFF_FD_DEVICE 4    /* /dev/vfio/devices/vfioN (iommufd) */
+#define DP_HANDOFF_FD_LEASE 5     /* a device's lease file (RUN_DIR/lease-BDF) */
+/* The manager's side: checks, leases and opens what vm needs (DIRECTPATH_1.13). */
+DP_EXPORT int dp_handoff_open(struct dp_policy *policy, struct dp_vm *vm,
+			      const struct dp_handoff_opts *opts, struct dp_handoff **out);
+/* Sends every fd and the description in one message on a connected Unix socket (DIRECTPATH_1.13). */
+DP_EXPORT int dp_handoff_send(struct dp_handoff *h, int sock);
+/* The VMM's side: receives one message from sock and verifies it (DIRECTPATH_1.13). */
+DP_EXPORT int dp_handoff_recv(struct dp_ctx *ctx, int sock, struct dp_handoff **out);
+/* Closes what was not taken; after a send, the leases live on in the receiver; NULL (DIRECTPATH_1.13). */
+DP_EXPORT struct dp_handoff *dp_handoff_free(struct dp_handoff *h);
+/* DP_BACKEND_TYPE1 or DP_BACKEND_IOMMUFD; 0 for NULL (DIRECTPATH_1.13). */
+DP_EXPORT uint32_t dp_handoff_get_backend(const struct dp_handoff *h);
+/* The VM's name; NULL for NULL (DIRECTPATH_1.13). */
+DP_EXPORT const char *dp_handoff_get_vm_name(const struct dp_handoff *h);
+/* Its devices, in the VM's order (DIRECTPATH_1.13). */
+DP_EXPORT size_t dp_handoff_get_device_count(const struct dp_handoff *h);
+/* The index-th device's BDF; NULL past the end (DIRECTPATH_1.13). */
+DP_EXPORT const char *dp_handoff_get_device_bdf(const struct dp_handoff *h, size_t index);
+/* The fds of the message, in its order (DIRECTPATH_1.13). */
+DP_EXPORT size_t dp_handoff_get_fd_count(const struct dp_handoff *h);
+/* The index-th fd's DP_HANDOFF_FD_*; 0 past the end (DIRECTPATH_1.13). */
+DP_EXPORT uint32_t dp_handoff_get_fd_role(const struct dp_handoff *h, size_t index);
+/* What it is for: a group's number ("7"), a device's or lease's BDF; NULL otherwise (DIRECTPATH_1.13). */
+DP_EXPORT const char *dp_handoff_get_fd_subject(const struct dp_handoff *h, size_t index);
+/* The description as sent or received (dp_handoff_send(3), "DESCRIPTION FORMAT") (DIRECTPATH_1.13). */
+DP_EXPORT const char *dp_handoff_get_description(const struct dp_handoff *h);
+/* "container", "group", "iommufd", "device", "lease"; NULL otherwise (DIRECTPATH_1.13). */
+DP_EXPORT const char *dp_handoff_fd_role_name(uint32_t role);
+DP_EXPORT int dp_handoff_fd_role_from_name(const char *name, uint32_t *value);
 
 /* DMA: guest physical address -> host memory; page aligned; thread-safe. */
 struct dp_dma_range {

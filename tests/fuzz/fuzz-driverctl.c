@@ -2,9 +2,12 @@
 /*
  * driverctl files (dp_mark_read: lib/mark.c's reader): the input is
  * DIR/pci-0000:03:00.0. A file marks the device exactly when, without NUL
- * bytes and with trailing white space removed, it says "vfio-pci"; any other
- * driver's name comes back in other, NUL-terminated and bounded.
+ * bytes and with trailing white space removed, it says "vfio-pci" or names a
+ * vfio-pci variant (1 to 64 of [A-Za-z0-9_.-], ending in "_vfio_pci" after
+ * at least one more); any other driver's name comes back in other,
+ * NUL-terminated and bounded.
  */
+#include <ctype.h>
 #include <fcntl.h>
 
 #include "fuzz.h"
@@ -13,6 +16,22 @@
 #define BDF "0000:03:00.0"
 
 static char dir[] = "/tmp/dp-fuzz-driverctl.XXXXXX";
+
+/* The oracle, written apart from lib/vfiodriver.c's. */
+static bool is_mark(const uint8_t *s, size_t len)
+{
+	static const char suffix[] = "_vfio_pci";
+	size_t n = sizeof(suffix) - 1;
+
+	if (len == 8 && memcmp(s, "vfio-pci", 8) == 0)
+		return true;
+	if (len <= n || len > 64 || memcmp(s + len - n, suffix, n) != 0)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum(s[i]) && s[i] != '_' && s[i] != '-' && s[i] != '.')
+			return false;
+	return true;
+}
 static int dirfd_ = -1;
 
 static void cleanup(void)
@@ -43,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (len && (data[len - 1] == '\n' || data[len - 1] == ' ' || data[len - 1] == '\t' ||
 		       data[len - 1] == '\r'))
 		len--;
-	want = size <= 4096 && len == 8 && memcmp(data, "vfio-pci", 8) == 0;
+	want = size <= 4096 && !memchr(data, '\0', size) && is_mark(data, len);
 	memset(other, 0x5a, sizeof(other));
 	r = dp_mark_read(ctx, dirfd_, BDF, other, sizeof(other));
 	FZ_ASSERT(r == (want ? 1 : 0), "dp_mark_read says %d", r);

@@ -5,8 +5,10 @@
  * (ini-ref.h) with the page's rules decides whether the file is valid and
  * what it sets; the loader must agree, set exactly those values when it
  * accepts, and change nothing when it rejects. [device VVVV:DDDD] sections
- * with reset_method (0.11) are held to the page the same way.
+ * with reset_method (0.11), and vfio_drivers (0.13), are held to the page
+ * the same way.
  */
+#include <ctype.h>
 #include <strings.h>
 
 #include "fuzz.h"
@@ -54,7 +56,62 @@ struct ref {
 	char methods[MAX_DEVICES][64];
 	size_t n;
 	bool too_many;
+	/* vfio_drivers: its entries by the page, single spaces; "" when not set. */
+	char vfio[4096];
 };
+
+#define DEFAULT_VFIO_DRIVERS "vfio-pci *_vfio_pci *:vfio-dev"
+
+/* One entry by the page: PATTERN[:vfio-dev], the pattern 1 to 64 of [A-Za-z0-9_.-*], not all '*' bare. */
+static bool ref_vfio_entry(const char *w)
+{
+	const char *colon = strchr(w, ':');
+	size_t n = colon ? (size_t)(colon - w) : strlen(w), stars = 0;
+
+	if (n == 0 || n > 64 || (colon && strcmp(colon, ":vfio-dev") != 0))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!isalnum((unsigned char)w[i]) && !strchr("_-.*", w[i]))
+			return false;
+		stars += w[i] == '*';
+	}
+	return colon || stars < n;
+}
+
+/* The value by the page into out (entries, one space apart); false when invalid. */
+static bool ref_vfio(const char *value, char *out, size_t size)
+{
+	char copy[4096], *part;
+	char words[32][80];
+	size_t n = 0, len = 0;
+	bool last = false;
+
+	if (strlen(value) >= sizeof(copy))
+		return false;
+	strcpy(copy, value);
+	out[0] = '\0';
+	/* strsep keeps the empty parts strtok would drop: "a,,b" and "a," are wrong. */
+	for (char *rest = copy; !last;) {
+		char *w, *wsave = NULL;
+		size_t before = n;
+
+		part = strsep(&rest, ",");
+		last = rest == NULL;
+		for (w = strtok_r(part, " \t", &wsave); w; w = strtok_r(NULL, " \t", &wsave)) {
+			if (n == 32 || !ref_vfio_entry(w))
+				return false;
+			for (size_t i = 0; i < n; i++)
+				if (strcmp(words[i], w) == 0)
+					return false;
+			snprintf(words[n++], sizeof(words[0]), "%s", w);
+		}
+		if (n == before && (!last || n > 0))
+			return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(out + len, size - len, "%s%s", i ? " " : "", words[i]);
+	return n > 0;
+}
 
 static int hexval(char c)
 {
@@ -190,6 +247,11 @@ static int ref_key(const char *section, const char *key, const char *value, void
 		return INI_INVALID; /* keys outside [policy], and any other section */
 	if (!key)
 		return INI_VALID;
+	if (strcmp(key, "vfio_drivers") == 0) {
+		if (ref->vfio[0])
+			return INI_INVALID;
+		return ref_vfio(value, ref->vfio, sizeof(ref->vfio)) ? INI_VALID : INI_INVALID;
+	}
 	for (size_t i = 0; i < N_RULES; i++) {
 		if (strcmp(key, rules[i].name) != 0)
 			continue;
@@ -236,6 +298,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FZ_ASSERT(now == ref.value[i], "%s = %lld, the file says %lld",
 				  rules[i].name, (long long)now, (long long)ref.value[i]);
 	}
+	if (r < 0 || (verdict == INI_VALID && !ref.vfio[0]))
+		FZ_ASSERT(strcmp(dp_policy_get_vfio_drivers(policy), DEFAULT_VFIO_DRIVERS) == 0,
+			  "vfio_drivers changed to \"%s\"", dp_policy_get_vfio_drivers(policy));
+	else if (verdict == INI_VALID)
+		FZ_ASSERT(strcmp(dp_policy_get_vfio_drivers(policy), ref.vfio) == 0,
+			  "vfio_drivers = \"%s\", the file says \"%s\"", dp_policy_get_vfio_drivers(policy), ref.vfio);
 	if (r < 0)
 		FZ_ASSERT(dp_policy_get_reset_entry_count(policy) == 0,
 			  "a rejected file left %zu reset entries", dp_policy_get_reset_entry_count(policy));

@@ -172,7 +172,21 @@ def route_line(ifname, dest, gw, flags, metric, mask):
     return line + b" " * max(0, 127 - len(line)) + b"\n"
 
 
+def handoff(body, fds=3, backend=b'type1', vm=b'web01', nfds=None):
+    """A handoff message: how many fds travel with it, then its description."""
+    head = b'directpath-handoff 1\nbackend ' + backend + b'\nvm ' + vm + b'\nfds %d\n' % (
+        fds if nfds is None else nfds)
+    return bytes([fds]) + head + body + b'end\n'
+
+
 CORPUS = {
+    'handoff': {'type1': handoff(b'container\ngroup 7\nlease 0000:01:00.0\n'),
+                'type1-shared-group': handoff(b'container\ngroup 7\nlease 0000:01:00.0\n'
+                                              b'lease 0000:01:00.1\ngroup 9\n'
+                                              b'lease 0000:03:00.0\n', fds=6),
+                'iommufd': handoff(b'iommufd\ndevice 0000:01:00.0\nlease 0000:01:00.0\n'
+                                   b'device 10000:00:1f.7\nlease 10000:00:1f.7\n', fds=5,
+                                   backend=b'iommufd', vm=b'db 01 (test)')},
     'bdf': {'sysfs': b'0000:03:00.0', 'lspci': b'03:00.0', 'upper': b'0000:AF:1F.7',
             'domain8': b'ffffffff:00:00.0', 'dev-too-big': b'0000:00:20.0',
             'func-too-big': b'00:00.8', 'space': b'0000:03:00.0 ', 'prefix': b'0x00:00.0',
@@ -201,7 +215,18 @@ CORPUS = {
                               b'direct_regions = warn\nrelease = quarantine\n',
                # Issue 17: the plan's rules.
                'plan': b'[policy]\nmmio_window = warn\nmemlock = deny\n',
-               'release-bad': b'[policy]\nrelease = always\n'},
+               'release-bad': b'[policy]\nrelease = always\n',
+               # Issue 22: the drivers ready for passthrough.
+               'vfio-drivers': b'[policy]\nvfio_drivers = vfio-pci, *_vfio_pci nvidia:vfio-dev\n',
+               'vfio-drivers-narrow': b'[policy]\nvfio_drivers = vfio-pci\n',
+               'vfio-drivers-star': b'[policy]\nvfio_drivers = *\n',
+               'vfio-drivers-dup': b'[policy]\nvfio_drivers = vfio-pci\nvfio_drivers = *:vfio-dev\n'},
+    # Issue 22: vfio_drivers alone (lib/vfiodriver.c's grammar).
+    'vfiodrivers': {'default': b'vfio-pci *_vfio_pci *:vfio-dev', 'narrow': b'vfio-pci',
+                    'commas': b'vfio-pci, mlx5_vfio_pci,hisi_acc_vfio_pci', 'vendor': b'nvidia:vfio-dev',
+                    'tabs': b'\tvfio-pci\t*_vfio_pci ', 'glob': b'*vfio*:vfio-dev mlx5*_pci',
+                    'star': b'*', 'empty': b'', 'blank': b'  \t ', 'bad-condition': b'nvidia:cdev',
+                    'bad-char': b'vfio/pci', 'dup': b'vfio-pci vfio-pci'},
     # Issue 17: labels.conf (directpath-labels(5)); up to a NUL, also a VM's device request.
     'labels': {'full': b'# GPUs\n[label gpu]\nid = 10de:1b80\nid = 10DE:1b81:1458:3702\n'
                        b'device = 03:00.0\n\n[label nic.a-1]\ndevice = 0000:05:00.1\n',
@@ -219,6 +244,7 @@ CORPUS = {
                'nolevel': b'8086:10fb\n', 'badlevel': b'8086:10fb Supported\n',
                'sub-bad': b'8086:10fb 1:2 supported\n', 'comment': b'   # only\n\n'},
     'driverctl': {'vfio': b'vfio-pci\n', 'vfio-crlf': b'vfio-pci\r\n', 'other': b'nvme\n',
+                  'variant': b'mlx5_vfio_pci\n', 'variant-only-suffix': b'_vfio_pci\n',
                   'empty': b'', 'spaces': b'  vfio-pci  \n', 'long': b'x' * 40 + b'\n'},
     'lease': {'record': b'vm=db-01\npid=4242\n', 'empty': b'', 'junk': b'vm\npid=x\n\n\nvm=',
               'long-name': b'vm=' + b'n' * 100 + b'\npid=1\n'},
@@ -279,6 +305,25 @@ CORPUS = {
 
 # Inputs that once broke a parser: what issue 13 lists that a fuzzer can find.
 REGRESS = {
+    'handoff': {'version-2': b'\x03directpath-handoff 2\nbackend type1\n',
+                'nul-in-line': handoff(b'container\ngroup 7\x00\nlease 0000:01:00.0\n'),
+                'no-end': handoff(b'container\ngroup 7\nlease 0000:01:00.0\n')[:-4],
+                'after-end': handoff(b'container\ngroup 7\nlease 0000:01:00.0\n') + b'x\n',
+                'lease-without-device': handoff(b'iommufd\ndevice 0000:01:00.0\n'
+                                                b'lease 0000:02:00.0\n', backend=b'iommufd'),
+                'two-containers': handoff(b'container\ncontainer\ngroup 7\nlease 0000:01:00.0\n',
+                                          fds=4),
+                'group-leading-zero': handoff(b'container\ngroup 07\nlease 0000:01:00.0\n'),
+                'bdf-upper-case': handoff(b'container\ngroup 7\nlease 0000:0A:00.0\n'),
+                'fds-miscounted': handoff(b'container\ngroup 7\nlease 0000:01:00.0\n', fds=5,
+                                          nfds=3),
+                'fds-too-many': handoff(b'container\n', nfds=254),
+                'name-quote': handoff(b'container\ngroup 7\nlease 0000:01:00.0\n', vm=b'a"b'),
+                'oversize': b'\x03' + b'x' * 9000,
+                # Found by fuzz-handoff: the VM name led the receiver's messages, so a
+                # name starting "BUG" read as the library's misuse report.
+                'vm-name-bug': handoff(b'iommufd\ndevice 0000:01:00.0\nlease 0000:01:00.0\n',
+                                       fds=3, backend=b'iommufd', vm=b'BUGdb')},
     'bdf': {'issue13-5-digit-domain-lookup': b'10000:00:00.0',
             'issue13-escape-echoed': b'\x1b[2J00:00.0'},
     'size': {'issue13-trailing-space': b'16 ', 'trailing-space-after-unit': b'4G '},
@@ -399,6 +444,11 @@ REGRESS = {
         'upper-key': b'Reason=a\ntime=1\n',
         'empty': b''},
     'vpci': {'msix-vectors-without-capability': bytes([0xff, 0xfb, 0x00, 0xfb])},
+    'vfiodrivers': {'empty-after-comma': b'vfio-pci,', 'empty-before-comma': b',vfio-pci',
+                    'two-commas': b'vfio-pci,,x', 'colon-only': b':vfio-dev', 'stars-only': b'***',
+                    'too-long': b'a' * 65, 'too-many': b' '.join(b'd%d' % i for i in range(33)),
+                    'backtrack': b'*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b:vfio-dev',
+                    'two-colons': b'x:vfio-dev:vfio-dev', 'nul-ends-it': b'vfio-pci\x00 bogus'},
     'dmacosts': {'garbage': b'4k = 1\ngarbage\n', 'twice': b'thp = 1\nthp = 2\n',
                  'zero': b'4k = 0\n', 'over-max': b'4k = 1000000000001\n',
                  'overflow': b'4k = 99999999999999999999\n', 'sign': b'4k = +1\n',

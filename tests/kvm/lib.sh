@@ -3,9 +3,9 @@
 # What the minivmm scripts share, sourced after their set -u:
 #   . "$(dirname "$0")/lib.sh"
 # On this machine and in the QEMU guest alike. Gives mk_tmp, fail, vmm_ok,
-# skip, expect, find_bdf, find_nvme_and_edu and permissive_policy; a $how
-# the script sets (a run's name) prefixes the failures vmm_ok and expect
-# report.
+# skip, expect, find_bdf, find_edu, find_nvme_and_edu and permissive_policy;
+# a $how the script sets (a run's name) prefixes the failures vmm_ok and
+# expect report.
 
 # The library's own log would land on stderr, which the scripts check.
 unset DIRECTPATH_LOG
@@ -73,6 +73,13 @@ find_bdf() {
 			return
 		fi
 	done
+}
+
+# In the QEMU guest: $bdf, the first edu's, and /dev/kvm there; or fail.
+find_edu() {
+	bdf=$(find_bdf 0x1234:0x11e8)
+	[ -n "$bdf" ] || fail "no edu device in the guest"
+	[ -c /dev/kvm ] || fail "no /dev/kvm in the guest"
 }
 
 # In the QEMU guest's nvme topology: $nvme and $edu, the BDFs of QEMU's

@@ -8,11 +8,14 @@
 # (the slot is empty, its lease gone), and the first edu still DMAs. A
 # second run proves the removal gave the device back; a run with a policy
 # of one device per VM shows a denied hot add failing the guest, and
-# nothing left.
+# nothing left. minivmm-hotplug.sh MINIVMM BACKEND: the same with
+# --backend BACKEND, which the attachment must use (iommufd: run-in-guest
+# --kernel iommufd; the hot added edu joins the IOAS).
 set -u
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 minivmm=$1
+backend=${2:-}
 mk_tmp
 
 edus=$(for d in /sys/bus/pci/devices/*; do
@@ -26,8 +29,10 @@ permissive_policy
 
 for run in 1 2; do
 	how="run $run"
-	vmm_ok 200 --policy "$policy" --device "$first" --device "$second" --hotplug --timeout 180
+	vmm_ok 200 --policy "$policy" --device "$first" --device "$second" --hotplug --timeout 180 \
+		${backend:+--backend "$backend"}
 	expect 'minivmm: policy check of "minivmm" (1 device): allowed'
+	[ -z "$backend" ] || expect "minivmm: VFIO backend $backend: "
 	expect "minivmm: 00:01.0 is $first (1234:11e8)"
 	expect "minivmm: $second held back for a hot add"
 	expect 'hotplug: asking for the device held back'
@@ -58,7 +63,7 @@ one=$tmp/one.conf
 cat "$policy" >"$one"
 echo 'max_devices_per_vm = 1' >>"$one"
 timeout 200 "$minivmm" --policy "$one" --device "$first" --device "$second" --hotplug \
-	--timeout 180 >"$out" 2>"$err"
+	--timeout 180 ${backend:+--backend "$backend"} >"$out" 2>"$err"
 rc=$?
 [ $rc -eq 3 ] || fail "$how: exit $rc, expected 3 (the guest failed)"
 expect 'edu: DMA of 4000 bytes there and back verified'

@@ -78,6 +78,9 @@ usage)
 	check_usage '--hw-version: "0" is not a version number' --hw-version 0
 	check_usage '--timeout: "-1" is not a number of seconds' --timeout -1
 	check_usage 'unexpected argument "extra"' extra
+	check_usage '--backend: "vfio" is not a backend (auto, type1 or iommufd)' --backend vfio
+	check_usage '--backend: "" is not a backend' --backend ''
+	check_usage '--backend needs a value' --backend
 	check_usage 'cannot load the policy' --policy /nonexistent/policy.conf
 	check_usage '--hotplug needs two --device or more' --hotplug --device 0000:00:01.0
 	check_usage '--hotplug needs two --device or more' --hotplug --own-bus \

@@ -340,7 +340,7 @@ START_TEST(memlock_is_compared_with_the_callers_limit)
 	new_vm(4 * MiB, (const char *[]){ EDU, NULL });
 	/* 1 MiB and no CAP_IPC_LOCK: 4 MiB cannot be pinned. */
 	memlock_child(1 * MiB, true, 1, 1 * MiB, 0,
-		      "vm: pinning its 4 MiB of guest memory for DMA needs an RLIMIT_MEMLOCK of 4096 KiB, but this process has 1024 KiB and no CAP_IPC_LOCK, so dp_dma_map would refuse with ENOMEM (memlock); raise the VMM's limit: ulimit -l 4096, LimitMEMLOCK=4194304 in its systemd unit, or \"USER - memlock 4096\" in /etc/security/limits.conf");
+		      "vm: pinning its 4 MiB of guest memory for DMA needs an RLIMIT_MEMLOCK of 4096 KiB, but this process has 1024 KiB and no CAP_IPC_LOCK, so dp_dma_map would refuse with ENOMEM (memlock, which type1 charges to this process); raise the VMM's limit: ulimit -l 4096, LimitMEMLOCK=4194304 in its systemd unit, or \"USER - memlock 4096\" in /etc/security/limits.conf");
 	/* Exactly enough, and one byte short. */
 	memlock_child(4 * MiB, true, 0, 4 * MiB, 0, NULL);
 	memlock_child(4 * MiB - 1, true, 1, 4 * MiB - 1, 0, "needs an RLIMIT_MEMLOCK of 4096 KiB");

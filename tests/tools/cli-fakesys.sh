@@ -484,7 +484,7 @@ same "... and it stays marked, on vfio-pci" "vfio-pci vfio-pci" \
 	"$(file_of "$dc/pci-$usb") $(basename "$(readlink $dev/$usb/driver)")"
 bind $usb xhci_hcd
 check "release of a quarantined function on a host driver exits 1, naming it" 1 \
-	"bound to xhci_hcd, not vfio-pci, so the library cannot reset it" qr release $usb
+	"bound to xhci_hcd, not vfio-pci or another VFIO driver, so the library cannot reset it" qr release $usb
 bind $usb vfio-pci
 # A running VM's lease: a lock on byte 0 of lease-BDF, held by another process.
 printf 'vm=web01\npid=4242\n' >"$run/lease-$usb"

@@ -57,6 +57,20 @@ check "mark of a malformed BDF is a usage error" 2 "is not a PCI address" "$tool
 check "a relative --driverctl-dir is refused with the library's reason" 2 "not an absolute path" "$tool" --driverctl-dir relative/dir list
 check "--driverctl-dir needs its argument" 2 "Usage:" "$tool" list --driverctl-dir
 check "a write error on stdout is an I/O error" 2 "cannot write the output" sh -c "\"$tool\" list >/dev/full"
+check "handoff needs a VM file" 2 "handoff: a VM file is needed" "$tool" handoff --socket "$tmp/s"
+check "handoff needs --socket" 2 "--socket PATH is needed" "$tool" handoff "$tmp/none.vm"
+check "handoff refuses an unknown backend" 2 '"vfio" is none of auto, type1, iommufd' \
+	"$tool" handoff --socket "$tmp/s" --backend vfio "$tmp/none.vm"
+check "handoff of a VM file that is not there is an I/O error" 2 "none.vm" \
+	"$tool" handoff --socket "$tmp/s" "$tmp/none.vm"
+check "help handoff documents the exit status" 0 "0 sent, 1 denied by the policy, 2 usage or I/O error" \
+	"$tool" help handoff
+# This machine's first function (a host bridge, or no IOMMU here): denied before anything opens.
+printf '[vm]\nname = h\nhw_version = 7\nmemory = 1G\n[passthrough]\ndevice = %s\n' \
+	"$(ls /sys/bus/pci/devices | LC_ALL=C sort | head -n 1)" >"$tmp/h.vm"
+check "handoff of a VM the policy denies exits 1 and says why" 1 "the policy denies passthrough" \
+	"$tool" --run-dir "$tmp/run" handoff --socket "$tmp/s" "$tmp/h.vm"
+same "a denied handoff leaves no lease" "" "$(ls -A "$tmp/run" 2>/dev/null)"
 
 # list against /sys/bus/pci/devices.
 want=$(ls /sys/bus/pci/devices | LC_ALL=C sort)
@@ -270,7 +284,8 @@ host_default_route = deny
 host_console = warn
 release = host
 mmio_window = deny
-memlock = warn"
+memlock = warn
+vfio_drivers = vfio-pci *_vfio_pci *:vfio-dev"
 empty=$tmp/config.empty
 mkdir "$empty"
 "$tool" --config-dir "$empty" --data-dir "$data" policy >"$tmp/defaults.conf" 2>"$tmp/err"
@@ -308,7 +323,8 @@ host_default_route = deny
 host_console = warn
 release = host
 mmio_window = deny
-memlock = warn" "$(policy_rules <"$tmp/custom.out")"
+memlock = warn
+vfio_drivers = vfio-pci *_vfio_pci *:vfio-dev" "$(policy_rules <"$tmp/custom.out")"
 check "policy --policy names the file it loaded" 0 "then $tmp/custom.conf." "$tool" policy --policy "$tmp/custom.conf"
 same "a changed policy round-trips through policy --policy" "$(policy_rules <"$tmp/custom.out")" \
 	"$("$tool" policy --policy "$tmp/custom.out" | policy_rules)"
@@ -316,6 +332,7 @@ same "policy --json gives the same rules" "$(policy_rules <"$tmp/custom.out" | t
 	"$("$tool" --config-dir "$empty" policy --policy "$tmp/custom.conf" --json | python3 -c 'import json, sys
 p = json.load(sys.stdin)
 for k, v in p["rules"].items(): print(k, "=", v)
+print("vfio_drivers", "=", p["vfio_drivers"])
 assert p["policy_file"] == sys.argv[1], p["policy_file"]' "$tmp/custom.conf" 2>&1)"
 conf=$tmp/config
 mkdir "$conf"

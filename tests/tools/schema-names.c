@@ -78,6 +78,8 @@ int main(void)
 	e |= list32("plan_page", dp_plan_page_name, 256, 0);
 	e |= list32("migration_state", dp_migration_state_name, 256, 0);
 	e |= list32("migration_flag", dp_migration_flag_name, 0, 1);
+	e |= list32("vfio_driver_kind", dp_vfio_driver_kind_name, 256, 0);
+	e |= list32("handoff_fd_role", dp_handoff_fd_role_name, 256, 0);
 
 	open_list("device_flag");
 	for (int b = 0; b < 64; b++) {

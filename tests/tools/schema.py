@@ -39,10 +39,12 @@ except ImportError:
     sys.exit(77)
 
 # The documents, by the command that prints them; what check does with an array.
-DOCS = ("host", "list", "show", "check", "features", "policy", "policy_compat", "release")
+DOCS = ("host", "list", "show", "check", "features", "policy", "policy_compat", "release",
+        "handoff")
 # Options that take a value (tools/directpath/cli.h CLI_OPTIONS).
 VALUE_OPTS = {"--driverctl-dir", "--config-dir", "--run-dir", "--data-dir", "--vm", "--devices",
-              "--hw-version", "--memory", "--reservation", "--name", "--features", "--policy"}
+              "--hw-version", "--memory", "--reservation", "--name", "--features", "--policy",
+              "--socket", "--backend"}
 
 failures = []
 

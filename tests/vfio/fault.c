@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "fault.h"
+#include "../../lib/iommufd-uapi.h"
 
 static bool armed;
 static long calls, fail_at;
@@ -105,6 +106,15 @@ static const struct {
 	{ VFIO_DEVICE_GET_IRQ_INFO, "VFIO_DEVICE_GET_IRQ_INFO", ENOMEM },
 	{ VFIO_DEVICE_SET_IRQS, "VFIO_DEVICE_SET_IRQS", EINVAL },
 	{ VFIO_DEVICE_RESET, "VFIO_DEVICE_RESET", EAGAIN },
+	{ VFIO_DEVICE_BIND_IOMMUFD, "VFIO_DEVICE_BIND_IOMMUFD", EBUSY },
+	{ VFIO_DEVICE_ATTACH_IOMMUFD_PT, "VFIO_DEVICE_ATTACH_IOMMUFD_PT", EINVAL },
+	{ VFIO_DEVICE_DETACH_IOMMUFD_PT, "VFIO_DEVICE_DETACH_IOMMUFD_PT", EINVAL },
+	{ IOMMU_IOAS_ALLOC, "IOMMU_IOAS_ALLOC", ENOMEM },
+	{ IOMMU_IOAS_IOVA_RANGES, "IOMMU_IOAS_IOVA_RANGES", EINVAL },
+	{ IOMMU_IOAS_MAP, "IOMMU_IOAS_MAP", ENOMEM },
+	{ IOMMU_IOAS_UNMAP, "IOMMU_IOAS_UNMAP", ENOENT },
+	{ IOMMU_OPTION, "IOMMU_OPTION", EOPNOTSUPP },
+	{ IOMMU_DESTROY, "IOMMU_DESTROY", EBUSY },
 };
 
 /* Names an ioctl, with what its argument says where that matters; its errno, and whether it undoes. */

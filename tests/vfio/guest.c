@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include <check.h>
+#include <errno.h>
+#include <linux/capability.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,6 +72,30 @@ void dp_guest_mark(struct dp_ctx *ctx, const char *bdf)
 	dp_device_unref(dev);
 }
 
+static void guest_write_attr(const char *bdf, const char *attr, const char *value)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/%s%s%s", bdf ? "devices/" : "", bdf ? bdf : "",
+		 attr);
+	f = fopen(path, "we");
+	ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+	ck_assert_int_ge(fputs(value, f), 0);
+	ck_assert_msg(fclose(f) == 0, "%s <- %s: %s", path, value, strerror(errno));
+}
+
+void dp_guest_bind_driver(const char *bdf, const char *driver)
+{
+	char path[256];
+
+	guest_write_attr(bdf, "/driver_override", driver);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	if (access(path, F_OK) == 0)
+		guest_write_attr(bdf, "/driver/unbind", bdf);
+	guest_write_attr(NULL, "drivers_probe", bdf);
+}
+
 struct dp_policy *dp_guest_policy(struct dp_ctx *ctx)
 {
 	struct dp_policy *p;
@@ -123,4 +150,16 @@ void dp_guest_edu_round_trip(struct dp_vdev *v, uint64_t src, const uint8_t *src
 	dp_guest_edu_dma(map, DP_EDU_BUF, dst, len, DP_EDU_DMA_TO_RAM);
 	ck_assert_msg(memcmp(src_hva, dst_hva, len) == 0, "%s: the DMA round trip changed the data",
 		      dp_vdev_get_bdf(v));
+}
+
+void dp_guest_drop_ipc_lock(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	ck_assert_int_eq(syscall(SYS_capget, &h, d), 0);
+	d[0].effective &= ~(1u << CAP_IPC_LOCK);
+	d[0].permitted &= ~(1u << CAP_IPC_LOCK);
+	d[0].inheritable &= ~(1u << CAP_IPC_LOCK);
+	ck_assert_int_eq(syscall(SYS_capset, &h, d), 0);
 }

@@ -23,6 +23,8 @@ size_t dp_guest_find_edu(struct dp_ctx *ctx, char (*bdfs)[DP_GUEST_BDF_MAX], int
 			 size_t max);
 /* Marks bdf and binds it to vfio-pci now, as "directpath mark --now" would. */
 void dp_guest_mark(struct dp_ctx *ctx, const char *bdf);
+/* Binds bdf to driver through driver_override, unbind and drivers_probe (no mark). */
+void dp_guest_bind_driver(const char *bdf, const char *driver);
 /* A policy that accepts edu, which no compatibility list names. */
 struct dp_policy *dp_guest_policy(struct dp_ctx *ctx);
 
@@ -41,5 +43,8 @@ void dp_guest_edu_dma(volatile uint8_t *bar, uint64_t src, uint64_t dst, uint32_
  */
 void dp_guest_edu_round_trip(struct dp_vdev *v, uint64_t src, const uint8_t *src_hva,
 			     uint64_t dst, uint8_t *dst_hva, uint32_t len);
+
+/* Drops CAP_IPC_LOCK from this process: the kernel counts what it pins against RLIMIT_MEMLOCK. */
+void dp_guest_drop_ipc_lock(void);
 
 #endif

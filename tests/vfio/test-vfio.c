@@ -429,17 +429,7 @@ START_TEST(map_edge_cases_meet_the_kernel)
 END_TEST
 
 /* Drops CAP_IPC_LOCK, so that RLIMIT_MEMLOCK counts for this process. */
-static void drop_ipc_lock(void)
-{
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct d[2];
-
-	ck_assert_int_eq(syscall(SYS_capget, &h, d), 0);
-	d[0].effective &= ~(1u << CAP_IPC_LOCK);
-	d[0].permitted &= ~(1u << CAP_IPC_LOCK);
-	d[0].inheritable &= ~(1u << CAP_IPC_LOCK);
-	ck_assert_int_eq(syscall(SYS_capset, &h, d), 0);
-}
+#define drop_ipc_lock dp_guest_drop_ipc_lock
 
 START_TEST(memlock_is_checked_before_pinning)
 {

@@ -337,6 +337,8 @@ int cmd_check(struct cli *cli, const char *arg)
 	} else {
 		r = print_report(rep, vm);
 		if (r == EXIT_OK)
+			print_vfio_drivers(cli, policy, rep, dp_vm_get_device_count(vm));
+		if (r == EXIT_OK)
 			r = print_plan(rep);
 	}
 	if (r == EXIT_OK && !dp_report_is_allowed(rep))

@@ -38,6 +38,9 @@ enum {
 	X(FEATURES, "features", true, false)             \
 	X(POLICY, "policy", true, false)                 \
 	X(COMPAT, "compat", false, false)                \
+	X(DRIVER, "driver", true, false)                 \
+	X(SOCKET, "socket", true, false)                 \
+	X(BACKEND, "backend", true, false)               \
 	X(DRIVERCTL_DIR, "driverctl-dir", true, true)    \
 	X(CONFIG_DIR, "config-dir", true, true)          \
 	X(RUN_DIR, "run-dir", true, true)                \
@@ -158,10 +161,18 @@ int show_host_use(struct cli *cli, const struct dp_device *dev, struct json_obje
 int show_reset_text(struct cli *cli, const struct dp_device *dev);
 /* ... added to o as "reset". */
 int show_reset_json(struct cli *cli, const struct dp_device *dev, struct json_object *o);
+/* show-vfio.c: the driver as VFIO and vfio_drivers see it: show's lines, or "vfio_driver" in o. */
+int show_vfio_text(struct cli *cli, const struct dp_device *dev);
+int show_vfio_json(struct cli *cli, const struct dp_device *dev, struct json_object *o);
+/* ... and check's "Drivers" lines, one per function of the report's n entries. */
+void print_vfio_drivers(struct cli *cli, const struct dp_policy *policy,
+			const struct dp_report *rep, size_t n);
 int cmd_mark(struct cli *cli, const char *arg);
 int cmd_unmark(struct cli *cli, const char *arg);
 /* release.c */
 int cmd_release(struct cli *cli, const char *arg);
+/* handoff.c */
+int cmd_handoff(struct cli *cli, const char *arg);
 int cmd_check(struct cli *cli, const char *arg);
 /* check-plan.c: the "Plan:" part of check's text. */
 int print_plan(const struct dp_report *rep);

@@ -98,7 +98,7 @@ static const struct command commands[] = {
 	  "  --json                      print one JSON object\n"
 	  "  --policy FILE               apply the rules of this policy file\n",
 	  OPT_JSON | OPT_POLICY, 1, cmd_show },
-	{ "mark", "[--now] [--force] BDF", "mark a PCI function for passthrough",
+	{ "mark", "[--now] [--force] [--driver NAME [--policy FILE]] BDF", "mark a PCI function for passthrough",
 	  "Marks the function at BDF available for passthrough: writes\n"
 	  "pci-BDF holding \"vfio-pci\" in the driverctl directory, which\n"
 	  "binds it to vfio-pci at boot. Prints the other members of its IOMMU\n"
@@ -107,8 +107,13 @@ static const struct command commands[] = {
 	  "  --now                       bind it to vfio-pci now as well; if the\n"
 	  "                              binding does not take, everything is\n"
 	  "                              restored and the exit status is 1\n"
-	  "  --force                     allow bridges and the boot VGA device\n",
-	  OPT_NOW | OPT_FORCE, 1, cmd_mark },
+	  "  --force                     allow bridges and the boot VGA device\n"
+	  "  --driver NAME               mark it for this VFIO driver instead of\n"
+	  "                              vfio-pci (a variant such as mlx5_vfio_pci,\n"
+	  "                              or a vendor driver that registered it with\n"
+	  "                              VFIO); the policy's vfio_drivers must list it\n"
+	  "  --policy FILE               the policy whose vfio_drivers counts\n",
+	  OPT_NOW | OPT_FORCE | OPT_DRIVER | OPT_POLICY, 1, cmd_mark },
 	{ "unmark", "[--now] BDF", "remove a PCI function's passthrough mark",
 	  "Removes the driverctl file that marks the function at BDF.\n"
 	  "\n"
@@ -129,6 +134,24 @@ static const struct command commands[] = {
 	  "                              the header its record holds\n"
 	  "  --json                      print one JSON object\n",
 	  OPT_FORCE | OPT_JSON, 1, cmd_release },
+	{ "handoff", "--socket PATH [--backend auto|type1|iommufd] [--json] VMFILE",
+	  "open a VM's devices and send them to its VMM",
+	  "For a VMM that may not open /dev/vfio or /dev/iommu itself: checks the\n"
+	  "VM of VMFILE (directpath-vm(5)) against the policy as dp_attach does,\n"
+	  "leases its devices, applies the policy's reset order, opens the VFIO\n"
+	  "container and groups (type1) or /dev/iommu and the devices' nodes\n"
+	  "(iommufd), connects to the Unix socket PATH the VMM listens on, and\n"
+	  "sends every fd and the leases in one message (dp_handoff_send(3)). It\n"
+	  "prints what it sent and exits: the fds, and the leases, live on in the\n"
+	  "VMM. Exit status: 0 sent, 1 denied by the policy, 2 usage or I/O error.\n"
+	  "\n"
+	  "  --socket PATH               the VMM's listening Unix socket\n"
+	  "  --backend NAME              auto (the default: iommufd where /dev/iommu\n"
+	  "                              exists and every device has a VFIO device\n"
+	  "                              node), type1 or iommufd\n"
+	  "  --policy FILE               apply the rules of this policy file\n"
+	  "  --json                      print what was sent as one JSON object\n",
+	  OPT_SOCKET | OPT_BACKEND | OPT_POLICY | OPT_JSON, 1, cmd_handoff },
 	{ "check",
 	  "--vm FILE [--policy FILE] [--json]\n"
 	  "   or: directpath [OPTIONS] check [--devices BDF[,BDF...]]\n"
@@ -411,7 +434,8 @@ int main(int argc, char **argv)
 	}
 	if (nargs != cmd->nargs) {
 		if (nargs < cmd->nargs)
-			err_msg("%s: a PCI address (BDF) is needed", cmd->name);
+			err_msg("%s: %s is needed", cmd->name,
+				cmd->run == cmd_handoff ? "a VM file" : "a PCI address (BDF)");
 		else
 			err_msg("%s: unexpected argument \"%s\"", cmd->name,
 				argv[optind + 1 + cmd->nargs]);

@@ -41,7 +41,7 @@ static int passthrough_failed(const struct dp_device *dev,
 			bdf, what);
 		return EXIT_DENIED;
 	case -ENODEV:
-		err_msg("%s: cannot %s now: vfio-pci is not loaded (modprobe vfio-pci); nothing changed",
+		err_msg("%s: cannot %s now: its VFIO driver is not loaded (modprobe it); nothing changed",
 			bdf, what);
 		return EXIT_DENIED;
 	case -EBUSY:
@@ -122,7 +122,7 @@ static int set_passthrough(struct cli *cli, const char *arg, bool enable)
 	struct dp_device *dev = NULL;
 	struct dp_device_info info;
 	uint32_t flags = 0;
-	const char *bdf;
+	const char *bdf, *driver = opt_value(cli, OPT_DRIVER);
 	bool was_marked;
 	unsigned errors;
 	int r;
@@ -142,15 +142,33 @@ static int set_passthrough(struct cli *cli, const char *arg, bool enable)
 	was_marked = dp_device_is_marked(dev);
 
 	errors = cli->lib_errors;
-	r = dp_device_set_passthrough(dev, enable, flags);
+	if (enable && driver) {
+		struct dp_policy *policy = NULL;
+
+		r = load_policy(cli, &policy);
+		if (r != EXIT_OK)
+			goto out;
+		errors = cli->lib_errors;
+		r = dp_device_set_passthrough_driver(dev, policy, driver, flags);
+		dp_policy_unref(policy);
+		if (r == -EPERM && !(info.flags & DP_DEVICE_CONFIG_UNREADABLE) &&
+		    !(info.flags & (DP_DEVICE_HOST_BRIDGE | DP_DEVICE_BRIDGE | DP_DEVICE_BOOT_VGA))) {
+			err_msg("%s: refused: %s is not ready for passthrough under the policy's vfio_drivers",
+				bdf, driver);
+			r = EXIT_DENIED;
+			goto out;
+		}
+	} else {
+		r = dp_device_set_passthrough(dev, enable, flags);
+	}
 	if (r < 0) {
 		r = passthrough_failed(dev, &info, enable, r,
 				       cli->lib_errors != errors);
 		goto out;
 	}
 	if (enable) {
-		printf("%s: %s for passthrough (%s/pci-%s)\n", bdf,
-		       was_marked ? "already marked" : "marked",
+		printf("%s: %s for passthrough on %s (%s/pci-%s)\n", bdf,
+		       was_marked ? "already marked" : "marked", driver ? driver : "vfio-pci",
 		       dp_ctx_get_driverctl_dir(cli->ctx), bdf);
 		if (!(flags & DP_MARK_APPLY))
 			printf("%s: takes effect at the next boot, or now with --now\n",

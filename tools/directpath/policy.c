@@ -244,6 +244,7 @@ static int policy_json(const struct dp_policy *policy, const char *source,
 		e |= text ? jadd_str(rules, name, text) : jadd_int(rules, name, v);
 	}
 	e |= jadd(o, "rules", rules, false);
+	e |= jadd_str(o, "vfio_drivers", dp_policy_get_vfio_drivers(policy));
 	e |= jadd(o, "reset_methods", reset_json(policy), false);
 	e |= jadd_str(o, "policy_file", source);
 	e |= jadd_str(o, "compat_dir", compat->dir);
@@ -308,6 +309,7 @@ int cmd_policy(struct cli *cli, const char *arg)
 		else
 			printf("%s = %" PRId64 "\n", name, v);
 	}
+	printf("vfio_drivers = %s\n", dp_policy_get_vfio_drivers(policy));
 	for (size_t i = 0; i < dp_policy_get_reset_entry_count(policy); i++) {
 		uint32_t v, d;
 

@@ -23,7 +23,7 @@ static int release_failed(const char *bdf, int r)
 			bdf);
 		return EXIT_DENIED;
 	case -ENODEV:
-		err_msg("%s: not on vfio-pci, so it cannot be reset; bind it with directpath mark --now %s, then release it",
+		err_msg("%s: not on vfio-pci or another VFIO driver, so it cannot be reset; bind it with directpath mark --now %s, then release it",
 			bdf, bdf);
 		return EXIT_DENIED;
 	case -EACCES:

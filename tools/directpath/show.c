@@ -177,6 +177,8 @@ static int show_json(struct cli *cli, const struct dp_device *dev,
 	if (e == EXIT_OK)
 		e = show_reset_json(cli, dev, o);
 	if (e == EXIT_OK)
+		e = show_vfio_json(cli, dev, o);
+	if (e == EXIT_OK)
 		e = show_host_use(cli, dev, o);
 	if (e == EXIT_OK)
 		e = show_policy(cli, dp_device_get_bdf(dev), o);
@@ -224,6 +226,8 @@ static int show_text(struct cli *cli, const struct dp_device *dev,
 	printf(FIELD "%s\n", "driver override",
 	       or_dash(dp_device_get_driver_override(dev)));
 	printf(FIELD "%s\n", "marked", dp_device_is_marked(dev) ? "yes" : "no");
+	if (show_vfio_text(cli, dev) != EXIT_OK)
+		return EXIT_USAGE;
 	if (show_quarantine(dev) < 0)
 		return oom();
 	printf(FIELD "%s (%s)\n", "status", status, status_meaning(status));

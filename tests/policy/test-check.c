@@ -1476,7 +1476,7 @@ START_TEST(a_vm_without_devices_needs_no_scan_and_loses_nothing)
 	plan_end = strstr(plan, "\n  },\n");
 	ck_assert_ptr_nonnull(plan_end);
 	memmove(plan, plan_end + strlen("\n  },\n"), strlen(plan_end + strlen("\n  },\n")) + 1);
-	ck_assert_str_eq(json, "{\n  \"schema_version\": \"1.0\",\n  \"vm\": \"idle\",\n  \"allowed\": true,\n  \"findings\": [\n  ],\n"
+	ck_assert_str_eq(json, "{\n  \"schema_version\": \"1.1\",\n  \"vm\": \"idle\",\n  \"allowed\": true,\n  \"findings\": [\n  ],\n"
 			 "  \"lost_features\": [\n  ],\n  \"devices\": [\n  ]\n}");
 	free(json);
 }

@@ -870,7 +870,8 @@ DP_EXPORT int dp_migration_flag_from_name(const char *name, uint32_t *value);
  * The backend: a VM whose policy check allowed it is attached to VFIO.
  * dp_attach claims a lease on every device (one running VM per device on
  * the host), opens a VFIO type1v2 container, the devices' groups and the
- * devices; any failure undoes all of it. dp_detach undoes it in order.
+ * devices, or under iommufd /dev/iommu and the devices' own nodes (0.13);
+ * any failure undoes all of it. dp_detach undoes it in order.
  */
 struct dp_attachment;
 struct dp_vdev;

@@ -43,6 +43,11 @@ int dp_handoff_gate(struct dp_handoff *h, const struct dp_vm *vm, uint32_t backe
 		dp_err(h->ctx, "%s: the handoff is for VM \"%s\"", vm->name, h->d.vm_name);
 		return -EINVAL;
 	}
+	if (h->d.add) {
+		dp_err(h->ctx, "%s: the handoff is an addition of %s to the attached VM, for dp_attachment_add_handoff, not dp_attach",
+		       vm->name, dp_handoff_get_device_bdf(h, 0));
+		return -EINVAL;
+	}
 	if (backend != DP_BACKEND_AUTO && backend != h->d.backend) {
 		dp_err(h->ctx, "%s: %s was asked for, but the handoff is %s", vm->name,
 		       dp_backend_name(backend) ? dp_backend_name(backend) : "an unknown backend",

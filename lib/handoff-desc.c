@@ -73,7 +73,15 @@ static int check_whole(const struct dp_handoff_desc *d, char *why, size_t size)
 				return WHY("fd %zu: the same %s as fd %zu", i, role_words[f->role], j);
 		}
 	}
-	if (n_base != 1)
+	if (d->add) {
+		/* One device: its group's fd or its node, and its lease; the VMM has the rest. */
+		if (n_base != 0)
+			return WHY("%s fd in an addition: the VMM has its own",
+				   base == DP_HANDOFF_FD_CONTAINER ? "a container" : "an iommufd");
+		if (n_lease != 1 || n_per != 1)
+			return WHY("%zu %s fds and %zu leases in an addition: one of each", n_per,
+				   role_words[per], n_lease);
+	} else if (n_base != 1)
 		return WHY("%zu %s fds: a %s handoff has one", n_base, role_words[base],
 			   d->backend == DP_BACKEND_TYPE1 ? "type1" : "iommufd");
 	if (n_lease == 0)
@@ -132,10 +140,10 @@ int dp_handoff_desc_format(const struct dp_handoff_desc *d, char **out, char *wh
 	text = malloc(cap);
 	if (!text)
 		return -ENOMEM;
-	len = (size_t)snprintf(text, cap, DP_HANDOFF_MAGIC " %d\nbackend %s\nvm %s\nfds %zu\n",
+	len = (size_t)snprintf(text, cap, DP_HANDOFF_MAGIC " %d\nbackend %s\nvm %s\n%sfds %zu\n",
 			       DP_HANDOFF_VERSION,
 			       d->backend == DP_BACKEND_TYPE1 ? "type1" : "iommufd", d->vm_name,
-			       d->n_fds);
+			       d->add ? "add\n" : "", d->n_fds);
 	for (size_t i = 0; i < d->n_fds && len < cap; i++) {
 		const struct dp_handoff_fd *f = &d->fds[i];
 
@@ -284,8 +292,12 @@ int dp_handoff_desc_parse(const char *text, size_t len, struct dp_handoff_desc *
 	}
 	memcpy(d.vm_name, line + 3, strlen(line + 3) + 1); /* valid: at most DP_VM_NAME_MAX */
 	NEXT();
+	if (strcmp(line, "add") == 0) { /* an addition: one more device for the attached VM */
+		d.add = true;
+		NEXT();
+	}
 	if (strncmp(line, "fds ", 4) != 0 || !parse_num(line + 4, 2, DP_HANDOFF_FDS_MAX, &n)) {
-		r = WHY("line 4: \"fds N\" expected, N from 2 to %d", DP_HANDOFF_FDS_MAX);
+		r = WHY("line %zu: \"fds N\" expected, N from 2 to %d", n_line, DP_HANDOFF_FDS_MAX);
 		goto err;
 	}
 	d.fds = calloc((size_t)n, sizeof(*d.fds));

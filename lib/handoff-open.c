@@ -17,7 +17,9 @@
 #include "handoff.h"
 #include "iommufd.h"
 #include "lease.h"
+#include "leases.h"
 #include "policy.h"
+#include "policycheck.h"
 #include "vfio.h"
 
 static int open_container(struct dp_handoff *h, struct dp_handoff_fd *f)
@@ -49,10 +51,11 @@ static int open_iommufd(struct dp_handoff *h, struct dp_handoff_fd *f)
 static int describe(struct dp_handoff *h, struct dp_policy *policy, struct dp_gate *g)
 {
 	uint32_t per = h->d.backend == DP_BACKEND_TYPE1 ? DP_HANDOFF_FD_GROUP : DP_HANDOFF_FD_DEVICE;
-	int r;
+	int r = 0;
 
-	r = dp_handoff_desc_add(&h->d, per == DP_HANDOFF_FD_GROUP ? DP_HANDOFF_FD_CONTAINER :
-								     DP_HANDOFF_FD_IOMMUFD, -1, NULL);
+	if (!h->d.add) /* an addition goes into the VMM's own container or iommufd */
+		r = dp_handoff_desc_add(&h->d, per == DP_HANDOFF_FD_GROUP ? DP_HANDOFF_FD_CONTAINER :
+									     DP_HANDOFF_FD_IOMMUFD, -1, NULL);
 	h->leases = calloc(g->n, sizeof(*h->leases));
 	h->reset_saved = calloc(g->n, sizeof(*h->reset_saved));
 	h->reset_written = calloc(g->n, sizeof(*h->reset_written));
@@ -113,36 +116,81 @@ static int open_all(struct dp_handoff *h, struct dp_gate *g)
 	return r;
 }
 
+/* The options, checked and copied into o; 0 or -errno, logged as fn's. */
+static int take_opts(struct dp_policy *policy, const struct dp_vm *vm, const char *fn,
+		     const struct dp_handoff_opts *opts, struct dp_handoff_opts *o)
+{
+	struct dp_ctx *ctx = policy->ctx;
+	int r;
+
+	if (opts) {
+		r = DP_OPTS_CHECK(opts, dp_handoff_opts, flags);
+		if (r < 0) {
+			dp_err(ctx, "%s%s: struct dp_handoff_opts has sz %zu",
+			       r == -E2BIG ? "" : "BUG: ", fn, opts->sz);
+			return r;
+		}
+		dp_opts_copy(o, sizeof(*o), opts);
+		if (o->flags) {
+			dp_err(ctx, "BUG: %s: unknown flags %#x", fn, o->flags);
+			return -EINVAL;
+		}
+	}
+	if (vm->ctx != ctx) {
+		dp_err(ctx, "BUG: %s: the VM and the policy belong to different contexts", fn);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* After the gate g: the backend, the entries, the nodes opened, the description; h freed on failure. */
+static int finish(struct dp_handoff *h, struct dp_policy *policy, struct dp_gate *g,
+		  uint32_t backend, struct dp_handoff **out)
+{
+	struct dp_ctx *ctx = h->ctx;
+	char why[DP_BACKEND_WHY_MAX];
+	int r;
+
+	r = dp_backend_choose(ctx, backend, (const char(*)[DP_BDF_LEN])g->bdf, g->n, &h->d.backend,
+			      why, sizeof(why));
+	if (r < 0) {
+		dp_err(ctx, "%s: %s", h->d.vm_name, why);
+		goto err;
+	}
+	dp_info(ctx, "%s: %s", h->d.vm_name, why);
+	r = describe(h, policy, g);
+	if (r == 0)
+		r = open_all(h, g);
+	if (r == 0)
+		r = dp_handoff_desc_format(&h->d, &h->text, why, sizeof(why));
+	if (r < 0)
+		goto err;
+	dp_gate_fini(g);
+	dp_info(ctx, "%s: %zu fds open for %zu device%s, to hand over%s", h->d.vm_name, h->d.n_fds,
+		h->n_devices, h->n_devices == 1 ? "" : "s", h->d.add ? " as an addition" : "");
+	*out = h;
+	return 0;
+err:
+	dp_gate_fini(g);
+	dp_handoff_free(h);
+	return r;
+}
+
 int dp_handoff_open(struct dp_policy *policy, struct dp_vm *vm, const struct dp_handoff_opts *opts,
 		    struct dp_handoff **out)
 {
 	struct dp_handoff_opts o = { .sz = sizeof(o) };
 	struct dp_gate g = { 0 };
 	struct dp_handoff *h;
-	char why[DP_BACKEND_WHY_MAX];
 	struct dp_ctx *ctx;
 	int r;
 
 	if (!policy || dp_bug_on(policy->ctx, !vm) || dp_bug_on(policy->ctx, !out))
 		return -EINVAL;
 	ctx = policy->ctx;
-	if (opts) {
-		r = DP_OPTS_CHECK(opts, dp_handoff_opts, flags);
-		if (r < 0) {
-			dp_err(ctx, "%sdp_handoff_open: struct dp_handoff_opts has sz %zu",
-			       r == -E2BIG ? "" : "BUG: ", opts->sz);
-			return r;
-		}
-		dp_opts_copy(&o, sizeof(o), opts);
-		if (o.flags) {
-			dp_err(ctx, "BUG: dp_handoff_open: unknown flags %#x", o.flags);
-			return -EINVAL;
-		}
-	}
-	if (vm->ctx != ctx) {
-		dp_err(ctx, "BUG: dp_handoff_open: the VM and the policy belong to different contexts");
-		return -EINVAL;
-	}
+	r = take_opts(policy, vm, "dp_handoff_open", opts, &o);
+	if (r < 0)
+		return r;
 	if (vm->n_devices == 0) {
 		dp_err(ctx, "%s: no devices to hand over", vm->name);
 		return -EINVAL;
@@ -152,31 +200,131 @@ int dp_handoff_open(struct dp_policy *policy, struct dp_vm *vm, const struct dp_
 		return -ENOMEM;
 	snprintf(h->d.vm_name, sizeof(h->d.vm_name), "%s", vm->name);
 	r = dp_gate_pass(policy, vm, &g);
-	if (r < 0)
-		goto err;
-	r = dp_backend_choose(ctx, o.backend, (const char(*)[DP_BDF_LEN])g.bdf, g.n, &h->d.backend,
-			      why, sizeof(why));
 	if (r < 0) {
-		dp_err(ctx, "%s: %s", vm->name, why);
-		goto err;
+		dp_handoff_free(h);
+		return r;
 	}
-	dp_info(ctx, "%s: %s", vm->name, why);
-	r = describe(h, policy, &g);
-	if (r == 0)
-		r = open_all(h, &g);
-	if (r == 0)
-		r = dp_handoff_desc_format(&h->d, &h->text, why, sizeof(why));
-	if (r < 0)
-		goto err;
-	dp_gate_fini(&g);
-	dp_info(ctx, "%s: %zu fds open for %zu device%s, to hand over", vm->name, h->d.n_fds,
-		h->n_devices, h->n_devices == 1 ? "" : "s");
-	*out = h;
+	return finish(h, policy, &g, o.backend, out);
+}
+
+/*
+ * The VM's devices and bdf as BDFs into *bdfs (bdf last, n + 1 of them):
+ * each entry of vm a BDF (it is attached: the functions are known), bdf
+ * not one of them; 0 or -errno, logged.
+ */
+static int addition_bdfs(struct dp_ctx *ctx, const struct dp_vm *vm, const char *bdf,
+			 char (**bdfs)[DP_BDF_LEN])
+{
+	char (*b)[DP_BDF_LEN] = calloc(vm->n_devices + 1, sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	for (size_t i = 0; i <= vm->n_devices; i++) {
+		const char *s = i < vm->n_devices ? vm->devices[i] : bdf;
+
+		if (dp_bdf_normalize(s, b[i]) < 0) {
+			dp_err(ctx, "%s: \"%.64s\" is not a PCI address (DDDD:BB:DD.F): an addition names the VM's attached functions and the new one",
+			       vm->name, s);
+			free(b);
+			return -EINVAL;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(b[j], b[i]) == 0) {
+				dp_err(ctx, "%s: %s %s", vm->name, b[i],
+				       i == vm->n_devices ? "is attached already" : "is listed twice");
+				free(b);
+				return -EEXIST;
+			}
+	}
+	*bdfs = b;
 	return 0;
-err:
-	dp_gate_fini(&g);
-	dp_handoff_free(h);
-	return r;
+}
+
+int dp_handoff_open_device(struct dp_policy *policy, struct dp_vm *vm, const char *bdf,
+			   const struct dp_handoff_opts *opts, struct dp_handoff **out)
+{
+	struct dp_handoff_opts o = { .sz = sizeof(o) };
+	char (*bdfs)[DP_BDF_LEN] = NULL;
+	struct dp_gate g = { 0 };
+	struct dp_handoff *h = NULL;
+	struct dp_device *dev;
+	struct dp_ctx *ctx;
+	size_t n;
+	int r;
+
+	if (!policy || dp_bug_on(policy->ctx, !vm) || dp_bug_on(policy->ctx, !bdf) ||
+	    dp_bug_on(policy->ctx, !out))
+		return -EINVAL;
+	ctx = policy->ctx;
+	n = vm->n_devices;
+	r = take_opts(policy, vm, "dp_handoff_open_device", opts, &o);
+	if (r == 0 && n == 0) {
+		dp_err(ctx, "%s: attached with no devices, it has no container or IOAS to add %s to; hand the VM over with it",
+		       vm->name, bdf);
+		r = -ENODEV;
+	}
+	if (r == 0 && n >= DP_VM_DEVICES_MAX) {
+		dp_err(ctx, "%s: more than %d passthrough devices", vm->name, DP_VM_DEVICES_MAX);
+		r = -E2BIG;
+	}
+	if (r == 0)
+		r = addition_bdfs(ctx, vm, bdf, &bdfs);
+	/* Attached: each of its devices leased to it, which is why their leases do not count. */
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		char owner[DP_LEASE_OWNER_MAX];
+		pid_t pid;
+
+		r = dp_lease_query(ctx, bdfs[i], owner, sizeof(owner), &pid);
+		if (r == 1 && strcmp(owner, vm->name) == 0)
+			r = 0;
+		else if (r >= 0) {
+			dp_err(ctx, "%s: %s is not leased to it: an addition is for a VM attached with its devices",
+			       vm->name, bdfs[i]);
+			r = -EINVAL;
+		}
+	}
+	/* The check a hot add runs: the VM's devices (leased by it, elsewhere) and this one. */
+	if (r == 0)
+		r = dp_policy_check_addition(policy, vm, bdfs, n + 1);
+	dev = r == 0 ? dp_inventory_lookup(ctx, bdfs[n]) : NULL;
+	if (r == 0 && !dev) {
+		dp_err(ctx, "%s: no such PCI function on this host", bdfs[n]);
+		r = -ENODEV;
+	}
+	if (r == 0) {
+		char why[DP_BACKEND_WHY_MAX];
+
+		r = dp_backend_choose(ctx, o.backend, (const char(*)[DP_BDF_LEN])&bdfs[n], 1,
+				      &o.backend, why, sizeof(why));
+		if (r < 0)
+			dp_err(ctx, "%s: %s", vm->name, why);
+	}
+	/* Its group's node is open in the VMM already, which VFIO lets no second open have. */
+	for (size_t i = 0; r == 0 && o.backend == DP_BACKEND_TYPE1 && i < n; i++) {
+		const struct dp_device *d = dp_inventory_lookup(ctx, bdfs[i]);
+
+		if (d && d->info.iommu_group == dev->info.iommu_group) {
+			dp_err(ctx, "%s: %s is in IOMMU group %d with the VM's %s, whose node the VMM holds; hand it over with the VM, or use the iommufd backend",
+			       vm->name, bdfs[n], d->info.iommu_group, bdfs[i]);
+			r = -EBUSY;
+		}
+	}
+	if (r == 0)
+		r = (h = dp_handoff_alloc(ctx)) ? dp_gate_alloc(&g, 1) : -ENOMEM;
+	if (r == 0) {
+		snprintf(h->d.vm_name, sizeof(h->d.vm_name), "%s", vm->name);
+		h->d.add = true;
+		memcpy(g.bdf[0], bdfs[n], DP_BDF_LEN);
+		g.dev[0] = dev;
+		r = dp_lease_acquire(ctx, bdfs[n], vm->name, &g.lease[0]);
+	}
+	free(bdfs);
+	if (r < 0) {
+		dp_gate_fini(&g);
+		dp_handoff_free(h);
+		return r;
+	}
+	return finish(h, policy, &g, o.backend, out);
 }
 
 int dp_handoff_send(struct dp_handoff *h, int sock)

@@ -66,22 +66,34 @@ struct dp_handoff *dp_handoff_free(struct dp_handoff *h)
 	return NULL;
 }
 
-int dp_handoff_take(struct dp_handoff *h, uint32_t role, int group, const char *bdf)
+int dp_handoff_find(const struct dp_handoff *h, uint32_t role, int group, const char *bdf)
 {
 	for (size_t i = 0; i < h->d.n_fds; i++) {
-		struct dp_handoff_fd *f = &h->d.fds[i];
-		int fd = f->fd;
+		const struct dp_handoff_fd *f = &h->d.fds[i];
 
 		if (f->role != role || (role == DP_HANDOFF_FD_GROUP && f->group != group) ||
 		    ((role == DP_HANDOFF_FD_DEVICE || role == DP_HANDOFF_FD_LEASE) &&
 		     (!bdf || strcmp(f->bdf, bdf) != 0)))
 			continue;
-		if (fd < 0)
-			return -ENOENT;
-		f->fd = -1;
-		return fd;
+		return f->fd < 0 ? -ENOENT : (int)i;
 	}
 	return -ENOENT;
+}
+
+int dp_handoff_take(struct dp_handoff *h, uint32_t role, int group, const char *bdf)
+{
+	int i = dp_handoff_find(h, role, group, bdf), fd;
+
+	if (i < 0)
+		return i;
+	fd = h->d.fds[i].fd;
+	h->d.fds[i].fd = -1;
+	return fd;
+}
+
+int dp_handoff_is_addition(const struct dp_handoff *h)
+{
+	return h && h->d.add;
 }
 
 uint32_t dp_handoff_get_backend(const struct dp_handoff *h)

@@ -38,6 +38,7 @@ struct dp_handoff_fd {
 struct dp_handoff_desc {
 	uint32_t backend;        /* DP_BACKEND_TYPE1 or DP_BACKEND_IOMMUFD */
 	char vm_name[DP_VM_NAME_MAX + 1];
+	bool add;                /* an addition (dp_handoff_open_device): one device, no container or iommufd */
 	struct dp_handoff_fd *fds;
 	size_t n_fds;
 };
@@ -66,7 +67,8 @@ int dp_handoff_desc_format(const struct dp_handoff_desc *d, char **out, char *wh
  * (malformed), -EPROTONOSUPPORT (another version), -ENOMEM, with the
  * reason in why. Checks the grammar and the whole: one container with
  * groups (type1) or one iommufd with devices (iommufd), a lease per device,
- * nothing twice.
+ * nothing twice; an addition ("add"): one device, its group's fd (type1)
+ * or its node (iommufd) and its lease, no container, no iommufd.
  */
 int dp_handoff_desc_parse(const char *text, size_t len, struct dp_handoff_desc *d, char *why,
 			  size_t size);
@@ -105,6 +107,12 @@ struct dp_gate;
  */
 int dp_handoff_gate(struct dp_handoff *h, const struct dp_vm *vm, uint32_t backend,
 		    struct dp_gate *g);
+
+/*
+ * The index of the entry's fd in h.d.fds (role, and group or bdf as it has),
+ * left in h; -ENOENT when h has no such entry or its fd was taken.
+ */
+int dp_handoff_find(const struct dp_handoff *h, uint32_t role, int group, const char *bdf);
 
 struct dp_attachment;
 struct dp_vdev;

@@ -11,12 +11,15 @@
  * it, and gives the lease back. The guest-visible hotplug signal is the
  * VMM's.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "attach.h"
+#include "handoff.h"
+#include "lease.h"
 #include "policy.h"
 #include "policycheck.h"
 #include "report.h"
@@ -39,24 +42,57 @@ static struct dp_attach_group *find_group(struct dp_attachment *att, int num)
 	return NULL;
 }
 
-/* Is a finding one the attachment itself causes: its own devices' leases? */
-static bool own_lease(const struct dp_attachment *att, const struct dp_report_finding *f)
+/* Is a finding one the VM itself causes: the lease of one of its n devices? */
+static bool own_lease(char (*have)[DP_BDF_LEN], size_t n, const struct dp_report_finding *f)
 {
-	return f->code == DP_FINDING_DEVICE_LEASED && f->subject && find_vdev(att, f->subject) >= 0;
+	for (size_t i = 0; f->code == DP_FINDING_DEVICE_LEASED && f->subject && i < n; i++)
+		if (strcmp(have[i], f->subject) == 0)
+			return true;
+	return false;
 }
 
-/*
- * The VM as it would be with bdf: the attached functions and bdf, with the
- * VM's settings; what the rules read of them read again, then every rule.
- * 0 allowed, -EPERM denied (logged), or -errno.
- */
-static int recheck(struct dp_attachment *att, struct dp_policy *policy, const char *bdf)
+int dp_policy_check_addition(struct dp_policy *policy, const struct dp_vm *like,
+			     char (*bdfs)[DP_BDF_LEN], size_t n)
 {
-	struct dp_ctx *ctx = att->ctx;
-	char (*bdfs)[DP_BDF_LEN] = calloc(att->n_vdevs + 1, sizeof(*bdfs));
+	struct dp_ctx *ctx = policy->ctx;
 	struct dp_report *rep = NULL;
 	struct dp_vm *vm = NULL;
 	bool denied = false;
+	int r;
+
+	r = dp_vm_new(ctx, like->name, &vm);
+	if (r == 0) {
+		vm->hw_version = like->hw_version;
+		vm->memory = like->memory;
+		vm->reservation = like->reservation;
+		vm->mmio_hole = like->mmio_hole;
+		vm->features = like->features;
+	}
+	for (size_t i = 0; r == 0 && i < n; i++)
+		r = dp_vm_add_device(vm, bdfs[i]);
+	if (r == 0)
+		r = dp_inventory_refresh(ctx, bdfs, n);
+	if (r == 0)
+		r = dp_reset_refresh_around(ctx, bdfs, n);
+	if (r == 0)
+		r = dp_policy_check_inventory(policy, vm, &rep);
+	for (size_t i = 0; r == 0 && i < rep->n_findings; i++)
+		if (rep->findings[i].severity == DP_SEVERITY_ERROR &&
+		    !own_lease(bdfs, n - 1, &rep->findings[i])) {
+			if (!denied)
+				dp_err(ctx, "%s: the policy denies adding %s:", like->name, bdfs[n - 1]);
+			dp_err(ctx, "%s", rep->findings[i].message);
+			denied = true;
+		}
+	dp_report_unref(rep);
+	dp_vm_unref(vm);
+	return r < 0 ? r : denied ? -EPERM : 0;
+}
+
+/* The VM as it would be with bdf: the attached functions and bdf, with the VM's settings. */
+static int recheck(struct dp_attachment *att, struct dp_policy *policy, const char *bdf)
+{
+	char (*bdfs)[DP_BDF_LEN] = calloc(att->n_vdevs + 1, sizeof(*bdfs));
 	int r;
 
 	if (!bdfs)
@@ -64,33 +100,9 @@ static int recheck(struct dp_attachment *att, struct dp_policy *policy, const ch
 	for (size_t i = 0; i < att->n_vdevs; i++)
 		snprintf(bdfs[i], DP_BDF_LEN, "%s", att->vdevs[i]->bdf);
 	snprintf(bdfs[att->n_vdevs], DP_BDF_LEN, "%s", bdf);
-	r = dp_vm_new(ctx, att->vm->name, &vm);
-	if (r == 0) {
-		vm->hw_version = att->vm->hw_version;
-		vm->memory = att->vm->memory;
-		vm->reservation = att->vm->reservation;
-		vm->mmio_hole = att->vm->mmio_hole;
-		vm->features = att->vm->features;
-	}
-	for (size_t i = 0; r == 0 && i <= att->n_vdevs; i++)
-		r = dp_vm_add_device(vm, bdfs[i]);
-	if (r == 0)
-		r = dp_inventory_refresh(ctx, bdfs, att->n_vdevs + 1);
-	if (r == 0)
-		r = dp_reset_refresh_around(ctx, bdfs, att->n_vdevs + 1);
-	if (r == 0)
-		r = dp_policy_check_inventory(policy, vm, &rep);
-	for (size_t i = 0; r == 0 && i < rep->n_findings; i++)
-		if (rep->findings[i].severity == DP_SEVERITY_ERROR && !own_lease(att, &rep->findings[i])) {
-			if (!denied)
-				dp_err(ctx, "%s: the policy denies adding %s:", att->vm->name, bdf);
-			dp_err(ctx, "%s", rep->findings[i].message);
-			denied = true;
-		}
-	dp_report_unref(rep);
-	dp_vm_unref(vm);
+	r = dp_policy_check_addition(policy, att->vm, bdfs, att->n_vdevs + 1);
 	free(bdfs);
-	return r < 0 ? r : denied ? -EPERM : 0;
+	return r;
 }
 
 void dp_attach_group_close(struct dp_attachment *att, struct dp_attach_group *g)
@@ -114,15 +126,19 @@ static void drop_group(struct dp_attachment *att, struct dp_attach_group *g)
 	*g = att->groups[--att->n_groups];
 }
 
-/* A new group for v: opened, into the container, onto the KVM-VFIO device; all or nothing. */
-static int join_group(struct dp_attachment *att, struct dp_vdev *v)
+/*
+ * A new group for v: opened (or fd, a manager's, taken), into the container,
+ * onto the KVM-VFIO device; all or nothing.
+ */
+static int join_group(struct dp_attachment *att, struct dp_vdev *v, int fd)
 {
 	struct dp_attach_group *g = &att->groups[att->n_groups]; /* room made by the caller */
-	int r;
+	int r = 0;
 
-	*g = (struct dp_attach_group){ .num = v->group, .fd = -1 };
+	*g = (struct dp_attach_group){ .num = v->group, .fd = fd };
 	att->n_groups++;
-	r = dp_vfio_group_open(att->ctx, g->num, v->bdf, &g->fd);
+	if (fd < 0)
+		r = dp_vfio_group_open(att->ctx, g->num, v->bdf, &g->fd);
 	if (r == 0) {
 		r = dp_vfio_group_join(&att->container, g->fd, g->num, v->bdf);
 		/* EINVAL: the group sits behind another IOMMU than the container's. */
@@ -142,14 +158,143 @@ static int join_group(struct dp_attachment *att, struct dp_vdev *v)
 	return r;
 }
 
+/* What any add needs: bdf not attached yet, a container or IOAS, room in the VM. */
+static int can_add(struct dp_attachment *att, const char *nb)
+{
+	if (find_vdev(att, nb) >= 0) {
+		dp_err(att->ctx, "%s: %s is already attached", att->vm->name, nb);
+		return -EEXIST;
+	}
+	if (!att->have_container && !att->have_iommufd) {
+		dp_err(att->ctx, "%s: attached without devices, so there is no container or IOAS to add %s to; attach the VM with it",
+		       att->vm->name, nb);
+		return -ENODEV;
+	}
+	if (att->vm->n_devices >= DP_VM_DEVICES_MAX) {
+		dp_err(att->ctx, "%s: more than %d passthrough devices", att->vm->name, DP_VM_DEVICES_MAX);
+		return -E2BIG;
+	}
+	return 0;
+}
+
+/* A copy of h's fd of the entry (left in h), or -1 when h is NULL or has none; -errno. */
+static int dup_entry(struct dp_handoff *h, uint32_t role, int group, const char *bdf)
+{
+	int i = h ? dp_handoff_find(h, role, group, bdf) : -ENOENT;
+	int fd;
+
+	if (i < 0)
+		return -1;
+	fd = fcntl(h->d.fds[i].fd, F_DUPFD_CLOEXEC, 3);
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * The add itself, dev allowed: leased (policy: acquired, its reset order
+ * written; h: the manager's lease adopted, and its fds used, copies of
+ * them so that h keeps its own until the add succeeded), joined, opened.
+ */
+static int add_one(struct dp_attachment *att, struct dp_policy *policy, struct dp_handoff *h,
+		   struct dp_device *dev, struct dp_vdev **out)
+{
+	struct dp_ctx *ctx = att->ctx;
+	struct dp_attach_group *g;
+	struct dp_vdev *v, **vdevs;
+	char **devices, *copy;
+	bool new_group;
+	int r, fd = -1;
+
+	/* Room first: a larger array is harmless, and nothing can fail at the commit. */
+	vdevs = realloc(att->vdevs, (att->n_vdevs + 1) * sizeof(*vdevs));
+	if (!vdevs)
+		return -ENOMEM;
+	att->vdevs = vdevs;
+	g = realloc(att->groups, (att->n_groups + 1) * sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	att->groups = g;
+	devices = realloc(att->vm->devices, (att->vm->n_devices + 1) * sizeof(*devices));
+	if (!devices)
+		return -ENOMEM;
+	att->vm->devices = devices;
+	copy = strdup(dev->bdf);
+	v = calloc(1, sizeof(*v));
+	if (!copy || !v) {
+		free(copy);
+		free(v);
+		return -ENOMEM;
+	}
+	v->fd = v->intx_efd = v->intx_resample = -1;
+	v->att = att;
+	dp_vdev_set_device(v, dev);
+
+	if (h) { /* the manager wrote the reset order; the lease is its, adopted */
+		r = fd = dup_entry(h, DP_HANDOFF_FD_LEASE, -1, v->bdf);
+		if (r == -1) /* checked by the caller */
+			r = -ENOENT;
+		if (r >= 0 && (r = dp_lease_adopt(ctx, v->bdf, att->vm->name, fd, &v->lease)) < 0)
+			close(fd);
+	} else {
+		r = dp_lease_acquire(ctx, v->bdf, att->vm->name, &v->lease);
+		if (r == 0) /* the policy's reset order, before vfio-pci's reset at open */
+			r = dp_reset_apply(policy, dev, v->reset_saved, &v->reset_written);
+	}
+	/* Under iommufd no group: the device binds to the iommufd and joins the IOAS itself. */
+	new_group = att->backend == DP_BACKEND_TYPE1 && !find_group(att, v->group);
+	if (r >= 0 && new_group) {
+		r = fd = dup_entry(h, DP_HANDOFF_FD_GROUP, v->group, NULL);
+		if (r >= 0 || r == -1)
+			r = join_group(att, v, fd); /* fd is the group's from here */
+	}
+	if (r >= 0 && att->backend == DP_BACKEND_IOMMUFD) {
+		r = dup_entry(h, DP_HANDOFF_FD_DEVICE, -1, v->bdf); /* -1: none, the open opens it */
+		v->fd = r >= 0 ? r : -1;
+	}
+	if (r >= 0 || r == -1) {
+		g = find_group(att, v->group); /* found: joined or already there */
+		if (att->backend == DP_BACKEND_IOMMUFD)
+			r = dp_vdev_open(att, v, -1);
+		else
+			r = g ? dp_vdev_open(att, v, g->fd) : -EIO; /* closes it again on failure */
+		/* What the IOAS's usable ranges are with it (the kernel kept existing mappings clear). */
+		if (r == 0 && att->backend == DP_BACKEND_IOMMUFD &&
+		    (r = dp_attach_iommufd_ranges(att)) < 0)
+			dp_vdev_close(v);
+		if (r < 0) {
+			dp_vdev_check_reset(att, v, "after a failed hot add", false);
+			if (g && new_group)
+				drop_group(att, g);
+		}
+	}
+	if (r < 0) {
+		dp_reset_restore(ctx, v->bdf, v->reset_saved, &v->reset_written);
+		if (h) /* the handoff's copy keeps it */
+			dp_lease_disown(v->lease);
+		else
+			dp_lease_release(v->lease);
+		free(v);
+		free(copy);
+		return r;
+	}
+	for (size_t i = 0; h && i < h->d.n_fds; i++) { /* used: copies of them are the attachment's */
+		if (h->d.fds[i].fd >= 0)
+			close(h->d.fds[i].fd);
+		h->d.fds[i].fd = -1;
+	}
+	att->vdevs[att->n_vdevs++] = v;
+	att->vm->devices[att->vm->n_devices++] = copy;
+	dp_info(ctx, "%s: hot added %s%s (%zu device%s)", att->vm->name, v->bdf,
+		h ? " from the manager's handoff" : "", att->n_vdevs, att->n_vdevs == 1 ? "" : "s");
+	if (out)
+		*out = v;
+	return 0;
+}
+
 int dp_attachment_add_device(struct dp_attachment *att, struct dp_policy *policy,
 			     const char *bdf, uint32_t flags, struct dp_vdev **out)
 {
-	struct dp_attach_group *g;
-	struct dp_vdev *v, **vdevs;
 	struct dp_device *dev;
-	char nb[DP_BDF_LEN], **devices, *copy;
-	bool new_group;
+	char nb[DP_BDF_LEN];
 	struct dp_ctx *ctx;
 	int r;
 
@@ -168,20 +313,9 @@ int dp_attachment_add_device(struct dp_attachment *att, struct dp_policy *policy
 		dp_err(ctx, "%s: cannot add \"%.64s\": not a PCI address (DDDD:BB:DD.F)", att->vm->name, bdf);
 		return -EINVAL;
 	}
-	if (find_vdev(att, nb) >= 0) {
-		dp_err(ctx, "%s: %s is already attached", att->vm->name, nb);
-		return -EEXIST;
-	}
-	if (!att->have_container && !att->have_iommufd) {
-		dp_err(ctx, "%s: attached without devices, so there is no container or IOAS to add %s to; attach the VM with it",
-		       att->vm->name, nb);
-		return -ENODEV;
-	}
-	if (att->vm->n_devices >= DP_VM_DEVICES_MAX) {
-		dp_err(ctx, "%s: more than %d passthrough devices", att->vm->name, DP_VM_DEVICES_MAX);
-		return -E2BIG;
-	}
-	r = recheck(att, policy, nb);
+	r = can_add(att, nb);
+	if (r == 0)
+		r = recheck(att, policy, nb);
 	if (r < 0)
 		return r;
 	dev = dp_inventory_lookup(ctx, nb);
@@ -189,68 +323,66 @@ int dp_attachment_add_device(struct dp_attachment *att, struct dp_policy *policy
 		dp_err(ctx, "%s: no such PCI function on this host", nb);
 		return -ENODEV;
 	}
+	return add_one(att, policy, NULL, dev, out);
+}
 
-	/* Room first: a larger array is harmless, and nothing can fail at the commit. */
-	vdevs = realloc(att->vdevs, (att->n_vdevs + 1) * sizeof(*vdevs));
-	if (!vdevs)
-		return -ENOMEM;
-	att->vdevs = vdevs;
-	g = realloc(att->groups, (att->n_groups + 1) * sizeof(*g));
-	if (!g)
-		return -ENOMEM;
-	att->groups = g;
-	devices = realloc(att->vm->devices, (att->vm->n_devices + 1) * sizeof(*devices));
-	if (!devices)
-		return -ENOMEM;
-	att->vm->devices = devices;
-	copy = strdup(nb);
-	v = calloc(1, sizeof(*v));
-	if (!copy || !v) {
-		free(copy);
-		free(v);
-		return -ENOMEM;
-	}
-	v->fd = v->intx_efd = v->intx_resample = -1;
-	v->att = att;
-	dp_vdev_set_device(v, dev);
+int dp_attachment_add_handoff(struct dp_attachment *att, struct dp_handoff *h, uint32_t flags,
+			      struct dp_vdev **out)
+{
+	char one[1][DP_BDF_LEN];
+	struct dp_device *dev;
+	struct dp_ctx *ctx;
+	int r;
 
-	r = dp_lease_acquire(ctx, v->bdf, att->vm->name, &v->lease);
-	if (r == 0) /* the policy's reset order, before vfio-pci's reset at open */
-		r = dp_reset_apply(policy, dev, v->reset_saved, &v->reset_written);
-	/* Under iommufd no group: the device binds to the iommufd and joins the IOAS itself. */
-	new_group = att->backend == DP_BACKEND_TYPE1 && !find_group(att, v->group);
-	if (r == 0 && new_group)
-		r = join_group(att, v);
-	if (r == 0) {
-		g = find_group(att, v->group); /* found: joined or already there */
-		if (att->backend == DP_BACKEND_IOMMUFD)
-			r = dp_vdev_open(att, v, -1);
-		else
-			r = g ? dp_vdev_open(att, v, g->fd) : -EIO; /* closes it again on failure */
-		/* What the IOAS's usable ranges are with it (the kernel kept existing mappings clear). */
-		if (r == 0 && att->backend == DP_BACKEND_IOMMUFD &&
-		    (r = dp_attach_iommufd_ranges(att)) < 0)
-			dp_vdev_close(v);
-		if (r < 0) {
-			dp_vdev_check_reset(att, v, "after a failed hot add", false);
-			if (g && new_group)
-				drop_group(att, g);
-		}
+	if (!att || !h)
+		return -EINVAL;
+	ctx = att->ctx;
+	if (flags) {
+		dp_err(ctx, "BUG: dp_attachment_add_handoff: unknown flags %#x", flags);
+		return -EINVAL;
 	}
-	if (r < 0) {
-		dp_reset_restore(ctx, v->bdf, v->reset_saved, &v->reset_written);
-		dp_lease_release(v->lease);
-		free(v);
-		free(copy);
+	if (h->sent || h->leases) {
+		dp_err(ctx, "BUG: dp_attachment_add_handoff: the handoff is the manager's, not one received");
+		return -EINVAL;
+	}
+	if (!h->d.add) {
+		dp_err(ctx, "%s: the handoff is a whole VM's, for dp_attach, not an addition (dp_handoff_open_device)",
+		       att->vm->name);
+		return -EINVAL;
+	}
+	if (strcmp(att->vm->name, h->d.vm_name) != 0) {
+		dp_err(ctx, "%s: the handoff is for VM \"%s\"", att->vm->name, h->d.vm_name);
+		return -EINVAL;
+	}
+	if (h->d.backend != att->backend) {
+		dp_err(ctx, "%s: attached through %s, but the handoff is %s", att->vm->name,
+		       dp_backend_name(att->backend), dp_backend_name(h->d.backend));
+		return -EINVAL;
+	}
+	if (h->n_devices != 1 || dp_handoff_find(h, DP_HANDOFF_FD_LEASE, -1,
+						 dp_handoff_get_device_bdf(h, 0)) < 0) {
+		dp_err(ctx, "%s: the handoff's device was taken already", att->vm->name);
+		return -ENOENT;
+	}
+	memcpy(one[0], dp_handoff_get_device_bdf(h, 0), DP_BDF_LEN);
+	r = can_add(att, one[0]);
+	/* What the vdev reads of it (group, MSI-X layout): no rule, no reset, no scan. */
+	if (r == 0)
+		r = dp_inventory_refresh(ctx, one, 1);
+	if (r < 0)
 		return r;
+	dev = dp_inventory_lookup(ctx, one[0]);
+	if (!dev) {
+		dp_err(ctx, "%s: no such PCI function on this host", one[0]);
+		return -ENODEV;
 	}
-	att->vdevs[att->n_vdevs++] = v;
-	att->vm->devices[att->vm->n_devices++] = copy;
-	dp_info(ctx, "%s: hot added %s (%zu device%s)", att->vm->name, v->bdf, att->n_vdevs,
-		att->n_vdevs == 1 ? "" : "s");
-	if (out)
-		*out = v;
-	return 0;
+	if (att->backend == DP_BACKEND_TYPE1 && !find_group(att, dev->info.iommu_group) &&
+	    dp_handoff_find(h, DP_HANDOFF_FD_GROUP, dev->info.iommu_group, NULL) < 0) {
+		dp_err(ctx, "%s: %s is in IOMMU group %d, which the handoff has no fd for",
+		       att->vm->name, one[0], dev->info.iommu_group);
+		return -EBADMSG;
+	}
+	return add_one(att, NULL, h, dev, out);
 }
 
 /*

@@ -14,6 +14,15 @@
 int dp_policy_check_inventory(struct dp_policy *policy, const struct dp_vm *vm,
 			      struct dp_report **out);
 
+/*
+ * A hot add's check: the VM like (its name and settings) with its n - 1
+ * functions bdfs and bdfs[n - 1], what the rules read of them read again,
+ * then every rule; their own leases are not held against them. 0 allowed,
+ * -EPERM denied (each finding logged), or -errno (hotplug.c).
+ */
+int dp_policy_check_addition(struct dp_policy *policy, const struct dp_vm *like,
+			     char (*bdfs)[DP_BDF_LEN], size_t n);
+
 struct dp_selection;
 
 /*

@@ -83,6 +83,55 @@ START_TEST(iommufd_round_trip)
 }
 END_TEST
 
+/* An addition: "add" after the VM, one device's group (or node) and lease, nothing else. */
+START_TEST(addition_round_trip)
+{
+	const char *t1 = "directpath-handoff 1\nbackend type1\nvm web\nadd\nfds 2\ngroup 9\n"
+			 "lease " B2 "\nend\n";
+	const char *t2 = "directpath-handoff 1\nbackend iommufd\nvm web\nadd\nfds 2\n"
+			 "device " B2 "\nlease " B2 "\nend\n";
+	struct dp_handoff_desc d = { 0 };
+	char *again = NULL;
+
+	ck_assert_int_eq(parse(t1, &d), 0);
+	ck_assert(d.add);
+	ck_assert_uint_eq(d.n_fds, 2);
+	ck_assert_int_eq(d.fds[0].group, 9);
+	ck_assert_int_eq(dp_handoff_desc_format(&d, &again, why, sizeof(why)), 0);
+	ck_assert_str_eq(again, t1);
+	free(again);
+	dp_handoff_desc_fini(&d);
+	ck_assert_int_eq(parse(t2, &d), 0);
+	ck_assert(d.add);
+	ck_assert_int_eq(dp_handoff_desc_format(&d, &again, why, sizeof(why)), 0);
+	ck_assert_str_eq(again, t2);
+	free(again);
+	/* Not an addition once "add" goes: then it lacks its iommufd. */
+	d.add = false;
+	ck_assert_int_eq(dp_handoff_desc_format(&d, &again, why, sizeof(why)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(why, "0 iommufd fds: a iommufd handoff has one"));
+	dp_handoff_desc_fini(&d);
+}
+END_TEST
+
+START_TEST(additions_refused)
+{
+#define ADD "directpath-handoff 1\nbackend type1\nvm a\nadd\n"
+	refused(ADD "fds 3\ncontainer\ngroup 7\nlease " B1 "\nend\n", -EBADMSG,
+		"a container fd in an addition");
+	refused(ADD "fds 4\ngroup 7\nlease " B1 "\ngroup 8\nlease " B2 "\nend\n", -EBADMSG,
+		"2 group fds and 2 leases in an addition: one of each");
+	refused(ADD "fds 2\ngroup 7\ngroup 8\nend\n", -EBADMSG, "2 group fds and 0 leases");
+	refused("directpath-handoff 1\nbackend iommufd\nvm a\nadd\nfds 3\niommufd\ndevice " B1
+		"\nlease " B1 "\nend\n", -EBADMSG, "an iommufd fd in an addition");
+	refused(ADD "add\nfds 2\ngroup 7\nlease " B1 "\nend\n", -EBADMSG, "line 5: \"fds N\"");
+	refused(ADD "fds 1\n", -EBADMSG, "line 5: \"fds N\" expected");
+	refused("directpath-handoff 1\nbackend type1\nadd\nvm a\n", -EBADMSG, "line 3");
+	refused("directpath-handoff 1\nbackend type1\nvm a\nadd \nfds 2\n", -EBADMSG, "line 4");
+#undef ADD
+}
+END_TEST
+
 START_TEST(header_refused)
 {
 	refused("", -EBADMSG, "line 1: missing");
@@ -206,6 +255,8 @@ int main(void)
 
 	tcase_add_test(tc, type1_round_trip);
 	tcase_add_test(tc, iommufd_round_trip);
+	tcase_add_test(tc, addition_round_trip);
+	tcase_add_test(tc, additions_refused);
 	tcase_add_test(tc, header_refused);
 	tcase_add_test(tc, lines_refused);
 	tcase_add_test(tc, nul_refused);

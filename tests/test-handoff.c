@@ -18,101 +18,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "fakesys.h"
 #include "gate.h"
-#include "handoff.h"
+#include "handoff-fixture.h"
 #include "lease.h"
 #include "testlog.h"
 #include "testrun.h"
-#include "vm.h"
-
-#define B1 "0000:01:00.0"
-#define B2 "0000:02:00.0"
-#define NODE_CONTAINER "/dev/null"   /* 1:3 */
-#define NODE_GROUP "/dev/zero"       /* 1:5, group 7 */
-#define NODE_IOMMU "/dev/full"       /* 1:7 */
-#define NODE_DEVICE "/dev/urandom"   /* 1:9, B1's vfio0 */
-
-static struct dp_fakesys *fs;
-static struct dp_ctx *ctx;
-static int sv[2] = { -1, -1 };
-
-static void setup(void)
-{
-	struct dp_fake_dev d1 = { .bdf = B1, .vendor = 0x1234, .device = 0x11e8,
-				  .class_code = 0xff0000, .group = 7, .driver = "vfio-pci" };
-	struct dp_fake_dev d2 = { .bdf = B2, .vendor = 0x1234, .device = 0x11e8,
-				  .class_code = 0xff0000, .group = 8, .driver = "vfio-pci" };
-	DP_OPTS(dp_ctx_opts, o, .log_fn = dp_test_log_fn);
-	char run[600];
-
-	dp_test_log_reset();
-	fs = dp_fakesys_new();
-	ck_assert_ptr_nonnull(fs);
-	ck_assert_int_eq(dp_fakesys_add(fs, &d1), 0);
-	ck_assert_int_eq(dp_fakesys_add(fs, &d2), 0);
-	ck_assert_int_eq(dp_fakesys_write(fs, "class/misc/vfio/dev", "1:3\n"), 0);
-	ck_assert_int_eq(dp_fakesys_write(fs, "class/misc/iommu/dev", "1:7\n"), 0);
-	ck_assert_int_eq(dp_fakesys_write(fs, "class/vfio/7/dev", "1:5\n"), 0);
-	ck_assert_int_eq(dp_fakesys_write(fs, "bus/pci/devices/" B1 "/vfio-dev/vfio0/dev", "1:9\n"), 0);
-	ck_assert_int_eq(dp_fakesys_mount(fs), 0);
-	snprintf(run, sizeof(run), "%s/run", dp_fakesys_scratch(fs));
-	o.run_dir = run;
-	ck_assert_int_eq(dp_ctx_new(&o, &ctx), 0);
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
-}
-
-static void teardown(void)
-{
-	close(sv[0]);
-	close(sv[1]);
-	ctx = dp_ctx_unref(ctx);
-	dp_fakesys_free(fs);
-}
-
-static int open_node(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	ck_assert_int_ge(fd, 0);
-	return fd;
-}
-
-/*
- * A manager's handoff for VM vm1 of B1 as dp_handoff_open leaves it, its
- * nodes stood in for: the lease is real, taken for lease_vm.
- */
-static struct dp_handoff *manager(uint32_t backend, const char *lease_vm)
-{
-	struct dp_handoff *h = dp_handoff_alloc(ctx);
-	char why[256];
-	int lease_fd;
-
-	ck_assert_ptr_nonnull(h);
-	h->d.backend = backend;
-	snprintf(h->d.vm_name, sizeof(h->d.vm_name), "vm1");
-	h->leases = calloc(1, sizeof(*h->leases));
-	h->reset_saved = calloc(1, sizeof(*h->reset_saved));
-	h->reset_written = calloc(1, sizeof(*h->reset_written));
-	ck_assert_int_eq(dp_lease_acquire(ctx, B1, lease_vm, &h->leases[0]), 0);
-	lease_fd = dp_lease_get_fd(h->leases[0]);
-	if (backend == DP_BACKEND_TYPE1) {
-		ck_assert_int_eq(dp_handoff_desc_add(&h->d, DP_HANDOFF_FD_CONTAINER, -1, NULL), 0);
-		ck_assert_int_eq(dp_handoff_desc_add(&h->d, DP_HANDOFF_FD_GROUP, 7, NULL), 0);
-		h->d.fds[0].fd = open_node(NODE_CONTAINER);
-		h->d.fds[1].fd = open_node(NODE_GROUP);
-	} else {
-		ck_assert_int_eq(dp_handoff_desc_add(&h->d, DP_HANDOFF_FD_IOMMUFD, -1, NULL), 0);
-		ck_assert_int_eq(dp_handoff_desc_add(&h->d, DP_HANDOFF_FD_DEVICE, -1, B1), 0);
-		h->d.fds[0].fd = open_node(NODE_IOMMU);
-		h->d.fds[1].fd = open_node(NODE_DEVICE);
-	}
-	ck_assert_int_eq(dp_handoff_desc_add(&h->d, DP_HANDOFF_FD_LEASE, -1, B1), 0);
-	h->d.fds[2].fd = lease_fd;
-	ck_assert_int_eq(dp_handoff_index_devices(h), 0);
-	ck_assert_int_eq(dp_handoff_desc_format(&h->d, &h->text, why, sizeof(why)), 0);
-	return h;
-}
 
 /* Sends text with these fds as one message, as a manager (or a hostile peer) would. */
 static void send_raw(const char *text, size_t len, const int *fds, size_t n)
@@ -322,25 +232,6 @@ START_TEST(ctrunc_refused)
 }
 END_TEST
 
-static struct dp_vm *vm_of(const char *name, const char *dev)
-{
-	struct dp_vm *vm = NULL;
-
-	ck_assert_int_eq(dp_vm_new(ctx, name, &vm), 0);
-	ck_assert_int_eq(dp_vm_add_device(vm, dev), 0);
-	return vm;
-}
-
-/* What the manager sent, received: the VMM's handoff. */
-static struct dp_handoff *received(const char *lease_vm)
-{
-	struct dp_handoff *m = manager(DP_BACKEND_TYPE1, lease_vm), *h = NULL;
-
-	ck_assert_int_eq(dp_handoff_send(m, sv[0]), 0);
-	dp_handoff_free(m);
-	ck_assert_int_eq(dp_handoff_recv(ctx, sv[1], &h), 0);
-	return h;
-}
 
 START_TEST(gate_adopts_the_lease)
 {
@@ -437,7 +328,7 @@ int main(void)
 	TCase *tc = tcase_create("socket");
 
 	dp_fakesys_enter_namespace();
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, handoff_fixture_setup, handoff_fixture_teardown);
 	tcase_add_test(tc, type1_sent_received_verified);
 	tcase_add_test(tc, iommufd_sent_received_verified);
 	tcase_add_test(tc, unsent_releases);

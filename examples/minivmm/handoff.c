@@ -6,7 +6,9 @@
  * dp_handoff_open and dp_handoff_send) checks the VM, leases and opens its
  * devices and sends the fds; dp_handoff_recv verifies each one. The VM is
  * the handoff's (its name and devices); its policy check was the manager's,
- * so minivmm runs none, and dp_attach takes the fds (main()).
+ * so minivmm runs none, and dp_attach takes the fds (main()). With
+ * --hotplug the device the guest asks for comes the same way, as an
+ * addition (dp_handoff_open_device, directpath handoff --add).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -46,6 +48,28 @@ static int accept_one(const char *path)
 	close(l);
 	unlink(path);
 	return c;
+}
+
+int handoff_add(struct dp_ctx *ctx, const char *path, struct dp_attachment *att,
+		struct dp_vdev **out)
+{
+	struct dp_handoff *h = NULL;
+	int c = accept_one(path), r;
+
+	if (c < 0)
+		return -EIO;
+	r = dp_handoff_recv(ctx, c, &h);
+	close(c);
+	if (r == 0 && !dp_handoff_is_addition(h)) {
+		fprintf(stderr, "minivmm: the manager sent a whole VM, not an addition (directpath handoff --add)\n");
+		r = -EINVAL;
+	}
+	if (r == 0)
+		r = dp_attachment_add_handoff(att, h, 0, out); /* the library said why when it refuses */
+	if (r == 0)
+		printf("minivmm: %s from its manager, checked there\n", dp_vdev_get_bdf(*out));
+	dp_handoff_free(h); /* what the add did not take */
+	return r;
 }
 
 int handoff_receive(struct dp_ctx *ctx, const char *path, uint32_t hw_version, uint64_t memory,

@@ -9,6 +9,8 @@
  * (dp_attachment_remove_device: routes, slots, reset, lease). The other
  * devices are not touched. A real VMM raises an ACPI or PCIe native hotplug
  * event instead of answering a port; the library's part is the same.
+ * With --handoff the device is none held back: the request waits for the
+ * manager's addition on the handoff socket (handoff_add).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +20,9 @@
 #include "minivmm.h"
 
 struct hotplug {
+	struct dp_ctx *ctx;
+	const char *handoff;     /* --handoff: the socket the addition comes on */
+	char added[32];          /* the device's BDF, from the handoff */
 	struct dp_attachment *att;
 	struct dp_policy *policy;
 	struct dp_vbus *bus;
@@ -27,16 +32,19 @@ struct hotplug {
 	uint8_t state;           /* MINIVMM_HOTPLUG_* */
 };
 
-int hotplug_create(struct dp_attachment *att, struct dp_policy *policy, const char *bdf,
-		   struct dp_vbus *bus, struct hotplug **out)
+int hotplug_create(struct dp_ctx *ctx, struct dp_attachment *att, struct dp_policy *policy,
+		   const char *bdf, const char *handoff, struct dp_vbus *bus, struct hotplug **out)
 {
 	struct hotplug *hp = calloc(1, sizeof(*hp));
 
 	if (!hp)
 		return -ENOMEM;
-	*hp = (struct hotplug){ .att = att, .policy = policy, .bus = bus, .bdf = bdf,
-				.state = MINIVMM_HOTPLUG_HELD };
-	printf("minivmm: %s held back for a hot add\n", bdf);
+	*hp = (struct hotplug){ .ctx = ctx, .handoff = handoff, .att = att, .policy = policy,
+				.bus = bus, .bdf = bdf, .state = MINIVMM_HOTPLUG_HELD };
+	if (handoff)
+		printf("minivmm: the hot add comes from the manager on %s\n", handoff);
+	else
+		printf("minivmm: %s held back for a hot add\n", bdf);
 	*out = hp;
 	return 0;
 }
@@ -50,11 +58,17 @@ void hotplug_destroy(struct hotplug *hp)
 static int add(struct hotplug *hp)
 {
 	struct dp_vpci *fn;
-	int r = dp_attachment_add_device(hp->att, hp->policy, hp->bdf, 0, &hp->vdev);
+	int r = hp->handoff ? handoff_add(hp->ctx, hp->handoff, hp->att, &hp->vdev) :
+			      dp_attachment_add_device(hp->att, hp->policy, hp->bdf, 0, &hp->vdev);
 
 	if (r < 0) {
-		fprintf(stderr, "minivmm: cannot hot add %s: %s\n", hp->bdf, strerror(-r));
+		fprintf(stderr, "minivmm: cannot hot add %s: %s\n",
+			hp->handoff ? "the manager's device" : hp->bdf, strerror(-r));
 		return r;
+	}
+	if (hp->handoff) { /* kept: the vdev goes at the remove */
+		snprintf(hp->added, sizeof(hp->added), "%s", dp_vdev_get_bdf(hp->vdev));
+		hp->bdf = hp->added;
 	}
 	hp->slot = (unsigned)dp_attachment_get_vdev_count(hp->att); /* 00:01.0 is the first */
 	r = pci_function_new(hp->vdev, hp->slot, NULL, NULL, &fn);

@@ -55,7 +55,8 @@
  *     Then print what the run cost minivmm: config exits, BAR exits, and
  *     interrupts it relayed itself (none: irqfd delivers them all).
  *     With --hotplug the last --device is left out of steps 1-5 and hot
- *     added while the guest runs, then hot removed (hotplug.c).
+ *     added while the guest runs, then hot removed (hotplug.c); with
+ *     --handoff too, that device comes from the manager as an addition.
  *  7. The bus and its functions go, then dp_detach, on every way out,
  *     SIGINT and SIGTERM included: the signal handler only sets a flag and
  *     kicks KVM_RUN (immediate_exit); the main loop does the teardown.
@@ -141,7 +142,9 @@ static void usage(FILE *f)
 		"      --own-bus         minivmm's own PCI bus, memory slots and GSI routing\n"
 		"                        instead of the library's bus (the VMM-with-a-bus way)\n"
 		"      --hotplug         hold the last --device back: the guest hot adds it,\n"
-		"                        drives it, and hot removes it (the library's bus)\n"
+		"                        drives it, and hot removes it (the library's bus);\n"
+		"                        with --handoff, the device to add comes from the\n"
+		"                        manager on SOCKET (directpath handoff --add BDF)\n"
 		"  -k, --kernel BZIMAGE  boot this Linux kernel instead of minivmm's guest\n"
 		"                        (give it 256M or more; console=ttyS0 shows its output)\n"
 		"  -i, --initrd FILE     its initramfs\n"
@@ -306,10 +309,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		return bad_usage("--initrd and --append go with --kernel");
 	if (o->kernel && o->hold)
 		return bad_usage("--hold is for minivmm's guest, not with --kernel");
-	if (o->handoff && (o->n_devices || o->hotplug || o->policy))
-		return bad_usage("--handoff takes the devices and the verdict from the manager: no --device, --hotplug or --policy");
-	if (o->hotplug && (o->n_devices < 2 || o->own_bus || o->kernel))
-		return bad_usage("--hotplug needs two --device or more, minivmm's guest and the library's bus");
+	if (o->handoff && (o->n_devices || o->policy))
+		return bad_usage("--handoff takes the devices and the verdict from the manager: no --device or --policy");
+	if (o->hotplug && ((!o->handoff && o->n_devices < 2) || o->own_bus || o->kernel))
+		return bad_usage("--hotplug needs two --device or more (or --handoff), minivmm's guest and the library's bus");
 	return 0;
 }
 
@@ -470,7 +473,8 @@ int main(int argc, char **argv)
 	}
 	r = o.own_bus ? own_bus_create(att, m.vm, &m.own_bus) : pci_bus_create(ctx, att, &m.vbus);
 	if (r == 0 && o.hotplug)
-		r = hotplug_create(att, policy, o.devices[o.n_devices - 1], m.vbus, &m.hotplug);
+		r = hotplug_create(ctx, att, policy, o.handoff ? NULL : o.devices[o.n_devices - 1],
+				   o.handoff, m.vbus, &m.hotplug);
 	if (r < 0)
 		goto out;
 	if (o.kernel) {

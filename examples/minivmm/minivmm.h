@@ -42,8 +42,8 @@ int own_bus_mmio(struct own_bus *bus, uint64_t addr, void *data, size_t len, boo
  * hot removed again.
  */
 struct hotplug;
-int hotplug_create(struct dp_attachment *att, struct dp_policy *policy, const char *bdf,
-		   struct dp_vbus *bus, struct hotplug **out);
+int hotplug_create(struct dp_ctx *ctx, struct dp_attachment *att, struct dp_policy *policy,
+		   const char *bdf, const char *handoff, struct dp_vbus *bus, struct hotplug **out);
 void hotplug_destroy(struct hotplug *hp);
 
 /*
@@ -54,6 +54,13 @@ void hotplug_destroy(struct hotplug *hp);
  */
 int handoff_receive(struct dp_ctx *ctx, const char *path, uint32_t hw_version, uint64_t memory,
 		    struct dp_handoff **h, struct dp_vm **vm, struct dp_policy **policy);
+/*
+ * --handoff SOCKET --hotplug: listens on SOCKET again for the manager's
+ * addition (directpath handoff --add) and hot adds it to att
+ * (dp_attachment_add_handoff). 0 and *out, or -errno with the reason on stderr.
+ */
+int handoff_add(struct dp_ctx *ctx, const char *path, struct dp_attachment *att,
+		struct dp_vdev **out);
 
 /*
  * report.c: the policy report as text (verdict, findings, lost features;

@@ -923,6 +923,14 @@ DP_EXPORT struct dp_attachment *dp_detach(struct dp_attachment *att);
  */
 DP_EXPORT int dp_attachment_add_device(struct dp_attachment *att, struct dp_policy *policy,
 				       const char *bdf, uint32_t flags, struct dp_vdev **out);
+/*
+ * The same from a manager's addition (dp_handoff_open_device(3)) for att's
+ * VM and backend: its fds and adopted lease, no rule checked, nothing
+ * written to sysfs; a failed add leaves att and h as they were. flags: 0
+ * (DIRECTPATH_1.13).
+ */
+DP_EXPORT int dp_attachment_add_handoff(struct dp_attachment *att, struct dp_handoff *h,
+					uint32_t flags, struct dp_vdev **out);
 /* Unroutes, unmaps, resets (verified) and releases vdev; frees it (DIRECTPATH_1.12). */
 DP_EXPORT int dp_attachment_remove_device(struct dp_attachment *att, struct dp_vdev *vdev,
 					  uint32_t flags);
@@ -976,12 +984,22 @@ struct dp_handoff_opts {
 /* The manager's side: checks, leases and opens what vm needs (DIRECTPATH_1.13). */
 DP_EXPORT int dp_handoff_open(struct dp_policy *policy, struct dp_vm *vm,
 			      const struct dp_handoff_opts *opts, struct dp_handoff **out);
+/*
+ * An addition: checks bdf with vm's devices (the VM attached elsewhere, a
+ * BDF each) as a hot add does, leases it and opens its group's node (type1)
+ * or its device node (iommufd) alone, for dp_attachment_add_handoff
+ * (DIRECTPATH_1.13).
+ */
+DP_EXPORT int dp_handoff_open_device(struct dp_policy *policy, struct dp_vm *vm, const char *bdf,
+				     const struct dp_handoff_opts *opts, struct dp_handoff **out);
 /* Sends every fd and the description in one message on a connected Unix socket (DIRECTPATH_1.13). */
 DP_EXPORT int dp_handoff_send(struct dp_handoff *h, int sock);
 /* The VMM's side: receives one message from sock and verifies it (DIRECTPATH_1.13). */
 DP_EXPORT int dp_handoff_recv(struct dp_ctx *ctx, int sock, struct dp_handoff **out);
 /* Closes what was not taken; after a send, the leases live on in the receiver; NULL (DIRECTPATH_1.13). */
 DP_EXPORT struct dp_handoff *dp_handoff_free(struct dp_handoff *h);
+/* 1 when h is an addition (dp_handoff_open_device), else 0 (DIRECTPATH_1.13). */
+DP_EXPORT int dp_handoff_is_addition(const struct dp_handoff *h);
 /* DP_BACKEND_TYPE1 or DP_BACKEND_IOMMUFD; 0 for NULL (DIRECTPATH_1.13). */
 DP_EXPORT uint32_t dp_handoff_get_backend(const struct dp_handoff *h);
 /* The VM's name; NULL for NULL (DIRECTPATH_1.13). */

@@ -5,7 +5,8 @@
  * first byte says how many fds travel with it (0 to 7, copies of /dev/null),
  * the rest is the description. The parser alone: an accepted description is
  * the canonical text of what it says (formatting it back gives the input
- * byte for byte), with a lease for every device; a refused one gets
+ * byte for byte), with a lease for every device (an addition: one device,
+ * two fds); a refused one gets
  * -EBADMSG or -EPROTONOSUPPORT and a reason. Then the whole message through
  * dp_handoff_recv on a socketpair: refused here (this host's /sys has no
  * VFIO nodes numbered as /dev/null), with every fd it received closed.
@@ -35,7 +36,9 @@ static void parse_alone(const uint8_t *data, size_t size)
 		free(text);
 		return;
 	}
-	FZ_ASSERT(d.n_fds >= 3 && d.n_fds <= DP_HANDOFF_FDS_MAX, "%zu fds", d.n_fds);
+	/* A whole VM's: its container or iommufd, a group or node, a lease; an addition's: the last two. */
+	FZ_ASSERT(d.n_fds >= (d.add ? 2u : 3u) && d.n_fds <= DP_HANDOFF_FDS_MAX, "%zu fds", d.n_fds);
+	FZ_ASSERT(!d.add || d.n_fds == 2, "an addition of %zu fds", d.n_fds);
 	for (size_t i = 0; i < d.n_fds; i++) {
 		FZ_ASSERT(d.fds[i].fd == -1, "fd %zu set by the parser", i);
 		FZ_ASSERT(dp_handoff_fd_role_name(d.fds[i].role), "fd %zu: role %u", i, d.fds[i].role);

@@ -172,10 +172,10 @@ def route_line(ifname, dest, gw, flags, metric, mask):
     return line + b" " * max(0, 127 - len(line)) + b"\n"
 
 
-def handoff(body, fds=3, backend=b'type1', vm=b'web01', nfds=None):
+def handoff(body, fds=3, backend=b'type1', vm=b'web01', nfds=None, add=False):
     """A handoff message: how many fds travel with it, then its description."""
-    head = b'directpath-handoff 1\nbackend ' + backend + b'\nvm ' + vm + b'\nfds %d\n' % (
-        fds if nfds is None else nfds)
+    head = b'directpath-handoff 1\nbackend ' + backend + b'\nvm ' + vm + (
+        b'\nadd' if add else b'') + b'\nfds %d\n' % (fds if nfds is None else nfds)
     return bytes([fds]) + head + body + b'end\n'
 
 
@@ -186,7 +186,10 @@ CORPUS = {
                                               b'lease 0000:03:00.0\n', fds=6),
                 'iommufd': handoff(b'iommufd\ndevice 0000:01:00.0\nlease 0000:01:00.0\n'
                                    b'device 10000:00:1f.7\nlease 10000:00:1f.7\n', fds=5,
-                                   backend=b'iommufd', vm=b'db 01 (test)')},
+                                   backend=b'iommufd', vm=b'db 01 (test)'),
+                'add-type1': handoff(b'group 9\nlease 0000:02:00.0\n', fds=2, add=True),
+                'add-iommufd': handoff(b'device 0000:02:00.0\nlease 0000:02:00.0\n', fds=2,
+                                       backend=b'iommufd', add=True)},
     'bdf': {'sysfs': b'0000:03:00.0', 'lspci': b'03:00.0', 'upper': b'0000:AF:1F.7',
             'domain8': b'ffffffff:00:00.0', 'dev-too-big': b'0000:00:20.0',
             'func-too-big': b'00:00.8', 'space': b'0000:03:00.0 ', 'prefix': b'0x00:00.0',
@@ -323,7 +326,13 @@ REGRESS = {
                 # Found by fuzz-handoff: the VM name led the receiver's messages, so a
                 # name starting "BUG" read as the library's misuse report.
                 'vm-name-bug': handoff(b'iommufd\ndevice 0000:01:00.0\nlease 0000:01:00.0\n',
-                                       fds=3, backend=b'iommufd', vm=b'BUGdb')},
+                                       fds=3, backend=b'iommufd', vm=b'BUGdb'),
+                'add-with-container': handoff(b'container\ngroup 7\nlease 0000:01:00.0\n',
+                                              add=True),
+                'add-two-devices': handoff(b'group 7\nlease 0000:01:00.0\ngroup 8\n'
+                                           b'lease 0000:02:00.0\n', fds=4, add=True),
+                'add-twice': b'\x02directpath-handoff 1\nbackend type1\nvm a\nadd\nadd\n'
+                             b'fds 2\ngroup 7\nlease 0000:01:00.0\nend\n'},
     'bdf': {'issue13-5-digit-domain-lookup': b'10000:00:00.0',
             'issue13-escape-echoed': b'\x1b[2J00:00.0'},
     'size': {'issue13-trailing-space': b'16 ', 'trailing-space-after-unit': b'4G '},

@@ -82,6 +82,30 @@ find_edu() {
 	[ -c /dev/kvm ] || fail "no /dev/kvm in the guest"
 }
 
+# In the QEMU guest's topology two: $first and $second, the BDFs of the two
+# edu, and /dev/kvm there; or fail.
+# shellcheck disable=SC2034 # first and second are the caller's
+find_two_edus() {
+	edus=$(for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1234:0x11e8 ] && echo "${d##*/}"
+	done)
+	first=$(echo "$edus" | sed -n 1p)
+	second=$(echo "$edus" | sed -n 2p)
+	[ -n "$second" ] || fail "two edu devices expected in the guest, found: $edus"
+	[ -c /dev/kvm ] || fail "no /dev/kvm in the guest"
+}
+
+# For a VMM as uid 65534 that a manager hands its devices: KVM open to it
+# (the guest is throwaway; udev's group does that on a host), $tmp/vmm its
+# directory, and $tmp/vm the VM file "handed" with the device $1.
+handoff_setup() {
+	chmod 0755 "$tmp"
+	chmod 0666 /dev/kvm
+	mkdir "$tmp/vmm" && chown 65534:65534 "$tmp/vmm" || fail "cannot make the VMM's directory"
+	printf '[vm]\nname = handed\nhw_version = 7\nmemory = 4M\n[passthrough]\ndevice = %s\n' "$1" \
+		>"$tmp/vm"
+}
+
 # In the QEMU guest's nvme topology: $nvme and $edu, the BDFs of QEMU's
 # NVMe and edu, and /dev/kvm there; or fail.
 find_nvme_and_edu() {

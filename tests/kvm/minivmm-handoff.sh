@@ -19,18 +19,11 @@ schema_py=$3
 schema=$4
 backend=${5:-type1}
 mk_tmp
-chmod 0755 "$tmp"
 sock=$tmp/vmm/sock
 
-bdf=$(find_bdf 0x1234:0x11e8)
-[ -n "$bdf" ] || fail "no edu device in the guest"
-[ -c /dev/kvm ] || fail "no /dev/kvm in the guest"
+find_edu
 permissive_policy
-# The guest is throwaway: let the unprivileged VMM have KVM (udev's group does that on a host).
-chmod 0666 /dev/kvm
-mkdir "$tmp/vmm" && chown 65534:65534 "$tmp/vmm" || fail "cannot make the VMM's directory"
-printf '[vm]\nname = handed\nhw_version = 7\nmemory = 4M\n[passthrough]\ndevice = %s\n' "$bdf" \
-	>"$tmp/vm"
+handoff_setup "$bdf"
 # edu on vfio-pci, as a manager has it before it hands the device over.
 echo vfio-pci >"/sys/bus/pci/devices/$bdf/driver_override"
 [ -e "/sys/bus/pci/devices/$bdf/driver" ] && echo "$bdf" >"/sys/bus/pci/devices/$bdf/driver/unbind"

@@ -18,13 +18,7 @@ minivmm=$1
 backend=${2:-}
 mk_tmp
 
-edus=$(for d in /sys/bus/pci/devices/*; do
-	[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1234:0x11e8 ] && echo "${d##*/}"
-done)
-first=$(echo "$edus" | sed -n 1p)
-second=$(echo "$edus" | sed -n 2p)
-[ -n "$second" ] || fail "two edu devices expected in the guest, found: $edus"
-[ -c /dev/kvm ] || fail "no /dev/kvm in the guest"
+find_two_edus
 permissive_policy
 
 for run in 1 2; do

@@ -9,7 +9,11 @@
  * receives the fds over a socketpair, attaches through them, DMAs a buffer
  * to each edu and back, and detaches with no fd left.
  * Then the devices are free again: their leases are not held, and root
- * attaches them as usual. White-box: the internal archive, for dp_lease_query.
+ * attaches them as usual. Then hot add the same way: the child attached
+ * with the first edu through a handoff receives the second as an addition
+ * (dp_handoff_open_device), hot adds it (dp_attachment_add_handoff), DMAs
+ * through it, removes it and detaches, with nothing left.
+ * White-box: the internal archive, for dp_lease_query.
  */
 #include <check.h>
 #include <errno.h>
@@ -101,11 +105,55 @@ static void cannot_open(const char *path)
 		    fd < 0 ? strerror(errno) : "no error");
 }
 
-/* The VMM: receives, attaches, DMAs through each edu, detaches. */
-static void vmm(int sock, char (*bdfs)[DP_GUEST_BDF_MAX], const int *groups, size_t n)
+/* The VMM's context, its log on stderr. */
+static struct dp_ctx *vmm_ctx(void)
 {
 	DP_OPTS(dp_ctx_opts, o, .log_fn = child_log, .driverctl_dir = "/tmp/dp-driverctl",
 		.run_dir = "/tmp/dp-run", .config_dir = "/tmp/dp-etc", .data_dir = "/nonexistent");
+	struct dp_ctx *ctx;
+
+	CHILD_CHECK(dp_ctx_new(&o, &ctx) == 0, "dp_ctx_new");
+	dp_ctx_set_log_priority(ctx, LOG_INFO);
+	return ctx;
+}
+
+/* The VMM's end: nothing left open, nothing logged as an error; exits 0. */
+static void vmm_done(int before, struct dp_policy *policy, struct dp_vm *vm, struct dp_ctx *ctx,
+		     uint8_t *buf)
+{
+	CHILD_CHECK(count_fds() == before, "%d fds left open", count_fds() - before);
+	CHILD_CHECK(child_errors == 0, "%u errors logged", child_errors);
+	dp_policy_unref(policy);
+	dp_vm_unref(vm);
+	dp_ctx_unref(ctx);
+	munmap(buf, BUF_SIZE);
+	_exit(0);
+}
+
+/* The manager's VM: its name and settings, no devices yet. */
+static struct dp_vm *manager_vm(struct dp_ctx *ctx)
+{
+	struct dp_vm *vm;
+
+	ck_assert_int_eq(dp_vm_new(ctx, VM_NAME, &vm), 0);
+	dp_vm_set_hw_version(vm, 7);
+	dp_vm_set_memory(vm, 64 << 20, 64 << 20);
+	return vm;
+}
+
+/* The VMM's exit: 0, or its stderr says why. */
+static void vmm_passed(pid_t pid)
+{
+	int status = -1;
+
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		      "the VMM failed (status %#x): its stderr says why", status);
+}
+
+/* The VMM: receives, attaches, DMAs through each edu, detaches. */
+static void vmm(int sock, char (*bdfs)[DP_GUEST_BDF_MAX], const int *groups, size_t n)
+{
 	DP_OPTS(dp_attach_opts, ao, .backend = DP_BACKEND_AUTO);
 	struct dp_attachment *att = NULL;
 	struct dp_handoff *h = NULL;
@@ -126,8 +174,7 @@ static void vmm(int sock, char (*bdfs)[DP_GUEST_BDF_MAX], const int *groups, siz
 		cannot_open("/dev/iommu");
 	if (access("/dev/vfio/devices/vfio0", F_OK) == 0)
 		cannot_open("/dev/vfio/devices/vfio0");
-	CHILD_CHECK(dp_ctx_new(&o, &ctx) == 0, "dp_ctx_new");
-	dp_ctx_set_log_priority(ctx, LOG_INFO);
+	ctx = vmm_ctx();
 	before = count_fds();
 	r = dp_handoff_recv(ctx, sock, &h);
 	CHILD_CHECK(r == 0, "dp_handoff_recv: %s", strerror(-r));
@@ -162,19 +209,122 @@ static void vmm(int sock, char (*bdfs)[DP_GUEST_BDF_MAX], const int *groups, siz
 	CHILD_CHECK(dp_dma_unmap(att, IOVA, BUF_SIZE) == 0, "dp_dma_unmap");
 	dp_detach(att);
 	dp_handoff_free(h);
-	CHILD_CHECK(count_fds() == before, "%d fds left open", count_fds() - before);
-	CHILD_CHECK(child_errors == 0, "%u errors logged", child_errors);
-	dp_policy_unref(policy);
-	dp_vm_unref(vm);
-	dp_ctx_unref(ctx);
-	munmap(buf, BUF_SIZE);
-	_exit(0);
+	vmm_done(before, policy, vm, ctx, buf);
 }
+
+/* The VMM attached with bdfs[0] through one handoff, then given bdfs[1] as an addition. */
+static void vmm_add(int sock, char (*bdfs)[DP_GUEST_BDF_MAX])
+{
+	DP_OPTS(dp_attach_opts, ao, .backend = DP_BACKEND_AUTO);
+	struct dp_attachment *att = NULL;
+	struct dp_handoff *h = NULL;
+	struct dp_policy *policy;
+	struct dp_vdev *v = NULL;
+	struct dp_ctx *ctx;
+	struct dp_vm *vm;
+	uint8_t *buf;
+	int before, r;
+
+	drop_everything();
+	ctx = vmm_ctx();
+	before = count_fds();
+	CHILD_CHECK(dp_vm_new(ctx, VM_NAME, &vm) == 0 && dp_vm_add_device(vm, bdfs[0]) == 0, "vm");
+	CHILD_CHECK(dp_policy_new(ctx, &policy) == 0, "dp_policy_new");
+	r = dp_handoff_recv(ctx, sock, &h);
+	CHILD_CHECK(r == 0 && !dp_handoff_is_addition(h), "dp_handoff_recv: %s", strerror(-r));
+	ao.handoff = h;
+	r = dp_attach(policy, vm, &ao, &att);
+	CHILD_CHECK(r == 0, "dp_attach through the handoff: %s", strerror(-r));
+	h = dp_handoff_free(h);
+	r = dp_handoff_recv(ctx, sock, &h);
+	CHILD_CHECK(r == 0, "dp_handoff_recv of the addition: %s", strerror(-r));
+	CHILD_CHECK(dp_handoff_is_addition(h) && dp_handoff_get_device_count(h) == 1 &&
+		    strcmp(dp_handoff_get_device_bdf(h, 0), bdfs[1]) == 0 &&
+		    dp_handoff_get_fd_count(h) == 2, "not the addition of %s", bdfs[1]);
+	r = dp_attachment_add_handoff(att, h, 0, &v);
+	CHILD_CHECK(r == 0, "dp_attachment_add_handoff: %s", strerror(-r));
+	h = dp_handoff_free(h);
+	CHILD_CHECK(dp_attachment_get_vdev_count(att) == 2 && dp_attachment_get_vdev(att, 1) == v,
+		    "the added device is not the attachment's second");
+	CHILD_CHECK(dp_vm_get_device_count(vm) == 2, "the VM lists %zu devices",
+		    dp_vm_get_device_count(vm));
+	buf = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	CHILD_CHECK(buf != MAP_FAILED, "mmap");
+	r = dp_dma_map(att, IOVA, buf, BUF_SIZE);
+	CHILD_CHECK(r == 0, "dp_dma_map: %s", strerror(-r));
+	for (uint32_t k = 0; k < 256; k++)
+		buf[k] = (uint8_t)(k * 11 + 3);
+	dp_guest_edu_round_trip(v, IOVA, buf, IOVA + 0x1000, buf + 0x1000, 256);
+	fprintf(stderr, "vmm: %s: DMA round trip through the hot added fds\n", bdfs[1]);
+	CHILD_CHECK(dp_dma_unmap(att, IOVA, BUF_SIZE) == 0, "dp_dma_unmap");
+	r = dp_attachment_remove_device(att, v, 0);
+	CHILD_CHECK(r == 0, "dp_attachment_remove_device: %s", strerror(-r));
+	CHILD_CHECK(dp_attachment_get_vdev_count(att) == 1, "still %zu devices",
+		    dp_attachment_get_vdev_count(att));
+	dp_detach(att);
+	vmm_done(before, policy, vm, ctx, buf);
+}
+
+START_TEST(hot_add_through_a_handoff)
+{
+	char bdfs[3][DP_GUEST_BDF_MAX];
+	int groups[3], sv[2];
+	struct dp_ctx *ctx = dp_guest_ctx();
+	struct dp_policy *policy = dp_guest_policy(ctx);
+	DP_OPTS(dp_handoff_opts, ho, .backend = backend);
+	struct dp_attachment *att = NULL;
+	struct dp_handoff *h = NULL;
+	struct dp_vm *vm, *both;
+	size_t n = dp_guest_find_edu(ctx, bdfs, groups, 3);
+	pid_t pid;
+
+	ck_assert_uint_eq(n, 2);
+	vm = manager_vm(ctx);
+	for (size_t i = 0; i < n; i++)
+		dp_guest_mark(ctx, bdfs[i]);
+	ck_assert_int_eq(dp_vm_add_device(vm, bdfs[0]), 0);
+	ck_assert_int_eq(dp_handoff_open(policy, vm, &ho, &h), 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(sv[0]);
+		vmm_add(sv[1], bdfs);
+	}
+	close(sv[1]);
+	ck_assert_int_eq(dp_handoff_send(h, sv[0]), 0);
+	h = dp_handoff_free(h);
+	/* The addition: checked with the VM's device (leased by the VMM: not held against it). */
+	ck_assert_int_eq(DP_TEST_EXPECT_ERR(dp_handoff_open_device(policy, vm, bdfs[0], &ho, &h),
+					    "is attached already"), -EEXIST);
+	ck_assert_int_eq(dp_handoff_open_device(policy, vm, bdfs[1], &ho, &h), 0);
+	ck_assert_int_eq(dp_handoff_is_addition(h), 1);
+	ck_assert_uint_eq(dp_handoff_get_fd_count(h), 2); /* its group or node, its lease */
+	ck_assert_int_eq(dp_lease_query(ctx, bdfs[1], NULL, 0, NULL), 1);
+	ck_assert_int_eq(dp_handoff_send(h, sv[0]), 0);
+	close(sv[0]);
+	fprintf(stderr, "manager sent the addition:\n%s", dp_handoff_get_description(h));
+	h = dp_handoff_free(h);
+	vmm_passed(pid);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_eq(dp_lease_query(ctx, bdfs[i], NULL, 0, NULL), 0);
+	both = manager_vm(ctx);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_int_eq(dp_vm_add_device(both, bdfs[i]), 0);
+	ck_assert_int_eq(dp_attach(policy, both, NULL, &att), 0);
+	dp_detach(att);
+	dp_vm_unref(both);
+	dp_vm_unref(vm);
+	dp_policy_unref(policy);
+	dp_ctx_unref(ctx);
+}
+END_TEST
 
 START_TEST(handoff_to_an_unprivileged_vmm)
 {
 	char bdfs[3][DP_GUEST_BDF_MAX];
-	int groups[3], sv[2], status = -1;
+	int groups[3], sv[2];
 	struct dp_ctx *ctx = dp_guest_ctx();
 	struct dp_policy *policy = dp_guest_policy(ctx);
 	DP_OPTS(dp_handoff_opts, ho, .backend = backend);
@@ -185,9 +335,7 @@ START_TEST(handoff_to_an_unprivileged_vmm)
 	pid_t pid;
 
 	ck_assert_uint_eq(n, 2);
-	ck_assert_int_eq(dp_vm_new(ctx, VM_NAME, &vm), 0);
-	dp_vm_set_hw_version(vm, 7);
-	dp_vm_set_memory(vm, 64 << 20, 64 << 20);
+	vm = manager_vm(ctx);
 	for (size_t i = 0; i < n; i++) {
 		dp_guest_mark(ctx, bdfs[i]);
 		ck_assert_int_eq(dp_vm_add_device(vm, bdfs[i]), 0);
@@ -209,9 +357,7 @@ START_TEST(handoff_to_an_unprivileged_vmm)
 	close(sv[0]);
 	fprintf(stderr, "manager sent:\n%s", dp_handoff_get_description(h));
 	h = dp_handoff_free(h); /* the VMM holds the fds and the leases now */
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-		      "the VMM failed (status %#x): its stderr says why", status);
+	vmm_passed(pid);
 	/* Nothing left: the leases are free, the groups and devices open again. */
 	for (size_t i = 0; i < n; i++)
 		ck_assert_int_eq(dp_lease_query(ctx, bdfs[i], NULL, 0, NULL), 0);
@@ -239,6 +385,7 @@ int main(int argc, char **argv)
 	}
 	tcase_set_timeout(tc, 200);
 	tcase_add_test(tc, handoff_to_an_unprivileged_vmm);
+	tcase_add_test(tc, hot_add_through_a_handoff);
 	suite_add_tcase(s, tc);
 	return dp_test_run(s);
 }

@@ -41,6 +41,7 @@ enum {
 	X(DRIVER, "driver", true, false)                 \
 	X(SOCKET, "socket", true, false)                 \
 	X(BACKEND, "backend", true, false)               \
+	X(ADD, "add", true, false)                       \
 	X(DRIVERCTL_DIR, "driverctl-dir", true, true)    \
 	X(CONFIG_DIR, "config-dir", true, true)          \
 	X(RUN_DIR, "run-dir", true, true)                \

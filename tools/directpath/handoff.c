@@ -3,7 +3,8 @@
  * directpath handoff VMFILE --socket PATH: the manager's side of
  * dp_handoff_open(3). Checks the VM, leases and opens what it needs, sends
  * the fds to the VMM listening on PATH, prints what it sent and exits: the
- * fds, the leases with them, live on in the VMM.
+ * fds, the leases with them, live on in the VMM. With --add BDF, one more
+ * device for the attached VM (dp_handoff_open_device(3)).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -50,7 +51,8 @@ static int print_json(const struct dp_handoff *h, const char *path)
 
 	e = e || jadd_str(o, "vm", dp_handoff_get_vm_name(h)) ||
 	    jadd_str(o, "backend", dp_backend_name(dp_handoff_get_backend(h))) ||
-	    jadd_str(o, "socket", path);
+	    jadd_str(o, "socket", path) ||
+	    jadd_bool(o, "addition", dp_handoff_is_addition(h));
 	for (size_t i = 0; !e && i < dp_handoff_get_device_count(h); i++)
 		e = jarray_add(devs, json_object_new_string(dp_handoff_get_device_bdf(h, i)));
 	for (size_t i = 0; !e && i < dp_handoff_get_fd_count(h); i++) {
@@ -87,7 +89,8 @@ static int print_json(const struct dp_handoff *h, const char *path)
 
 static void print_text(const struct dp_handoff *h, const char *path)
 {
-	printf("Handed over VM \"%s\" (%s) to %s: %zu fds\n", dp_handoff_get_vm_name(h),
+	printf("Handed over %sVM \"%s\" (%s) to %s: %zu fds\n",
+	       dp_handoff_is_addition(h) ? "an addition to " : "", dp_handoff_get_vm_name(h),
 	       dp_backend_name(dp_handoff_get_backend(h)), path, dp_handoff_get_fd_count(h));
 	for (size_t i = 0; i < dp_handoff_get_fd_count(h); i++) {
 		const char *subject = dp_handoff_get_fd_subject(h, i);
@@ -100,6 +103,7 @@ static void print_text(const struct dp_handoff *h, const char *path)
 int cmd_handoff(struct cli *cli, const char *file)
 {
 	const char *path = opt_value(cli, OPT_SOCKET), *backend = opt_value(cli, OPT_BACKEND);
+	const char *add = opt_value(cli, OPT_ADD);
 	DP_OPTS(dp_handoff_opts, o, .backend = DP_BACKEND_AUTO);
 	struct dp_policy *policy = NULL;
 	struct dp_handoff *h = NULL;
@@ -122,7 +126,7 @@ int cmd_handoff(struct cli *cli, const char *file)
 	if (r != EXIT_OK)
 		goto out;
 	errors = cli->lib_errors;
-	r = dp_handoff_open(policy, vm, &o, &h);
+	r = add ? dp_handoff_open_device(policy, vm, add, &o, &h) : dp_handoff_open(policy, vm, &o, &h);
 	if (r < 0) {
 		if (!lib_said(cli, errors))
 			err_msg("%s: cannot open its devices: %s", dp_vm_get_name(vm), strerror(-r));

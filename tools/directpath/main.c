@@ -134,7 +134,7 @@ static const struct command commands[] = {
 	  "                              the header its record holds\n"
 	  "  --json                      print one JSON object\n",
 	  OPT_FORCE | OPT_JSON, 1, cmd_release },
-	{ "handoff", "--socket PATH [--backend auto|type1|iommufd] [--json] VMFILE",
+	{ "handoff", "--socket PATH [--backend auto|type1|iommufd] [--add BDF] [--json] VMFILE",
 	  "open a VM's devices and send them to its VMM",
 	  "For a VMM that may not open /dev/vfio or /dev/iommu itself: checks the\n"
 	  "VM of VMFILE (directpath-vm(5)) against the policy as dp_attach does,\n"
@@ -144,14 +144,19 @@ static const struct command commands[] = {
 	  "sends every fd and the leases in one message (dp_handoff_send(3)). It\n"
 	  "prints what it sent and exits: the fds, and the leases, live on in the\n"
 	  "VMM. Exit status: 0 sent, 1 denied by the policy, 2 usage or I/O error.\n"
+	  "With --add, VMFILE's devices are the VM's attached ones and only BDF is\n"
+	  "handed over, checked with them as a hot add is (dp_handoff_open_device(3)),\n"
+	  "for the VMM's dp_attachment_add_handoff(3).\n"
 	  "\n"
 	  "  --socket PATH               the VMM's listening Unix socket\n"
+	  "  --add BDF                   hand over this one more device for the\n"
+	  "                              attached VM (an addition)\n"
 	  "  --backend NAME              auto (the default: iommufd where /dev/iommu\n"
 	  "                              exists and every device has a VFIO device\n"
 	  "                              node), type1 or iommufd\n"
 	  "  --policy FILE               apply the rules of this policy file\n"
 	  "  --json                      print what was sent as one JSON object\n",
-	  OPT_SOCKET | OPT_BACKEND | OPT_POLICY | OPT_JSON, 1, cmd_handoff },
+	  OPT_SOCKET | OPT_BACKEND | OPT_ADD | OPT_POLICY | OPT_JSON, 1, cmd_handoff },
 	{ "check",
 	  "--vm FILE [--policy FILE] [--json]\n"
 	  "   or: directpath [OPTIONS] check [--devices BDF[,BDF...]]\n"

@@ -28,6 +28,7 @@
  */
 #include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,6 +179,33 @@ out:
 	return r;
 }
 
+/*
+ * The claimer's own file, RUN_DIR/.lease-BDF.PID.N, created 0600 with
+ * O_EXCL (N counts this process's attempts; a name left by a dead process
+ * with the same pid is skipped). 0 and *fd, or -errno (logged).
+ */
+static int create_tmp(struct dp_ctx *ctx, const char *bdf, char *tmp, size_t size, int *fd)
+{
+	static atomic_uint serial;
+
+	for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+		unsigned n = atomic_fetch_add(&serial, 1);
+
+		if ((size_t)snprintf(tmp, size, "%s/." LEASE_PREFIX "%s.%ld.%u", ctx->run_dir, bdf,
+				     (long)getpid(), n) >= size) {
+			dp_err(ctx, "%s: the lease's path in %s is too long", bdf, ctx->run_dir);
+			return -ENAMETOOLONG;
+		}
+		*fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (*fd >= 0)
+			return 0;
+		if (errno != EEXIST)
+			break;
+	}
+	dp_err(ctx, "%s: cannot create a lease in %s: %s", bdf, ctx->run_dir, strerror(errno));
+	return -errno;
+}
+
 static int take(struct dp_ctx *ctx, const char *bdf, const char *vm_name, bool quiet,
 		struct dp_lease **out)
 {
@@ -197,19 +225,14 @@ static int take(struct dp_ctx *ctx, const char *bdf, const char *vm_name, bool q
 	if (r < 0)
 		goto err;
 	len = snprintf(text, sizeof(text), "vm=%s\npid=%ld\n", vm_name, (long)getpid());
-	if (len < 0 || (size_t)len >= sizeof(text) ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s/." LEASE_PREFIX "%s.XXXXXX", ctx->run_dir,
-			     bdf) >= sizeof(tmp)) {
+	if (len < 0 || (size_t)len >= sizeof(text)) {
 		r = -ENAMETOOLONG;
-		dp_err(ctx, "%s: the lease record or its path is too long", bdf);
+		dp_err(ctx, "%s: the lease record is too long", bdf);
 		goto err;
 	}
-	l->fd = mkostemp(tmp, O_CLOEXEC);
-	if (l->fd < 0) {
-		r = -errno;
-		dp_err(ctx, "%s: cannot create a lease in %s: %s", bdf, ctx->run_dir, strerror(-r));
+	r = create_tmp(ctx, bdf, tmp, sizeof(tmp), &l->fd);
+	if (r < 0)
 		goto err;
-	}
 	have_tmp = true;
 	/* Locked while still 0600: nobody else can have a lock on it. */
 	if ((r = lock_byte(l->fd, OWNER_BYTE)) < 0 || flock(l->fd, LOCK_EX | LOCK_NB) < 0 ||

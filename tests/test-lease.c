@@ -93,6 +93,53 @@ static void assert_run_dir_holds(const char *const *names)
 	closedir(d);
 }
 
+/*
+ * The claimer's temporary file is created with O_EXCL under a name of its
+ * pid: names a dead process with the same pid left behind (a file, a
+ * symlink) are passed over and left as they were.
+ */
+START_TEST(a_leftover_temporary_name_is_passed_over_untouched)
+{
+	const char *names[10];
+	char run[96], path[8][160], target[128];
+	struct dp_lease *l = NULL;
+
+	snprintf(run, sizeof(run), "%s/run", dir);
+	ck_assert_int_eq(mkdir(run, 0755), 0);
+	snprintf(target, sizeof(target), "%s/target", dir);
+	for (unsigned n = 0; n < 8; n++) {
+		snprintf(path[n], sizeof(path[n]), "%s/.lease-%s.%ld.%u", run, BDF, (long)getpid(), n);
+		if (n == 7) {
+			ck_assert_int_eq(symlink(target, path[n]), 0);
+		} else {
+			int fd = open(path[n], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+			ck_assert_int_ge(fd, 0);
+			ck_assert_int_eq(write(fd, "old", 3), 3);
+			close(fd);
+		}
+	}
+	ck_assert_int_eq(dp_lease_acquire(ctx, BDF, "db01", &l), 0);
+	for (unsigned n = 0; n < 7; n++) {
+		char buf[8] = "";
+		int fd = open(path[n], O_RDONLY | O_CLOEXEC);
+
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(read(fd, buf, sizeof(buf)), 3);
+		ck_assert_str_eq(buf, "old");
+		close(fd);
+	}
+	ck_assert_int_eq(access(target, F_OK), -1); /* the symlink was not followed */
+	/* Nothing else: the leftovers, the lease, no temporary file of ours. */
+	names[0] = "lease-" BDF;
+	for (unsigned n = 0; n < 8; n++)
+		names[n + 1] = strrchr(path[n], '/') + 1;
+	names[9] = NULL;
+	assert_run_dir_holds(names);
+	dp_lease_release(l);
+}
+END_TEST
+
 START_TEST(a_lease_is_taken_written_and_released)
 {
 	struct dp_lease *l = NULL;
@@ -470,6 +517,7 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, a_leftover_temporary_name_is_passed_over_untouched);
 	tcase_add_test(tc, a_lease_is_taken_written_and_released);
 	tcase_add_test(tc, a_second_claimer_gets_ebusy_naming_the_owner);
 	tcase_add_test(tc, a_dead_owners_lease_is_free_again);
